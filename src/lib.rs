@@ -1,0 +1,4 @@
+//! plan-lsp: a language server for implementation-plan Markdown documents.
+
+pub mod document;
+pub mod plan;

@@ -1,0 +1,188 @@
+//! Inline analysis of one paragraph or heading (code spans, links, placeholders, file references),
+//! parsed with tree-sitter-md's inline grammar and cached by text, so an edit re-parses only the
+//! paragraph it touched.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+use tree_sitter::{Node, Parser};
+
+use super::placeholders::{PlaceholderMatch, PlaceholderSyntax};
+use super::references::{self, FileTarget, ReferenceForm};
+
+/// What one piece of inline text contains, with ranges relative to its start.
+#[derive(Debug, Default)]
+pub(super) struct InlineFacts {
+    pub placeholders: Vec<PlaceholderMatch>,
+    pub references: Vec<(Range<usize>, FileTarget, ReferenceForm)>,
+    pub code_spans: Vec<(Range<usize>, String)>,
+    /// `[text][label]`, `[label][]` and `[label]` links, by normalised label.
+    pub reference_links: Vec<(Range<usize>, String)>,
+}
+
+/// Inline facts by paragraph text. Two generations: entries not used by the latest pass are
+/// dropped at the next, so the cache holds about one document's worth.
+pub struct InlineCache {
+    parser: Parser,
+    current: FxHashMap<Box<str>, Arc<InlineFacts>>,
+    previous: FxHashMap<Box<str>, Arc<InlineFacts>>,
+    fingerprint: String,
+}
+
+impl Default for InlineCache {
+    fn default() -> Self {
+        let mut parser = Parser::new();
+        parser
+            .set_language(&tree_sitter_md::INLINE_LANGUAGE.into())
+            .expect("the tree-sitter-md inline grammar matches the tree-sitter version");
+        InlineCache {
+            parser,
+            current: FxHashMap::default(),
+            previous: FxHashMap::default(),
+            fingerprint: String::new(),
+        }
+    }
+}
+
+impl InlineCache {
+    pub(super) fn start_pass(&mut self, fingerprint: &str) {
+        if self.fingerprint != fingerprint {
+            // Other placeholder syntaxes: nothing cached still holds.
+            self.current.clear();
+            self.previous.clear();
+            self.fingerprint = fingerprint.to_string();
+        }
+    }
+
+    pub(super) fn end_pass(&mut self) {
+        self.previous = std::mem::take(&mut self.current);
+    }
+
+    pub(super) fn facts(&mut self, text: &str, syntax: &PlaceholderSyntax) -> Arc<InlineFacts> {
+        if let Some(facts) = self.current.get(text) {
+            return facts.clone();
+        }
+        let facts = match self.previous.remove(text) {
+            Some(facts) => facts,
+            None => Arc::new(analyze(&mut self.parser, text, syntax)),
+        };
+        self.current.insert(text.into(), facts.clone());
+        facts
+    }
+}
+
+/// Ranges in which placeholders and prose paths are not looked for.
+struct Exclusions {
+    /// Code spans, link destinations, autolinks, raw HTML: no placeholders start here.
+    literal: Vec<Range<usize>>,
+    /// Whole links and code spans: no prose paths here.
+    structured: Vec<Range<usize>>,
+}
+
+fn analyze(parser: &mut Parser, text: &str, syntax: &PlaceholderSyntax) -> InlineFacts {
+    let mut facts = InlineFacts::default();
+    let mut exclusions = Exclusions {
+        literal: Vec::new(),
+        structured: Vec::new(),
+    };
+    if let Some(tree) = parser.parse(text, None) {
+        collect(tree.root_node(), text, &mut facts, &mut exclusions);
+    }
+    let starts_inside = |ranges: &[Range<usize>], at: usize| ranges.iter().any(|r| r.start <= at && at < r.end);
+    facts.placeholders = syntax
+        .scan(text)
+        .into_iter()
+        .filter(|m| !starts_inside(&exclusions.literal, m.range.start))
+        .collect();
+    for (range, target) in references::prose_targets(text) {
+        let overlaps = exclusions
+            .structured
+            .iter()
+            .chain(&exclusions.literal)
+            .any(|r| r.start < range.end && range.start < r.end);
+        if !overlaps {
+            facts.references.push((range, target, ReferenceForm::Prose));
+        }
+    }
+    facts.references.sort_by_key(|(r, _, _)| r.start);
+    facts
+}
+
+fn collect(node: Node, text: &str, facts: &mut InlineFacts, exclusions: &mut Exclusions) {
+    let range = node.byte_range();
+    match node.kind() {
+        "code_span" => {
+            let content = code_span_content(node, text);
+            if let Some(target) = references::code_span_target(&content) {
+                facts.references.push((range.clone(), target, ReferenceForm::CodeSpan));
+            }
+            facts.code_spans.push((range.clone(), content));
+            exclusions.literal.push(range.clone());
+            exclusions.structured.push(range);
+        }
+        "inline_link" | "image" => {
+            let mut cursor = node.walk();
+            for child in node.children(&mut cursor) {
+                if child.kind() == "link_destination" {
+                    exclusions.literal.push(child.byte_range());
+                    if let Some(target) = references::link_target(&text[child.byte_range()]) {
+                        facts.references.push((range.clone(), target, ReferenceForm::Link));
+                    }
+                } else if child.kind() == "link_text" || child.kind() == "image_description" {
+                    collect(child, text, facts, exclusions);
+                }
+            }
+            exclusions.structured.push(range);
+        }
+        "full_reference_link" | "collapsed_reference_link" | "shortcut_link" => {
+            let mut cursor = node.walk();
+            let children: Vec<Node> = node.children(&mut cursor).collect();
+            let label_node = children
+                .iter()
+                .find(|c| c.kind() == "link_label")
+                .or_else(|| children.iter().find(|c| c.kind() == "link_text"));
+            if let Some(label) = label_node {
+                let label = text[label.byte_range()]
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .to_lowercase();
+                facts.reference_links.push((range.clone(), label));
+            }
+            exclusions.structured.push(range);
+        }
+        "uri_autolink" | "email_autolink" | "html_tag" => {
+            exclusions.literal.push(range.clone());
+            exclusions.structured.push(range);
+        }
+        _ => {
+            let mut cursor = node.walk();
+            for child in node.children(&mut cursor) {
+                collect(child, text, facts, exclusions);
+            }
+        }
+    }
+}
+
+fn code_span_content(node: Node, text: &str) -> String {
+    let mut cursor = node.walk();
+    let delimiters: Vec<Range<usize>> = node
+        .children(&mut cursor)
+        .filter(|c| c.kind() == "code_span_delimiter")
+        .map(|c| c.byte_range())
+        .collect();
+    let (start, end) = match (delimiters.first(), delimiters.last()) {
+        (Some(open), Some(close)) if delimiters.len() >= 2 => (open.end, close.start),
+        _ => (node.start_byte(), node.end_byte()),
+    };
+    let content = &text[start..end];
+    // CommonMark strips one space on each side when both are present.
+    if content.len() >= 2 && content.starts_with(' ') && content.ends_with(' ') && !content.trim().is_empty() {
+        content[1..content.len() - 1].to_string()
+    } else {
+        content.to_string()
+    }
+}

@@ -1,0 +1,232 @@
+//! Plan templates: which sections a plan must have. Templates are data (TOML), compiled in or
+//! loaded from a workspace's `.plan-lsp/templates/*.toml`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use regex::Regex;
+use serde::Deserialize;
+
+use super::headings::normalize_title;
+
+/// The template used when neither front matter nor settings name one.
+pub const DEFAULT_TEMPLATE: &str = "implementation-plan";
+
+const BUILT_IN: [(&str, &str); 3] = [
+    ("implementation-plan", include_str!("templates/implementation-plan.toml")),
+    ("spec-kit-plan", include_str!("templates/spec-kit-plan.toml")),
+    ("phased-plan", include_str!("templates/phased-plan.toml")),
+];
+
+/// A template as written in TOML.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Template {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Optional XML-like tag the plan may be wrapped in (`<implementation_plan>`).
+    #[serde(default)]
+    pub wrapper: Option<String>,
+    pub sections: Vec<TemplateSection>,
+}
+
+/// One section a plan following the template should have.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TemplateSection {
+    pub title: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// A regex over the normalised title for repeated sections such as `Phase 1`, `Phase 2`.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    #[serde(default = "required_by_default")]
+    pub required: bool,
+    /// The question put in the placeholder when the section is inserted.
+    #[serde(default)]
+    pub prompt: String,
+    /// What belongs in the section; used by hover and by the LLM prompts.
+    #[serde(default)]
+    pub guidance: String,
+    #[serde(default)]
+    pub children: Vec<TemplateSection>,
+}
+
+fn required_by_default() -> bool {
+    true
+}
+
+impl TemplateSection {
+    /// Whether a heading (already normalised) is this section.
+    pub fn matches(&self, normalized: &str) -> bool {
+        if let Some(pattern) = &self.pattern {
+            if Regex::new(pattern).map(|re| re.is_match(normalized)).unwrap_or(false) {
+                return true;
+            }
+        }
+        normalize_title(&self.title) == normalized
+            || self.aliases.iter().any(|alias| normalize_title(alias) == normalized)
+    }
+
+    /// Whether several headings may match this section (`Phase 1`, `Phase 2`…).
+    pub fn repeats(&self) -> bool {
+        self.pattern.is_some()
+    }
+}
+
+/// A template that failed to load, with the file it came from.
+#[derive(Debug, thiserror::Error)]
+#[error("template {origin}: {message}")]
+pub struct TemplateError {
+    pub origin: String,
+    pub message: String,
+}
+
+impl Template {
+    pub fn parse(origin: &str, text: &str) -> Result<Template, TemplateError> {
+        let template: Template = toml::from_str(text).map_err(|e| TemplateError {
+            origin: origin.to_string(),
+            message: e.to_string(),
+        })?;
+        for section in template.all_sections() {
+            if let Some(pattern) = &section.pattern {
+                Regex::new(pattern).map_err(|e| TemplateError {
+                    origin: origin.to_string(),
+                    message: format!("section {:?}: bad pattern: {e}", section.title),
+                })?;
+            }
+        }
+        Ok(template)
+    }
+
+    /// Every section of the template, depth first.
+    pub fn all_sections(&self) -> Vec<&TemplateSection> {
+        fn push<'a>(out: &mut Vec<&'a TemplateSection>, sections: &'a [TemplateSection]) {
+            for s in sections {
+                out.push(s);
+                push(out, &s.children);
+            }
+        }
+        let mut out = Vec::new();
+        push(&mut out, &self.sections);
+        out
+    }
+
+    /// The template section a title path (`["Proposed Implementation", "Overview"]`) names.
+    pub fn section_at(&self, path: &[String]) -> Option<&TemplateSection> {
+        let mut level = &self.sections;
+        let mut found = None;
+        for title in path {
+            let normalized = normalize_title(title);
+            let section = level.iter().find(|s| s.matches(&normalized))?;
+            found = Some(section);
+            level = &section.children;
+        }
+        found
+    }
+}
+
+/// The templates a workspace can use: the built-in ones, overridden or extended by its own.
+#[derive(Debug, Clone)]
+pub struct TemplateSet {
+    templates: Vec<Arc<Template>>,
+}
+
+impl Default for TemplateSet {
+    fn default() -> Self {
+        let templates = BUILT_IN
+            .iter()
+            .map(|(name, text)| Arc::new(Template::parse(name, text).expect("built-in templates are valid TOML")))
+            .collect();
+        TemplateSet { templates }
+    }
+}
+
+impl TemplateSet {
+    /// Built-in templates plus each `*.toml` under `<root>/.plan-lsp/templates/`. A broken file is
+    /// reported and skipped, so one bad template does not take the others down.
+    pub fn load(roots: &[impl AsRef<Path>]) -> (TemplateSet, Vec<TemplateError>) {
+        let mut set = TemplateSet::default();
+        let mut errors = Vec::new();
+        for root in roots {
+            let dir = root.as_ref().join(".plan-lsp").join("templates");
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            paths.sort();
+            for path in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "toml")) {
+                let origin = path.display().to_string();
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => match Template::parse(&origin, &text) {
+                        Ok(template) => set.insert(template),
+                        Err(e) => errors.push(e),
+                    },
+                    Err(e) => errors.push(TemplateError {
+                        origin,
+                        message: e.to_string(),
+                    }),
+                }
+            }
+        }
+        (set, errors)
+    }
+
+    fn insert(&mut self, template: Template) {
+        self.templates.retain(|t| t.name != template.name);
+        self.templates.push(Arc::new(template));
+    }
+
+    pub fn get(&self, name: &str) -> Option<Arc<Template>> {
+        self.templates.iter().find(|t| t.name == name).cloned()
+    }
+
+    /// The template named, or the default one when the name is unknown.
+    pub fn get_or_default(&self, name: Option<&str>) -> Arc<Template> {
+        name.and_then(|n| self.get(n))
+            .or_else(|| self.get(DEFAULT_TEMPLATE))
+            .expect("the default template is built in")
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.templates.iter().map(|t| t.name.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_templates_load_with_their_sections() {
+        let set = TemplateSet::default();
+        let house = set.get("implementation-plan").unwrap();
+        let titles: Vec<_> = house.sections.iter().map(|s| s.title.as_str()).collect();
+        assert_eq!(titles, ["Status quo", "Best Practices", "Proposed Implementation"]);
+        assert_eq!(house.sections[2].children.len(), 5);
+        assert!(set.get("spec-kit-plan").is_some());
+        let phased = set.get("phased-plan").unwrap();
+        let phase = phased.sections.iter().find(|s| s.repeats()).unwrap();
+        assert!(phase.matches("phase 2 api layer"));
+    }
+
+    #[test]
+    fn aliases_and_numbering_match() {
+        let set = TemplateSet::default();
+        let house = set.get("implementation-plan").unwrap();
+        let path = vec!["Proposed implementation".to_string(), "High-level overview".to_string()];
+        assert_eq!(house.section_at(&path).unwrap().title, "Overview");
+    }
+
+    #[test]
+    fn workspace_templates_override_and_bad_ones_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let templates = dir.path().join(".plan-lsp/templates");
+        std::fs::create_dir_all(&templates).unwrap();
+        std::fs::write(templates.join("rfc.toml"), "name = \"rfc\"\n[[sections]]\ntitle = \"Motivation\"\n").unwrap();
+        std::fs::write(templates.join("bad.toml"), "name = ").unwrap();
+        let (set, errors) = TemplateSet::load(&[dir.path()]);
+        assert_eq!(set.get("rfc").unwrap().sections[0].title, "Motivation");
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].origin.ends_with("bad.toml"));
+    }
+}

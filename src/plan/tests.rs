@@ -1,0 +1,88 @@
+use super::*;
+use crate::document::Document;
+
+fn plan_of(text: &str) -> Plan {
+    let doc = Document::new(text, 1);
+    Plan::build(&doc.rope, doc.tree(), &PlaceholderSyntax::default(), &mut InlineCache::default())
+}
+
+#[test]
+fn sections_nest_by_level_and_know_their_content() {
+    let plan = plan_of("# Plan\n\n## 1. Status quo\n\nToday.\n\n## Proposed Implementation\n\n### Overview\n\n");
+    let titles: Vec<_> = plan.sections.iter().map(|s| (s.title.as_str(), s.level, s.parent)).collect();
+    assert_eq!(
+        titles,
+        [("Plan", 1, None), ("1. Status quo", 2, Some(0)), ("Proposed Implementation", 2, Some(0)), ("Overview", 3, Some(2))]
+    );
+    assert!(plan.sections[1].has_content);
+    assert!(!plan.sections[2].has_content);
+    assert!(!plan.sections[3].has_content);
+    assert_eq!(plan.section_path(3), ["Plan", "Proposed Implementation", "Overview"]);
+}
+
+#[test]
+fn placeholders_skip_code_and_link_destinations() {
+    let text = "## A\n\nAsk [NEEDS CLARIFICATION: which db?] and `[TBD]` and [x](a[TBD].md)\n\n```\n[TBD]\n```\n\n    [TBD] indented\n\n- [ ] task {{owner}}\n";
+    let plan = plan_of(text);
+    let found: Vec<_> = plan.placeholders.iter().map(|p| (p.id.as_str(), p.question.as_str(), &text[p.range.clone()])).collect();
+    assert_eq!(found, [("P1", "which db?", "[NEEDS CLARIFICATION: which db?]"), ("P2", "owner", "{{owner}}")]);
+    assert_eq!(plan.placeholders[0].section, Some(0));
+}
+
+#[test]
+fn placeholder_containing_code_is_still_found() {
+    let plan = plan_of("[NEEDS CLARIFICATION: should `parse` be async?]\n");
+    assert_eq!(plan.placeholders.len(), 1);
+    assert_eq!(plan.placeholders[0].question, "should `parse` be async?");
+}
+
+#[test]
+fn references_in_every_form() {
+    let text = "See `src/a.rs:3`, [b](src/b.rs#L2-L4), src/c.rs:10 and [d][ref].\n\n> quoted `src/e.rs`\n\n[ref]: src/d.rs\n";
+    let plan = plan_of(text);
+    let found: Vec<_> = plan.references.iter().map(|r| (r.target.path.as_str(), r.form, &text[r.range.clone()])).collect();
+    assert_eq!(
+        found,
+        [
+            ("src/a.rs", ReferenceForm::CodeSpan, "`src/a.rs:3`"),
+            ("src/b.rs", ReferenceForm::Link, "[b](src/b.rs#L2-L4)"),
+            ("src/c.rs", ReferenceForm::Prose, "src/c.rs:10"),
+            ("src/d.rs", ReferenceForm::Link, "[d][ref]"),
+            ("src/e.rs", ReferenceForm::CodeSpan, "`src/e.rs`"),
+            ("src/d.rs", ReferenceForm::Link, "src/d.rs"),
+        ]
+    );
+}
+
+#[test]
+fn front_matter_wrapper_and_crlf() {
+    let text = "---\r\nissue: o/r#7\r\n---\r\n<implementation_plan>\r\n## Status quo\r\nx\r\n</implementation_plan>\r\n";
+    let plan = plan_of(text);
+    assert_eq!(plan.front_matter.as_ref().unwrap().get("issue"), Some("o/r#7"));
+    assert_eq!(plan.line_ending, "\r\n");
+    assert_eq!(plan.sections.len(), 1);
+    assert_eq!(plan.sections[0].title, "Status quo");
+    assert!(plan.blocks.iter().any(|b| b.kind == BlockKind::Wrapper));
+}
+
+#[test]
+fn emoji_before_a_placeholder_keeps_byte_ranges_exact() {
+    let text = "## 🚀 Launch\n\nGo 😀 [TBD: when?]\n";
+    let plan = plan_of(text);
+    assert_eq!(&text[plan.placeholders[0].range.clone()], "[TBD: when?]");
+    assert_eq!(plan.sections[0].title, "🚀 Launch");
+}
+
+#[test]
+fn cached_and_fresh_analysis_agree_after_an_edit() {
+    let mut doc = Document::new("## A\n\none [TBD]\n\ntwo\n", 1);
+    let mut cache = InlineCache::default();
+    let syntax = PlaceholderSyntax::default();
+    let first = Plan::build(&doc.rope, doc.tree(), &syntax, &mut cache);
+    assert_eq!(first.placeholders.len(), 1);
+    doc.replace_chars(15, 18, "two {{x}}");
+    let cached = Plan::build(&doc.rope, doc.tree(), &syntax, &mut cache);
+    let fresh = plan_of(&doc.rope.to_string());
+    assert_eq!(cached.placeholders, fresh.placeholders);
+    assert_eq!(cached.placeholders.len(), 2);
+}
