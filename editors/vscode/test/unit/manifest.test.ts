@@ -1,0 +1,53 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { test } from "node:test";
+import { COMMAND_TITLES } from "../../src/commands";
+import { hasDrift, statusBarText, statusTooltip } from "../../src/format";
+import { SERVER_COMMANDS } from "../../src/protocol";
+
+const extRoot = path.join(__dirname, "..", "..", "..");
+const manifest = JSON.parse(fs.readFileSync(path.join(extRoot, "package.json"), "utf8"));
+const protocol = fs.readFileSync(path.join(extRoot, "..", "..", "docs", "PROTOCOL.md"), "utf8");
+
+test("every palette command is contributed with its title and category Plan", () => {
+  const contributed = new Map<string, { title: string; category: string }>(
+    manifest.contributes.commands.map((c: { command: string; title: string; category: string }) => [c.command, c]),
+  );
+  for (const [id, title] of Object.entries(COMMAND_TITLES)) {
+    assert.equal(contributed.get(id)?.title, title, id);
+    assert.equal(contributed.get(id)?.category, "Plan", id);
+  }
+});
+
+test("the client's server command names are exactly those of the contract", () => {
+  const table = protocol.split("## Commands")[1];
+  const fromDoc = [...table.matchAll(/^\| `(plan\.[A-Za-z]+)` \|/gm)].map((m) => m[1]).sort();
+  assert.deepEqual(Object.values(SERVER_COMMANDS).sort(), fromDoc);
+});
+
+test("activates on markdown and plan documents; *.plan.md is the plan language", () => {
+  assert.ok(manifest.activationEvents.includes("onLanguage:markdown"));
+  assert.ok(manifest.activationEvents.includes("onLanguage:plan"));
+  const plan = manifest.contributes.languages.find((l: { id: string }) => l.id === "plan");
+  assert.deepEqual(plan.filenamePatterns, ["*.plan.md"]);
+  for (const g of manifest.contributes.grammars) assert.ok(fs.existsSync(path.join(extRoot, g.path)), g.path);
+});
+
+test("every dependency is pinned to an exact version", () => {
+  for (const deps of [manifest.dependencies, manifest.devDependencies]) {
+    for (const [name, version] of Object.entries(deps as Record<string, string>)) assert.match(version, /^\d+\.\d+\.\d+$/, name);
+  }
+});
+
+test("status bar text and tooltip", () => {
+  assert.equal(statusBarText({ open: 3, answered: 0 }), "$(question) Plan: 3 open");
+  assert.equal(statusBarText({ open: 0, answered: 2 }), "$(pass) Plan: no open questions");
+  const tip = statusTooltip({ open: 1, answered: 2, missingSections: ["Testing"], placeholders: [], issueDrift: { changed: true } });
+  assert.match(tip, /1 open placeholder, 2 answered/);
+  assert.match(tip, /Missing sections: Testing/);
+  assert.match(tip, /issue changed/);
+  assert.equal(hasDrift([]), false);
+  assert.equal(hasDrift(null), false);
+  assert.equal(hasDrift(["title"]), true);
+});
