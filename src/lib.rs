@@ -2,3 +2,6 @@
 
 pub mod document;
 pub mod plan;
+pub mod services;
+pub mod settings;
+pub mod workspace;
