@@ -1,0 +1,670 @@
+//! What a file says, reduced to what research needs: its identifiers (exact, for finding where a
+//! symbol may be defined), the names that follow a definition keyword (for completion), and
+//! lower-cased search terms split by case and underscores (for BM25 ranking).
+//!
+//! Tokenizing is lexical and language-agnostic on purpose: it runs on every file during the
+//! background walk, where a tree-sitter parse of 100,000 files would be far too slow. Exact
+//! symbol ranges come later, lazily, from `symbols`.
+
+use rustc_hash::FxHashMap;
+
+use super::index::FileId;
+
+/// Identifiers longer than this are generated data (hashes, base64), not names.
+const MAX_IDENT_LEN: usize = 64;
+
+/// Interned identifier (exact spelling, case-sensitive).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IdentId(u32);
+
+/// Interned search term (lower-case word).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TermId(u32);
+
+/// The tokens of one file, produced off-lock by a walker thread: one string buffer and ranges
+/// into it, so a file costs three allocations rather than one per token.
+#[derive(Debug, Default, Clone)]
+pub struct ScannedContent {
+    buf: String,
+    idents: Vec<(u32, u16)>,
+    /// Indexes into `idents` of names that follow a definition keyword.
+    defs: Vec<u32>,
+    terms: Vec<(u32, u16, u16)>,
+    length: u32,
+}
+
+impl ScannedContent {
+    /// Tokenizes source or prose text.
+    pub fn from_text(text: &[u8]) -> Self {
+        let mut raw_idents: Vec<(usize, usize)> = Vec::new();
+        let mut def_starts: Vec<usize> = Vec::new();
+        let mut expect_def = DefState::None;
+        let mut i = 0;
+        while i < text.len() {
+            let c = text[i];
+            if is_ident_start(c) {
+                let start = i;
+                while i < text.len() && is_ident_continue(text[i]) {
+                    i += 1;
+                }
+                let word = &text[start..i];
+                if matches!(expect_def, DefState::Next) && word.len() >= 2 {
+                    def_starts.push(start);
+                }
+                expect_def = match expect_def {
+                    DefState::Receiver(_) => expect_def,
+                    _ if is_definition_keyword(word) => DefState::Next,
+                    _ => DefState::None,
+                };
+                if word.len() >= 2 && word.len() <= MAX_IDENT_LEN {
+                    raw_idents.push((start, i));
+                }
+                continue;
+            }
+            if c.is_ascii_digit() {
+                // Numbers (and identifiers glued to them, like `0x1f`) carry no meaning here.
+                while i < text.len() && is_ident_continue(text[i]) {
+                    i += 1;
+                }
+                continue;
+            }
+            if c == b'(' && matches!(expect_def, DefState::Next) {
+                // Go receivers: `func (s *Server) Handle(` names `Handle`.
+                expect_def = DefState::Receiver(1);
+            } else if let DefState::Receiver(depth) = expect_def {
+                expect_def = match c {
+                    b'(' => DefState::Receiver(depth + 1),
+                    b')' if depth == 1 => DefState::Next,
+                    b')' => DefState::Receiver(depth - 1),
+                    _ => expect_def,
+                };
+            } else if !c.is_ascii_whitespace() && !matches!(c, b'*' | b'&') {
+                expect_def = DefState::None;
+            }
+            i += 1;
+        }
+
+        let mut out = ScannedContent::default();
+        let mut lower = String::new();
+        let mut term_ranges: Vec<(usize, usize)> = Vec::new();
+        for &(start, end) in &raw_idents {
+            for (ws, we) in split_identifier_ranges(&text[start..end]) {
+                let word = &text[start + ws..start + we];
+                if word.len() < 2 || is_stopword(word) {
+                    continue;
+                }
+                let at = lower.len();
+                lower.extend(word.iter().map(|b| b.to_ascii_lowercase() as char));
+                term_ranges.push((at, lower.len()));
+            }
+        }
+        out.length = u32::try_from(term_ranges.len()).unwrap_or(u32::MAX);
+
+        // Unique identifiers, remembering which were definitions.
+        let mut order: Vec<usize> = (0..raw_idents.len()).collect();
+        order.sort_unstable_by(|&a, &b| {
+            let (sa, ea) = raw_idents[a];
+            let (sb, eb) = raw_idents[b];
+            text[sa..ea].cmp(&text[sb..eb])
+        });
+        def_starts.sort_unstable();
+        let mut previous: Option<&[u8]> = None;
+        for &k in &order {
+            let (s, e) = raw_idents[k];
+            let word = &text[s..e];
+            let is_def = def_starts.binary_search(&s).is_ok();
+            if previous == Some(word) {
+                if is_def && out.defs.last() != Some(&(out.idents.len() as u32 - 1)) {
+                    out.defs.push(out.idents.len() as u32 - 1);
+                }
+                continue;
+            }
+            previous = Some(word);
+            let at = out.buf.len() as u32;
+            // Identifiers are ASCII by construction.
+            out.buf.extend(word.iter().map(|&b| b as char));
+            out.idents.push((at, word.len() as u16));
+            if is_def {
+                out.defs.push(out.idents.len() as u32 - 1);
+            }
+        }
+
+        term_ranges.sort_unstable_by(|a, b| lower[a.0..a.1].cmp(&lower[b.0..b.1]));
+        let mut k = 0;
+        while k < term_ranges.len() {
+            let (s, e) = term_ranges[k];
+            let word = &lower[s..e];
+            let mut run = 1;
+            while k + run < term_ranges.len() {
+                let (s2, e2) = term_ranges[k + run];
+                if &lower[s2..e2] != word {
+                    break;
+                }
+                run += 1;
+            }
+            let at = out.buf.len() as u32;
+            out.buf.push_str(word);
+            out.terms
+                .push((at, word.len() as u16, run.min(u16::MAX as usize) as u16));
+            k += run;
+        }
+        out
+    }
+
+    /// The unique identifiers of the file.
+    pub fn identifiers(&self) -> impl Iterator<Item = &str> + '_ {
+        self.idents
+            .iter()
+            .map(|&(s, l)| &self.buf[s as usize..s as usize + l as usize])
+    }
+
+    /// The names that follow a definition keyword (`fn`, `def`, `class`, `func`…).
+    pub fn definitions(&self) -> impl Iterator<Item = &str> + '_ {
+        self.defs.iter().map(|&k| {
+            let (s, l) = self.idents[k as usize];
+            &self.buf[s as usize..s as usize + l as usize]
+        })
+    }
+
+    /// Unique lower-case terms with their counts.
+    pub fn terms(&self) -> impl Iterator<Item = (&str, u16)> + '_ {
+        self.terms
+            .iter()
+            .map(|&(s, l, tf)| (&self.buf[s as usize..s as usize + l as usize], tf))
+    }
+
+    /// Number of term occurrences (the document length for BM25).
+    pub fn length(&self) -> u32 {
+        self.length
+    }
+}
+
+#[derive(Clone, Copy)]
+enum DefState {
+    None,
+    Next,
+    Receiver(u8),
+}
+
+fn is_ident_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_' || c == b'$'
+}
+
+fn is_ident_continue(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'$'
+}
+
+fn is_definition_keyword(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"fn"
+            | b"struct"
+            | b"enum"
+            | b"trait"
+            | b"type"
+            | b"mod"
+            | b"const"
+            | b"static"
+            | b"union"
+            | b"def"
+            | b"class"
+            | b"func"
+            | b"function"
+            | b"interface"
+            | b"namespace"
+    )
+}
+
+/// Words too common in code and prose to say what a file is about.
+fn is_stopword(word: &[u8]) -> bool {
+    if word.len() > 8 {
+        return false;
+    }
+    let mut lower = [0u8; 8];
+    for (d, s) in lower.iter_mut().zip(word) {
+        *d = s.to_ascii_lowercase();
+    }
+    matches!(
+        &lower[..word.len()],
+        b"the"
+            | b"and"
+            | b"or"
+            | b"of"
+            | b"to"
+            | b"in"
+            | b"is"
+            | b"it"
+            | b"be"
+            | b"as"
+            | b"at"
+            | b"by"
+            | b"on"
+            | b"an"
+            | b"if"
+            | b"for"
+            | b"this"
+            | b"that"
+            | b"with"
+            | b"from"
+            | b"are"
+            | b"was"
+            | b"not"
+            | b"but"
+            | b"we"
+            | b"can"
+            | b"will"
+            | b"should"
+            | b"would"
+            | b"when"
+            | b"then"
+            | b"else"
+            | b"into"
+            | b"its"
+            | b"so"
+            | b"do"
+            | b"no"
+            | b"all"
+            | b"any"
+            | b"fn"
+            | b"let"
+            | b"mut"
+            | b"pub"
+            | b"use"
+            | b"impl"
+            | b"self"
+            | b"return"
+            | b"def"
+            | b"var"
+            | b"const"
+            | b"func"
+            | b"function"
+            | b"import"
+            | b"export"
+            | b"package"
+            | b"true"
+            | b"false"
+            | b"none"
+            | b"null"
+            | b"nil"
+            | b"new"
+            | b"match"
+            | b"while"
+            | b"elif"
+            | b"pass"
+            | b"crate"
+            | b"super"
+            | b"where"
+            | b"async"
+            | b"await"
+            | b"str"
+            | b"string"
+            | b"int"
+            | b"bool"
+            | b"usize"
+            | b"u32"
+            | b"u64"
+            | b"i32"
+            | b"i64"
+            | b"ok"
+            | b"err"
+            | b"some"
+            | b"https"
+            | b"http"
+            | b"www"
+            | b"com"
+    )
+}
+
+/// Splits an identifier into word ranges: `apply_change` → `apply`, `change`;
+/// `HTTPServer2Config` → `HTTP`, `Server`, `Config`.
+fn split_identifier_ranges(ident: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    for i in 0..ident.len() {
+        let c = ident[i];
+        if !c.is_ascii_alphabetic() {
+            if let Some(s) = start.take() {
+                out.push((s, i));
+            }
+            continue;
+        }
+        match start {
+            None => start = Some(i),
+            Some(s) => {
+                let prev = ident[i - 1];
+                let next_lower = ident.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+                let boundary = c.is_ascii_uppercase()
+                    && (prev.is_ascii_lowercase() || (prev.is_ascii_uppercase() && next_lower));
+                if boundary {
+                    out.push((s, i));
+                    start = Some(i);
+                }
+            }
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, ident.len()));
+    }
+    out
+}
+
+/// The lower-case search terms of free text (an issue, a heading, a path), in order, with
+/// stopwords removed: the query side of BM25 uses exactly the tokenizer the files went through.
+pub fn terms_of(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if is_ident_start(bytes[i]) {
+            let start = i;
+            while i < bytes.len() && is_ident_continue(bytes[i]) {
+                i += 1;
+            }
+            for (s, e) in split_identifier_ranges(&bytes[start..i]) {
+                let word = &bytes[start + s..start + e];
+                if word.len() >= 2 && !is_stopword(word) {
+                    out.push(
+                        word.iter()
+                            .map(|b| b.to_ascii_lowercase() as char)
+                            .collect(),
+                    );
+                }
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// A string interner: ids are dense and stable for the life of the index.
+#[derive(Debug, Default)]
+pub(super) struct Interner {
+    ids: FxHashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl Interner {
+    pub(super) fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(s.into());
+        self.ids.insert(s.into(), id);
+        id
+    }
+
+    pub(super) fn get(&self, s: &str) -> Option<u32> {
+        self.ids.get(s).copied()
+    }
+
+    pub(super) fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+}
+
+/// Per-file entry kept for removal and for BM25 lengths.
+#[derive(Debug, Default)]
+struct FileTokens {
+    idents: Box<[IdentId]>,
+    defs: Box<[IdentId]>,
+    terms: Box<[TermId]>,
+    length: u32,
+}
+
+/// Weight of a path-segment term relative to a term in the body: a file named after a
+/// concept is more likely about it than one that mentions it.
+pub const PATH_TERM_WEIGHT: u16 = 3;
+
+/// Inverted index over every file's identifiers and terms.
+#[derive(Debug, Default)]
+pub struct ContentIndex {
+    idents: Interner,
+    terms: Interner,
+    ident_files: FxHashMap<IdentId, Vec<FileId>>,
+    /// Definition counts per identifier, for completion candidates.
+    defined: FxHashMap<IdentId, u32>,
+    term_postings: FxHashMap<TermId, Vec<(FileId, u16)>>,
+    files: FxHashMap<FileId, FileTokens>,
+    total_length: u64,
+}
+
+impl ContentIndex {
+    /// Adds (or replaces) a file's tokens; `path` contributes weighted path terms.
+    pub fn insert(&mut self, file: FileId, path: &str, content: Option<&ScannedContent>) {
+        self.remove(file);
+        let mut idents = Vec::new();
+        let mut defs = Vec::new();
+        let mut tf: FxHashMap<TermId, u16> = FxHashMap::default();
+        let mut length = 0u32;
+        if let Some(content) = content {
+            idents.reserve(content.idents.len());
+            for name in content.identifiers() {
+                let id = IdentId(self.idents.intern(name));
+                self.ident_files.entry(id).or_default().push(file);
+                idents.push(id);
+            }
+            for name in content.definitions() {
+                let id = IdentId(self.idents.intern(name));
+                *self.defined.entry(id).or_default() += 1;
+                defs.push(id);
+            }
+            for (term, count) in content.terms() {
+                let id = TermId(self.terms.intern(term));
+                *tf.entry(id).or_default() += count;
+            }
+            length = content.length;
+        }
+        for term in terms_of(path) {
+            let id = TermId(self.terms.intern(&term));
+            let entry = tf.entry(id).or_default();
+            *entry = entry.saturating_add(PATH_TERM_WEIGHT);
+            length += u32::from(PATH_TERM_WEIGHT);
+        }
+        let mut terms = Vec::with_capacity(tf.len());
+        for (id, count) in tf {
+            self.term_postings
+                .entry(id)
+                .or_default()
+                .push((file, count));
+            terms.push(id);
+        }
+        self.total_length += u64::from(length);
+        self.files.insert(
+            file,
+            FileTokens {
+                idents: idents.into(),
+                defs: defs.into(),
+                terms: terms.into(),
+                length,
+            },
+        );
+    }
+
+    /// Forgets a file's tokens.
+    pub fn remove(&mut self, file: FileId) {
+        let Some(tokens) = self.files.remove(&file) else {
+            return;
+        };
+        for id in tokens.idents.iter() {
+            if let Some(list) = self.ident_files.get_mut(id) {
+                list.retain(|&f| f != file);
+                if list.is_empty() {
+                    self.ident_files.remove(id);
+                }
+            }
+        }
+        for id in tokens.defs.iter() {
+            if let Some(count) = self.defined.get_mut(id) {
+                *count -= 1;
+                if *count == 0 {
+                    self.defined.remove(id);
+                }
+            }
+        }
+        for id in tokens.terms.iter() {
+            if let Some(list) = self.term_postings.get_mut(id) {
+                list.retain(|&(f, _)| f != file);
+                if list.is_empty() {
+                    self.term_postings.remove(id);
+                }
+            }
+        }
+        self.total_length -= u64::from(tokens.length);
+    }
+
+    /// Files whose text contains `identifier` exactly.
+    pub fn files_with_identifier(&self, identifier: &str) -> &[FileId] {
+        self.idents
+            .get(identifier)
+            .and_then(|id| self.ident_files.get(&IdentId(id)))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Names defined somewhere in the workspace (after `fn`, `class`, `def`…) that start with
+    /// `prefix`, most defined first, at most `limit`.
+    pub fn defined_names_with_prefix(&self, prefix: &str, limit: usize) -> Vec<&str> {
+        let mut hits: Vec<(&str, u32)> = self
+            .defined
+            .iter()
+            .map(|(id, &n)| (self.idents.name(id.0), n))
+            .filter(|(name, _)| name.starts_with(prefix))
+            .collect();
+        hits.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        hits.truncate(limit);
+        hits.into_iter().map(|(name, _)| name).collect()
+    }
+
+    /// The term id of a lower-case word, if any file contains it.
+    pub fn term(&self, word: &str) -> Option<TermId> {
+        self.terms.get(word).map(TermId)
+    }
+
+    /// The word of a term id.
+    pub fn term_text(&self, term: TermId) -> &str {
+        self.terms.name(term.0)
+    }
+
+    /// Files containing `term`, with weighted frequencies.
+    pub fn postings(&self, term: TermId) -> &[(FileId, u16)] {
+        self.term_postings.get(&term).map_or(&[], Vec::as_slice)
+    }
+
+    /// BM25 length of a file (weighted term occurrences).
+    pub fn length(&self, file: FileId) -> u32 {
+        self.files.get(&file).map_or(0, |t| t.length)
+    }
+
+    /// Number of files with tokens.
+    pub fn file_count(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Mean BM25 length over files.
+    pub fn average_length(&self) -> f32 {
+        if self.files.is_empty() {
+            0.0
+        } else {
+            self.total_length as f32 / self.files.len() as f32
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(s: &str) -> Vec<&str> {
+        split_identifier_ranges(s.as_bytes())
+            .into_iter()
+            .map(|(a, b)| &s[a..b])
+            .collect()
+    }
+
+    #[test]
+    fn identifiers_split_by_case_underscore_and_digits() {
+        assert_eq!(split("apply_change"), ["apply", "change"]);
+        assert_eq!(split("applyChange"), ["apply", "Change"]);
+        assert_eq!(split("HTTPServer2Config"), ["HTTP", "Server", "Config"]);
+        assert_eq!(split("__init__"), ["init"]);
+        assert_eq!(split("parseJSONValue"), ["parse", "JSON", "Value"]);
+    }
+
+    #[test]
+    fn scanning_collects_identifiers_definitions_and_terms() {
+        let src = b"// Parse the plan document\npub fn parse_plan(text: &str) -> Plan { Plan::new(text) }\nfunc (s *Server) HandleRequest() {}\nclass Indexer:\n  def run(self): pass\n";
+        let c = ScannedContent::from_text(src);
+        let idents: Vec<&str> = c.identifiers().collect();
+        assert!(idents.contains(&"parse_plan"));
+        assert!(idents.contains(&"Plan"));
+        assert!(!idents.contains(&"s"), "single letters are noise");
+        let mut defs: Vec<&str> = c.definitions().collect();
+        defs.sort_unstable();
+        assert_eq!(defs, ["HandleRequest", "Indexer", "parse_plan", "run"]);
+        let terms: FxHashMap<&str, u16> = c.terms().collect();
+        assert_eq!(
+            terms.get("plan"),
+            Some(&4),
+            "comment, parse_plan, Plan twice"
+        );
+        assert_eq!(terms.get("document"), Some(&1));
+        assert!(!terms.contains_key("the"));
+        assert!(!terms.contains_key("fn"));
+    }
+
+    #[test]
+    fn query_terms_use_the_same_tokenizer() {
+        assert_eq!(
+            terms_of("Index the workspace with `WorkspaceIndex::apply_change`"),
+            [
+                "index",
+                "workspace",
+                "workspace",
+                "index",
+                "apply",
+                "change"
+            ]
+        );
+    }
+
+    #[test]
+    fn removing_a_file_forgets_its_postings() {
+        let mut index = ContentIndex::default();
+        let a = ScannedContent::from_text(b"fn alpha_beta() {}");
+        let b = ScannedContent::from_text(b"fn alpha_gamma() {}");
+        index.insert(FileId(0), "src/a.rs", Some(&a));
+        index.insert(FileId(1), "src/b.rs", Some(&b));
+        assert_eq!(index.files_with_identifier("alpha_beta"), [FileId(0)]);
+        let alpha = index.term("alpha").unwrap();
+        assert_eq!(index.postings(alpha).len(), 2);
+        assert_eq!(
+            index.defined_names_with_prefix("alpha", 10),
+            ["alpha_beta", "alpha_gamma"]
+        );
+        index.remove(FileId(0));
+        assert!(index.files_with_identifier("alpha_beta").is_empty());
+        assert_eq!(index.postings(alpha), [(FileId(1), 1)]);
+        assert_eq!(
+            index.defined_names_with_prefix("alpha", 10),
+            ["alpha_gamma"]
+        );
+        assert_eq!(index.file_count(), 1);
+        let before = index.average_length();
+        index.insert(FileId(1), "src/b.rs", Some(&b));
+        assert_eq!(
+            index.average_length(),
+            before,
+            "re-insert replaces, not adds"
+        );
+    }
+
+    #[test]
+    fn path_terms_are_weighted() {
+        let mut index = ContentIndex::default();
+        index.insert(FileId(3), "src/workspace/rank.rs", None);
+        let rank = index.term("rank").unwrap();
+        assert_eq!(index.postings(rank), [(FileId(3), PATH_TERM_WEIGHT)]);
+        assert!(index.term("rs").is_some());
+    }
+}
