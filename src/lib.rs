@@ -1,5 +1,6 @@
 //! plan-lsp: a language server for implementation-plan Markdown documents.
 
+pub mod analysis;
 pub mod document;
 pub mod plan;
 pub mod services;

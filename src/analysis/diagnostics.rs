@@ -1,0 +1,267 @@
+//! Diagnostics of a plan: placeholders, template sections, broken references. Pure: the file
+//! system is reached only through the [`FileFacts`] cache.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use super::template_check::{self, TemplateReport};
+use crate::plan::template::Template;
+use crate::plan::Plan;
+use crate::settings::Settings;
+use crate::workspace::files::{FileFacts, FileKind};
+use crate::workspace::resolve::{self, Resolution};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+    Information,
+    Hint,
+}
+
+impl Severity {
+    fn parse(name: &str) -> Option<Option<Severity>> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "error" => Some(Severity::Error),
+            "warning" | "warn" => Some(Severity::Warning),
+            "information" | "info" => Some(Severity::Information),
+            "hint" => Some(Severity::Hint),
+            "off" | "none" | "ignore" => None,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Information => "information",
+            Severity::Hint => "hint",
+        }
+    }
+}
+
+/// The diagnostic codes and their default severities.
+pub const CODES: &[(&str, Severity)] = &[
+    ("placeholder", Severity::Warning),
+    ("missing-section", Severity::Warning),
+    ("empty-section", Severity::Warning),
+    ("duplicate-section", Severity::Warning),
+    ("broken-link", Severity::Error),
+    ("line-out-of-range", Severity::Error),
+    ("unknown-symbol", Severity::Hint),
+    ("stale-reference", Severity::Hint),
+    ("issue-drift", Severity::Information),
+];
+
+/// One problem found in a plan, located by byte range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub range: Range<usize>,
+    pub message: String,
+    /// What the quick fix for this finding needs.
+    pub data: serde_json::Value,
+}
+
+impl Finding {
+    pub fn new(code: &'static str, range: Range<usize>, message: String, data: serde_json::Value) -> Finding {
+        let severity = CODES.iter().find(|(c, _)| *c == code).map(|(_, s)| *s).unwrap_or(Severity::Warning);
+        Finding {
+            code,
+            severity,
+            range,
+            message,
+            data,
+        }
+    }
+}
+
+/// What the analysis of one plan may look at.
+pub struct AnalysisContext<'a> {
+    pub plan: &'a Plan,
+    pub template: &'a Template,
+    pub document_path: Option<&'a Path>,
+    /// Workspace folders, canonical.
+    pub roots: &'a [PathBuf],
+    pub files: &'a FileFacts,
+}
+
+/// All core findings for a plan, severities not yet adjusted by settings.
+pub fn diagnose(ctx: &AnalysisContext) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    placeholder_findings(ctx.plan, &mut findings);
+    let report = template_check::check(ctx.plan, ctx.template);
+    section_findings(ctx.plan, &report, &mut findings);
+    reference_findings(ctx, &mut findings);
+    findings.sort_by_key(|f| (f.range.start, f.range.end));
+    findings
+}
+
+/// Applies the `severity` settings: a new severity per code, or `off` to drop the code.
+pub fn apply_severity(findings: Vec<Finding>, settings: &Settings) -> Vec<Finding> {
+    findings
+        .into_iter()
+        .filter_map(|mut f| match settings.severity.get(f.code).and_then(|s| Severity::parse(s)) {
+            Some(Some(severity)) => {
+                f.severity = severity;
+                Some(f)
+            }
+            Some(None) => None,
+            None => Some(f),
+        })
+        .collect()
+}
+
+fn placeholder_findings(plan: &Plan, out: &mut Vec<Finding>) {
+    for p in &plan.placeholders {
+        let message = if p.question.is_empty() {
+            "Unresolved placeholder".to_string()
+        } else {
+            p.question.clone()
+        };
+        let section = p.section.map(|s| plan.section_path(s)).unwrap_or_default();
+        out.push(Finding::new(
+            "placeholder",
+            p.range.clone(),
+            message,
+            json!({"id": p.id, "question": p.question, "section": section}),
+        ));
+    }
+}
+
+fn section_findings(plan: &Plan, report: &TemplateReport, out: &mut Vec<Finding>) {
+    for missing in &report.missing {
+        let title = missing.path.last().cloned().unwrap_or_default();
+        let (range, under) = match missing.parent {
+            Some(p) => (plan.sections[p].heading.clone(), format!(" under \"{}\"", plan.sections[p].title)),
+            None => (plan.sections.first().map(|s| s.heading.clone()).unwrap_or(0..0), String::new()),
+        };
+        out.push(Finding::new(
+            "missing-section",
+            range,
+            format!("Missing required section \"{title}\"{under}"),
+            json!({"section": title, "path": missing.path}),
+        ));
+    }
+    for &i in &report.empty {
+        let s = &plan.sections[i];
+        out.push(Finding::new(
+            "empty-section",
+            s.heading.clone(),
+            format!("Section \"{}\" is empty", s.title),
+            json!({"section": s.title, "path": plan.section_path(i)}),
+        ));
+    }
+    for &(dup, first) in &report.duplicates {
+        let s = &plan.sections[dup];
+        out.push(Finding::new(
+            "duplicate-section",
+            s.heading.clone(),
+            format!("Section \"{}\" appears twice (first: \"{}\")", s.title, plan.sections[first].title),
+            json!({"section": s.title, "first": plan.sections[first].heading.start}),
+        ));
+    }
+}
+
+fn reference_findings(ctx: &AnalysisContext, out: &mut Vec<Finding>) {
+    for r in &ctx.plan.references {
+        match resolve::resolve(&r.target.path, ctx.document_path, ctx.roots, ctx.files) {
+            Resolution::Found { path, kind } => {
+                let (Some(lines), FileKind::File) = (&r.target.lines, kind) else {
+                    continue;
+                };
+                let Some(count) = ctx.files.line_count(&path) else {
+                    continue;
+                };
+                let last = lines.end.unwrap_or(lines.start).max(lines.start);
+                if lines.start == 0 || last as usize > count {
+                    out.push(Finding::new(
+                        "line-out-of-range",
+                        r.range.clone(),
+                        format!("{} has {count} lines; line {last} does not exist", r.target.path),
+                        json!({"path": r.target.path, "lines": count, "line": last}),
+                    ));
+                }
+            }
+            Resolution::NotFound { .. } => out.push(Finding::new(
+                "broken-link",
+                r.range.clone(),
+                format!("File not found: {}", r.target.path),
+                json!({"path": r.target.path}),
+            )),
+            Resolution::OutsideWorkspace => out.push(Finding::new(
+                "broken-link",
+                r.range.clone(),
+                format!("{} is outside the workspace folders", r.target.path),
+                json!({"path": r.target.path, "outside": true}),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::Document;
+    use crate::plan::template::TemplateSet;
+    use crate::plan::{InlineCache, PlaceholderSyntax};
+
+    fn findings(text: &str, root: &Path) -> Vec<(String, &'static str, String)> {
+        let doc = Document::new(text, 1);
+        let plan = Plan::build(&doc.rope, doc.tree(), &PlaceholderSyntax::default(), &mut InlineCache::default());
+        let template = TemplateSet::default().get_or_default(None);
+        let files = FileFacts::default();
+        let roots = vec![root.to_path_buf()];
+        let doc_path = root.join("plan.md");
+        let ctx = AnalysisContext {
+            plan: &plan,
+            template: &template,
+            document_path: Some(&doc_path),
+            roots: &roots,
+            files: &files,
+        };
+        diagnose(&ctx)
+            .into_iter()
+            .map(|f| (text[f.range.clone()].to_string(), f.code, f.message))
+            .collect()
+    }
+
+    #[test]
+    fn every_core_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join("src/a.rs"), "1\n2\n3\n").unwrap();
+        let text = "# P\n\n## Status quo\n\nSee `src/a.rs:3`, `src/a.rs:4`, `src/nope.rs` [NEEDS CLARIFICATION: db?]\n\n## Best Practices\n";
+        let found = findings(text, &root);
+        let codes: Vec<_> = found.iter().map(|(t, c, _)| (t.as_str(), *c)).collect();
+        assert_eq!(
+            codes,
+            [
+                ("# P", "missing-section"),
+                ("`src/a.rs:4`", "line-out-of-range"),
+                ("`src/nope.rs`", "broken-link"),
+                ("[NEEDS CLARIFICATION: db?]", "placeholder"),
+                ("## Best Practices", "empty-section"),
+            ]
+        );
+        assert_eq!(found[3].2, "db?");
+        assert_eq!(found[0].2, "Missing required section \"Proposed Implementation\"");
+    }
+
+    #[test]
+    fn severities_are_configurable_and_can_be_turned_off() {
+        let findings = vec![
+            Finding::new("placeholder", 0..1, "q".into(), json!({})),
+            Finding::new("broken-link", 0..1, "b".into(), json!({})),
+        ];
+        let (settings, _) = Settings::from_json(&json!({"severity": {"placeholder": "error", "broken-link": "off"}}));
+        let out = apply_severity(findings, &settings);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].severity, Severity::Error);
+    }
+}

@@ -1,0 +1,5 @@
+//! Facts about a plan: diagnostics, template checks, and the edits that fix what they find.
+
+pub mod diagnostics;
+pub mod edits;
+pub mod template_check;

@@ -1,0 +1,132 @@
+//! Checks a plan against its template: which required sections are missing, empty or duplicated.
+
+use crate::plan::template::{Template, TemplateSection};
+use crate::plan::Plan;
+
+/// A required section the plan lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingSection {
+    /// Template titles from the top: `["Proposed Implementation", "Overview"]`.
+    pub path: Vec<String>,
+    /// The plan section it belongs under, when its parent exists.
+    pub parent: Option<usize>,
+}
+
+/// The result of checking a plan against a template.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TemplateReport {
+    pub missing: Vec<MissingSection>,
+    /// Matched sections with no content and no subsections.
+    pub empty: Vec<usize>,
+    /// `(duplicate, first)` plan section indexes.
+    pub duplicates: Vec<(usize, usize)>,
+    /// Which plan section each template path matched.
+    pub matched: Vec<(Vec<String>, usize)>,
+}
+
+impl TemplateReport {
+    pub fn matched_section(&self, path: &[String]) -> Option<usize> {
+        self.matched.iter().find(|(p, _)| p == path).map(|(_, i)| *i)
+    }
+}
+
+pub fn check(plan: &Plan, template: &Template) -> TemplateReport {
+    let mut report = TemplateReport::default();
+    walk(plan, &template.sections, None, &[], &mut report);
+    report
+}
+
+/// Sections under `scope` (or all sections at the top), in document order.
+fn candidates(plan: &Plan, scope: Option<usize>) -> Vec<usize> {
+    match scope {
+        None => (0..plan.sections.len()).collect(),
+        Some(s) => {
+            let mut out = Vec::new();
+            let mut stack: Vec<usize> = plan.sections[s].children.iter().rev().copied().collect();
+            while let Some(i) = stack.pop() {
+                out.push(i);
+                stack.extend(plan.sections[i].children.iter().rev().copied());
+            }
+            out
+        }
+    }
+}
+
+fn walk(plan: &Plan, sections: &[TemplateSection], scope: Option<usize>, path: &[String], report: &mut TemplateReport) {
+    let pool = candidates(plan, scope);
+    for ts in sections {
+        let mut section_path = path.to_vec();
+        section_path.push(ts.title.clone());
+        let mut matches: Vec<usize> = pool.iter().copied().filter(|&i| ts.matches(&plan.sections[i].normalized)).collect();
+        // The shallowest match is the one the template means; deeper namesakes are other things.
+        let Some(min_level) = matches.iter().map(|&i| plan.sections[i].level).min() else {
+            if ts.required {
+                report.missing.push(MissingSection {
+                    path: section_path,
+                    parent: scope,
+                });
+            }
+            continue;
+        };
+        matches.retain(|&i| plan.sections[i].level == min_level);
+        let first = matches[0];
+        if !ts.repeats() {
+            for &dup in &matches[1..] {
+                if plan.sections[dup].parent == plan.sections[first].parent {
+                    report.duplicates.push((dup, first));
+                }
+            }
+            matches.truncate(1);
+        }
+        for &m in &matches {
+            let section = &plan.sections[m];
+            if !section.has_content && section.children.is_empty() {
+                report.empty.push(m);
+            }
+            report.matched.push((section_path.clone(), m));
+            walk(plan, &ts.children, Some(m), &section_path, report);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::Document;
+    use crate::plan::template::TemplateSet;
+    use crate::plan::{InlineCache, PlaceholderSyntax};
+
+    fn report(text: &str, template: &str) -> (Plan, TemplateReport) {
+        let doc = Document::new(text, 1);
+        let plan = Plan::build(&doc.rope, doc.tree(), &PlaceholderSyntax::default(), &mut InlineCache::default());
+        let template = TemplateSet::default().get(template).unwrap();
+        let report = check(&plan, &template);
+        (plan, report)
+    }
+
+    #[test]
+    fn missing_empty_and_duplicate_sections() {
+        let text = "# Plan\n\n## 1. Status Quo\n\nNow.\n\n## Best practices\n\n## Proposed implementation\n\n### High-level overview\n\nIdea.\n\n### Overview\n\nAgain.\n\n### Risks & mitigations\n\n- r\n";
+        let (plan, report) = report(text, "implementation-plan");
+        let missing: Vec<_> = report.missing.iter().map(|m| m.path.join(" > ")).collect();
+        assert_eq!(
+            missing,
+            ["Proposed Implementation > Components", "Proposed Implementation > Order of implementation", "Proposed Implementation > Open questions"]
+        );
+        assert_eq!(report.missing[0].parent, Some(3));
+        assert_eq!(report.empty.iter().map(|&i| plan.sections[i].title.as_str()).collect::<Vec<_>>(), ["Best practices"]);
+        assert_eq!(report.duplicates.len(), 1);
+        assert_eq!(plan.sections[report.duplicates[0].0].title, "Overview");
+    }
+
+    #[test]
+    fn repeated_phase_sections_are_checked_each() {
+        let text = "## Overview\nx\n## Phase 1: Parser\nx\n### Changes Required\nx\n## Phase 2: Server\nx\n### Success Criteria\n#### Automated Verification\n- [ ] cargo test\n";
+        let (_, report) = report(text, "phased-plan");
+        let missing: Vec<_> = report.missing.iter().map(|m| m.path.join(" > ")).collect();
+        assert!(missing.contains(&"Phase 1 > Success Criteria".to_string()));
+        assert!(missing.contains(&"Phase 1 > Changes Required".to_string()));
+        assert!(missing.contains(&"Phase 1 > Success Criteria > Manual Verification".to_string()));
+        assert!(report.duplicates.is_empty());
+    }
+}
