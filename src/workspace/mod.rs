@@ -5,3 +5,4 @@ pub mod content;
 pub mod files;
 pub mod index;
 pub mod resolve;
+pub mod symbols;
