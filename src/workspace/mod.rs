@@ -2,7 +2,9 @@
 //! folders, and (in its own modules) the code index.
 
 pub mod content;
+pub mod context;
 pub mod files;
 pub mod index;
+pub mod rank;
 pub mod resolve;
 pub mod symbols;
