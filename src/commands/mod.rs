@@ -1,1 +1,186 @@
+//! The service-backed commands (GitHub and LLM), the `#123` hover, the issue-drift check and the
+//! code actions that offer the AI commands. The server's dispatch calls [`execute`] for every
+//! command in [`COMMANDS`].
+
+mod context;
+mod generate;
+mod issue_material;
+mod issues;
 pub mod plan_text;
+mod services;
+mod writing;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tower_lsp::jsonrpc;
+use tower_lsp::lsp_types::{
+    CodeAction, CodeActionKind, CodeActionOrCommand, Command, Hover, HoverContents, MarkupContent,
+    MarkupKind, Position, Range,
+};
+
+use crate::server::context::{errors, ServerContext};
+use crate::services::issue_ref::find_issue_mentions;
+use crate::snapshot::Snapshot;
+
+pub use issues::issue_drift;
+
+/// The commands this module runs.
+pub const COMMANDS: &[&str] = &[
+    "plan.newFromIssue",
+    "plan.fillSection",
+    "plan.refine",
+    "plan.suggestAnswer",
+    "plan.answerPlaceholder",
+    "plan.askOnIssue",
+    "plan.syncAnswers",
+];
+
+/// The instruction a "Refine with AI…" code action carries; editors may ask the user for another.
+pub const DEFAULT_REFINE_INSTRUCTION: &str =
+    "Rewrite this passage to be clearer and more concrete, keeping every fact and reference.";
+
+fn args<T: for<'de> Deserialize<'de>>(command: &str, arguments: &[Value]) -> jsonrpc::Result<T> {
+    let first = arguments.first().cloned().unwrap_or(Value::Null);
+    serde_json::from_value(first).map_err(|e| {
+        errors::invalid_params(format!(
+            "{command}: bad arguments ({e}); see docs/PROTOCOL.md"
+        ))
+    })
+}
+
+/// Runs one of [`COMMANDS`].
+pub async fn execute(
+    ctx: &ServerContext,
+    command: &str,
+    arguments: &[Value],
+) -> jsonrpc::Result<Option<Value>> {
+    match command {
+        "plan.newFromIssue" => issues::new_from_issue(ctx, args(command, arguments)?).await,
+        "plan.fillSection" => writing::fill_section(ctx, args(command, arguments)?).await,
+        "plan.refine" => writing::refine(ctx, args(command, arguments)?).await,
+        "plan.suggestAnswer" => writing::suggest_answer(ctx, args(command, arguments)?).await,
+        "plan.answerPlaceholder" => {
+            writing::answer_placeholder(ctx, args(command, arguments)?).await
+        }
+        "plan.askOnIssue" => issues::ask_on_issue(ctx, args(command, arguments)?).await,
+        "plan.syncAnswers" => issues::sync_answers(ctx, args(command, arguments)?).await,
+        other => Err(errors::invalid_params(format!(
+            "{other} is not a service command"
+        ))),
+    }
+}
+
+/// Hover on `#123`, `owner/repo#123` or an issue URL: the issue's title, state and labels
+/// (cached for two minutes). `None` when the position is on no issue mention.
+pub async fn issue_hover(snapshot: &Snapshot, position: Position) -> Option<Hover> {
+    let offset = snapshot.offset(position).ok()?;
+    let line_index = snapshot.rope.byte_to_line(offset);
+    let line_start = snapshot.rope.line_to_byte(line_index);
+    let line = snapshot.rope.line(line_index).to_string();
+    let roots = snapshot.effective_roots();
+    let front_issue = snapshot
+        .plan
+        .front_matter
+        .as_ref()
+        .and_then(|f| f.get(plan_text::ISSUE_KEY));
+    let repo = services::default_repo(front_issue, &roots);
+    let within = offset - line_start;
+    let mention = find_issue_mentions(&line, repo.as_ref())
+        .into_iter()
+        .find(|m| m.range.start <= within && within <= m.range.end)?;
+    let markdown = match services::cached_issue(&snapshot.settings, &mention.issue).await {
+        Ok(issue) => {
+            let labels = if issue.labels.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "\n\nLabels: {}",
+                    issue
+                        .labels
+                        .iter()
+                        .map(|l| format!("`{l}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            format!(
+                "**{}** · {}\n\n[{}]({}) · updated {}{labels}",
+                issue.title.replace('*', "\\*"),
+                issue.state,
+                issue.reference,
+                issue.html_url,
+                plan_text::timestamp(issue.updated_at),
+            )
+        }
+        Err(error) => format!("{}: {error}", mention.issue),
+    };
+    Some(Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: markdown,
+        }),
+        range: Some(
+            snapshot.range(line_start + mention.range.start..line_start + mention.range.end),
+        ),
+    })
+}
+
+/// Code actions for the AI commands: "Suggest an answer" on a placeholder, "Fill section with
+/// AI" on a section heading, "Refine with AI…" on a selection.
+pub fn code_actions(snapshot: &Snapshot, range: Range) -> Vec<CodeActionOrCommand> {
+    let (Ok(start), Ok(end)) = (snapshot.offset(range.start), snapshot.offset(range.end)) else {
+        return Vec::new();
+    };
+    let uri = &snapshot.uri;
+    let action = |title: String, command: &str, arguments: Value, kind: CodeActionKind| {
+        CodeActionOrCommand::CodeAction(CodeAction {
+            title: title.clone(),
+            kind: Some(kind),
+            command: Some(Command {
+                title,
+                command: command.to_string(),
+                arguments: Some(vec![arguments]),
+            }),
+            ..CodeAction::default()
+        })
+    };
+    let mut actions = Vec::new();
+    if let Some(placeholder) = snapshot.plan.placeholder_at(start) {
+        actions.push(action(
+            format!("Suggest an answer to {}", placeholder.id),
+            "plan.suggestAnswer",
+            json!({"uri": uri, "placeholder": placeholder.id, "apply": true}),
+            CodeActionKind::QUICKFIX,
+        ));
+    }
+    if let Some(index) = snapshot
+        .plan
+        .sections
+        .iter()
+        .position(|s| s.heading.start <= start && start <= s.heading.end)
+    {
+        let path = snapshot.plan.section_path(index).join(" › ");
+        actions.push(action(
+            format!(
+                "Fill section \"{}\" with AI",
+                snapshot.plan.sections[index].title
+            ),
+            "plan.fillSection",
+            json!({"uri": uri, "section": path}),
+            CodeActionKind::REFACTOR_REWRITE,
+        ));
+    }
+    let selected = snapshot
+        .rope
+        .byte_slice(start.min(end)..end.max(start))
+        .to_string();
+    if !selected.trim().is_empty() {
+        actions.push(action(
+            "Refine with AI…".to_string(),
+            "plan.refine",
+            json!({"uri": uri, "range": range, "instruction": DEFAULT_REFINE_INSTRUCTION}),
+            CodeActionKind::REFACTOR_REWRITE,
+        ));
+    }
+    actions
+}

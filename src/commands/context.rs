@@ -1,0 +1,108 @@
+//! The codebase context sent with a prompt: the files the plan references (the lines it cites,
+//! with some surroundings). Every file passes the context filter first: inside the workspace
+//! folders, not gitignored, not a secret.
+
+use crate::services::context_filter::ContextFilter;
+use crate::services::prompts::ContextFile;
+use crate::snapshot::Snapshot;
+use crate::workspace::resolve::{resolve, Resolution};
+
+/// Most files sent with one prompt.
+const MAX_FILES: usize = 8;
+/// Lines shown around a cited line span.
+const SURROUNDING_LINES: usize = 20;
+
+/// Excerpts of the workspace files the plan references, cleared by the context filter, at most
+/// a quarter of `planLsp.llm.maxContextBytes` each, in the order the plan cites them.
+pub fn gather(snapshot: &Snapshot) -> Vec<ContextFile> {
+    let roots = snapshot.effective_roots();
+    let filter = ContextFilter::new(roots.iter().cloned());
+    let per_file = (snapshot.settings.llm.max_context_bytes / 4).max(1);
+    let mut files: Vec<ContextFile> = Vec::new();
+    for reference in &snapshot.plan.references {
+        if files.len() >= MAX_FILES {
+            break;
+        }
+        let Resolution::Found { path, .. } = resolve(
+            &reference.target.path,
+            snapshot.path.as_deref(),
+            &roots,
+            &snapshot.files,
+        ) else {
+            continue;
+        };
+        let resolved = match filter.check(&path) {
+            Ok(resolved) => resolved,
+            Err(exclusion) => {
+                tracing::debug!(%exclusion, "kept from the model");
+                continue;
+            }
+        };
+        let relative = roots
+            .iter()
+            .find_map(|r| resolved.strip_prefix(r).ok())
+            .unwrap_or(&resolved)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let Ok(text) = std::fs::read_to_string(&resolved) else {
+            continue;
+        };
+        let excerpt = match &reference.target.lines {
+            Some(span) => {
+                let end = span.end.unwrap_or(span.start);
+                excerpt_lines(&text, span.start as usize, end as usize)
+            }
+            None => text,
+        };
+        let label = match &reference.target.lines {
+            Some(span) => format!("{relative}:{}", span.start),
+            None => relative,
+        };
+        if files.iter().any(|f| f.path == label) {
+            continue;
+        }
+        files.push(ContextFile {
+            path: label,
+            text: cap(&excerpt, per_file).to_string(),
+        });
+    }
+    files
+}
+
+/// Lines `start..=end` (1-based) with [`SURROUNDING_LINES`] on each side, numbered.
+fn excerpt_lines(text: &str, start: usize, end: usize) -> String {
+    let first = start.saturating_sub(SURROUNDING_LINES).max(1);
+    let last = end.max(start) + SURROUNDING_LINES;
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line))
+        .filter(|(n, _)| *n >= first && *n <= last)
+        .map(|(n, line)| format!("{n:>5} | {line}\n"))
+        .collect()
+}
+
+fn cap(text: &str, bytes: usize) -> &str {
+    if text.len() <= bytes {
+        return text;
+    }
+    let mut end = bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_number_the_lines_around_a_span() {
+        let text: String = (1..=100).map(|n| format!("line {n}\n")).collect();
+        let excerpt = excerpt_lines(&text, 50, 52);
+        assert!(excerpt.starts_with("   30 | line 30\n"));
+        assert!(excerpt.ends_with("   72 | line 72\n"));
+        assert_eq!(excerpt.lines().count(), 43);
+        assert_eq!(cap("héllo", 2), "h");
+    }
+}

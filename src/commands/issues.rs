@@ -1,0 +1,418 @@
+//! The GitHub-backed commands: a new plan from an issue, the questions comment, reading answers
+//! back, and what hovers and the drift check know about an issue.
+
+use std::path::{Component, Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tower_lsp::jsonrpc;
+use tower_lsp::lsp_types::{
+    CreateFile, CreateFileOptions, DocumentChangeOperation, DocumentChanges, OneOf,
+    OptionalVersionedTextDocumentIdentifier, Range, ResourceOp, TextDocumentEdit, TextEdit, Url,
+    WorkspaceEdit,
+};
+
+use super::issue_material::IssueMaterial;
+use super::plan_text::{self, COMMENT_KEY, ISSUE_KEY};
+use super::writing::write_answers;
+use super::{generate, services};
+use crate::analysis::edits::minimal_change;
+use crate::server::context::{errors, ServerContext};
+use crate::services::github::{GitHubError, IssueDetails};
+use crate::services::issue_ref::IssueRef;
+use crate::services::prompts::{self, IssueAnalysis, SectionGuide};
+use crate::snapshot::Snapshot;
+
+#[derive(Deserialize)]
+pub struct NewFromIssueArgs {
+    issue: String,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    template: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct UriArgs {
+    uri: Url,
+}
+
+#[derive(Deserialize)]
+pub struct SyncArgs {
+    uri: Url,
+    #[serde(default)]
+    apply: bool,
+}
+
+fn github_failed(error: GitHubError) -> jsonrpc::Error {
+    errors::failed(error.to_string())
+}
+
+/// `plan.newFromIssue`: fetches the issue with its comments and labels and creates the plan file
+/// through `workspace/applyEdit` (CreateFile + text). With a model configured it writes the
+/// analysis; without one the plan holds the skeleton and the issue text.
+pub async fn new_from_issue(
+    ctx: &ServerContext,
+    args: NewFromIssueArgs,
+) -> jsonrpc::Result<Option<Value>> {
+    let config = ctx.state.config();
+    let settings = config.settings.clone();
+    let roots = ctx.state.roots();
+    let root = roots.first().ok_or_else(|| {
+        errors::failed("no workspace folder is open: open the repository's folder so the plan has somewhere to go")
+    })?;
+    let default_repo = services::default_repo(None, &roots);
+    let reference = IssueRef::parse(&args.issue, default_repo.as_ref())
+        .map_err(|e| errors::invalid_params(e.to_string()))?;
+    let github = services::github(&settings)?;
+    let details = github.issue(&reference).await.map_err(github_failed)?;
+    services::remember(&settings, &details);
+    let template = config
+        .templates
+        .get_or_default(args.template.as_deref().or(settings.template.as_deref()));
+    let analysis = if services::llm_configured(&settings) {
+        let llm = services::llm(&settings)?;
+        let material = IssueMaterial::new(details.clone());
+        let sections = template.all_sections();
+        let guides: Vec<SectionGuide> = sections
+            .iter()
+            .map(|s| SectionGuide {
+                title: &s.title,
+                guidance: &s.guidance,
+            })
+            .collect();
+        let prompt =
+            prompts::analyse_issue(&material.brief(), &guides, settings.llm.max_context_bytes);
+        let output =
+            generate::stream(ctx, &llm, &format!("Analysing {reference}"), &prompt).await?;
+        let analysis = prompts::parse_analysis(&output);
+        if analysis == IssueAnalysis::default() {
+            return Err(errors::failed(
+                "the model's analysis had none of the expected headings (Summary, Key components, Challenges, \
+                 Clarifying questions): nothing was created; retry, or use a model that follows instructions",
+            ));
+        }
+        Some(analysis)
+    } else {
+        None
+    };
+    let text = plan_text::new_plan_text(&details, &template, analysis.as_ref());
+    let path = target_path(root, &roots, args.path.as_deref(), &details)?;
+    if path.exists() {
+        return Err(errors::failed(format!(
+            "{} already exists: open it, or pass another `path`",
+            path.display()
+        )));
+    }
+    let uri = Url::from_file_path(&path)
+        .map_err(|_| errors::invalid_params(format!("{} is not a file path", path.display())))?;
+    create_file(ctx, &uri, &text).await?;
+    Ok(Some(
+        json!({"uri": uri, "issue": reference.to_string(), "analysed": analysis.is_some()}),
+    ))
+}
+
+/// `path` (absolute, a `file:` URI, or relative to the first folder), else `plans/<N>-<slug>.md`;
+/// always inside a workspace folder.
+fn target_path(
+    root: &Path,
+    roots: &[PathBuf],
+    path: Option<&str>,
+    details: &IssueDetails,
+) -> jsonrpc::Result<PathBuf> {
+    let wanted = match path.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) if p.starts_with("file:") => Url::parse(p)
+            .ok()
+            .and_then(|u| u.to_file_path().ok())
+            .ok_or_else(|| errors::invalid_params(format!("`{p}` is not a usable file URI")))?,
+        Some(p) => root.join(p),
+        None => root.join("plans").join(plan_text::plan_file_name(
+            details.reference.number,
+            &details.title,
+        )),
+    };
+    let mut normal = PathBuf::new();
+    for component in wanted.components() {
+        match component {
+            Component::ParentDir => {
+                normal.pop();
+            }
+            Component::CurDir => {}
+            other => normal.push(other),
+        }
+    }
+    if roots.iter().any(|r| normal.starts_with(r)) && normal.file_name().is_some() {
+        Ok(normal)
+    } else {
+        Err(errors::invalid_params(format!(
+            "{} is outside the workspace folders: pass a path inside them",
+            normal.display()
+        )))
+    }
+}
+
+async fn create_file(ctx: &ServerContext, uri: &Url, text: &str) -> jsonrpc::Result<()> {
+    let edit = WorkspaceEdit {
+        document_changes: Some(DocumentChanges::Operations(vec![
+            DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
+                uri: uri.clone(),
+                options: Some(CreateFileOptions {
+                    overwrite: Some(false),
+                    ignore_if_exists: Some(false),
+                }),
+                annotation_id: None,
+            })),
+            DocumentChangeOperation::Edit(TextDocumentEdit {
+                text_document: OptionalVersionedTextDocumentIdentifier {
+                    uri: uri.clone(),
+                    version: None,
+                },
+                edits: vec![OneOf::Left(TextEdit {
+                    range: Range::default(),
+                    new_text: text.to_string(),
+                })],
+            }),
+        ])),
+        ..WorkspaceEdit::default()
+    };
+    let response = ctx.client.apply_edit(edit).await.map_err(|e| {
+        errors::failed(format!(
+            "could not send the new plan to the editor: {}",
+            e.message
+        ))
+    })?;
+    if response.applied {
+        Ok(())
+    } else {
+        Err(errors::failed(format!(
+            "the editor did not create {uri}{}; nothing was changed",
+            response
+                .failure_reason
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        )))
+    }
+}
+
+/// The issue the plan's front matter names.
+fn plan_issue(snapshot: &Snapshot) -> jsonrpc::Result<IssueRef> {
+    let named = snapshot
+        .plan
+        .front_matter
+        .as_ref()
+        .and_then(|f| f.get(ISSUE_KEY));
+    let Some(named) = named else {
+        return Err(errors::invalid_params(
+            "this plan names no issue: add `issue: owner/repo#N` to its front matter",
+        ));
+    };
+    IssueRef::parse(named, None)
+        .map_err(|e| errors::invalid_params(format!("front matter `issue`: {e}")))
+}
+
+fn comment_id(snapshot: &Snapshot) -> Option<u64> {
+    snapshot
+        .plan
+        .front_matter
+        .as_ref()
+        .and_then(|f| f.get(COMMENT_KEY))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// The plan's path relative to its workspace folder (for the comment).
+fn plan_name(snapshot: &Snapshot) -> String {
+    let Some(path) = &snapshot.path else {
+        return snapshot.uri.to_string();
+    };
+    snapshot
+        .effective_roots()
+        .iter()
+        .find_map(|r| path.strip_prefix(r).ok())
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// `plan.askOnIssue`: posts the open questions as one comment (a numbered checklist with the
+/// placeholder ids) and records its id in the front matter; run again, it edits that comment.
+pub async fn ask_on_issue(ctx: &ServerContext, args: UriArgs) -> jsonrpc::Result<Option<Value>> {
+    let snapshot = ctx.snapshot(&args.uri)?;
+    let reference = plan_issue(&snapshot)?;
+    let text = snapshot.text();
+    let questions: Vec<(String, String)> = snapshot
+        .plan
+        .placeholders
+        .iter()
+        .filter(|p| plan_text::asks_the_author(&text, p))
+        .map(|p| (p.id.clone(), p.question.clone()))
+        .collect();
+    if questions.is_empty() {
+        return Err(errors::invalid_params(
+            "no open questions in this plan: mark them as [NEEDS CLARIFICATION: …] first",
+        ));
+    }
+    let body = plan_text::questions_comment(&plan_name(&snapshot), &questions);
+    let github = services::github(&snapshot.settings)?;
+    let existing = comment_id(&snapshot);
+    let comment = match existing {
+        Some(id) => match github.update_comment(&reference, id, &body).await {
+            Ok(comment) => comment,
+            // The old comment was deleted: post the questions afresh.
+            Err(GitHubError::NotFound { .. }) => github
+                .create_comment(&reference, &body)
+                .await
+                .map_err(github_failed)?,
+            Err(error) => return Err(github_failed(error)),
+        },
+        None => github
+            .create_comment(&reference, &body)
+            .await
+            .map_err(github_failed)?,
+    };
+    if existing != Some(comment.id) {
+        let new_text = plan_text::set_front_matter(
+            &text,
+            &snapshot.plan,
+            &[(COMMENT_KEY, comment.id.to_string())],
+        );
+        ctx.apply_change(&snapshot, &minimal_change(&text, &new_text), "record the questions comment")
+            .await
+            .map_err(|e| {
+                errors::failed(format!(
+                    "posted {} but could not record it in the front matter ({e}): add `{COMMENT_KEY}: {}` by hand",
+                    comment.html_url, comment.id
+                ))
+            })?;
+    }
+    Ok(Some(json!({
+        "commentId": comment.id,
+        "url": comment.html_url,
+        "questions": questions.len(),
+        "edited": existing == Some(comment.id),
+    })))
+}
+
+/// `plan.syncAnswers`: reads the replies after the questions comment and offers (or, with
+/// `apply: true`, writes) the answers to the placeholders they name.
+pub async fn sync_answers(ctx: &ServerContext, args: SyncArgs) -> jsonrpc::Result<Option<Value>> {
+    let snapshot = ctx.snapshot(&args.uri)?;
+    let reference = plan_issue(&snapshot)?;
+    let Some(id) = comment_id(&snapshot) else {
+        return Err(errors::invalid_params(
+            "this plan has not asked its questions on the issue yet: run plan.askOnIssue first",
+        ));
+    };
+    let github = services::github(&snapshot.settings)?;
+    let comments = github.comments(&reference).await.map_err(github_failed)?;
+    let Some(at) = comments.iter().position(|c| c.id == id) else {
+        return Err(errors::failed(format!(
+            "the questions comment {id} is gone from {reference}: run plan.askOnIssue to post the questions again"
+        )));
+    };
+    let asked = plan_text::parse_questions_comment(&comments[at].body);
+    let replies = &comments[at + 1..];
+    let mut used = Vec::new();
+    let mut matched = Vec::new();
+    for reply in plan_text::parse_answers(replies) {
+        let Some((_, question)) = asked
+            .iter()
+            .find(|(asked_id, _)| asked_id.eq_ignore_ascii_case(&reply.id))
+        else {
+            continue;
+        };
+        // Ids shift as placeholders are answered; the question text finds the one meant.
+        let Some(placeholder) = snapshot
+            .plan
+            .placeholders
+            .iter()
+            .find(|p| p.question == *question && !used.contains(&p.id))
+        else {
+            continue;
+        };
+        used.push(placeholder.id.clone());
+        matched.push((placeholder.clone(), reply));
+    }
+    let applied = args.apply && !matched.is_empty();
+    if applied {
+        let answers: Vec<_> = matched
+            .iter()
+            .map(|(p, r)| (p.clone(), r.answer.clone()))
+            .collect();
+        write_answers(ctx, &snapshot, &answers).await?;
+    }
+    let answers: Vec<Value> = matched
+        .iter()
+        .map(|(p, r)| {
+            json!({
+                "placeholder": p.id,
+                "askedAs": r.id,
+                "question": p.question,
+                "answer": r.answer,
+                "author": r.author,
+            })
+        })
+        .collect();
+    Ok(Some(json!({"answers": answers, "applied": applied})))
+}
+
+/// Whether the plan's issue changed on GitHub after the plan recorded it: `None` when the plan
+/// names no issue or records no `updated_at`, or GitHub cannot be asked.
+pub async fn issue_drift(snapshot: &Snapshot) -> Option<Value> {
+    let front = snapshot.plan.front_matter.as_ref()?;
+    let reference = IssueRef::parse(front.get(ISSUE_KEY)?, None).ok()?;
+    front.get(plan_text::UPDATED_AT_KEY)?;
+    let details = match services::cached_issue(&snapshot.settings, &reference).await {
+        Ok(details) => details,
+        Err(error) => {
+            tracing::info!(%error, "issue drift unknown");
+            return None;
+        }
+    };
+    let recorded = plan_text::drift(&snapshot.plan, details.updated_at);
+    Some(json!({
+        "issue": reference.to_string(),
+        "changed": recorded.is_some(),
+        "recorded": front.get(plan_text::UPDATED_AT_KEY),
+        "current": plan_text::timestamp(details.updated_at),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    fn details() -> IssueDetails {
+        IssueDetails {
+            reference: IssueRef::parse("a/b#7", None).unwrap(),
+            title: "Make it fast".into(),
+            body: String::new(),
+            state: "open".into(),
+            labels: vec![],
+            author: "x".into(),
+            html_url: String::new(),
+            updated_at: Utc::now(),
+            comments: vec![],
+        }
+    }
+
+    #[test]
+    fn plan_paths_stay_inside_the_workspace() {
+        let root = PathBuf::from("/ws");
+        let roots = vec![root.clone()];
+        assert_eq!(
+            target_path(&root, &roots, None, &details()).unwrap(),
+            PathBuf::from("/ws/plans/7-make-it-fast.md")
+        );
+        assert_eq!(
+            target_path(&root, &roots, Some("docs/./p.md"), &details()).unwrap(),
+            PathBuf::from("/ws/docs/p.md")
+        );
+        assert_eq!(
+            target_path(&root, &roots, Some("file:///ws/x.md"), &details()).unwrap(),
+            PathBuf::from("/ws/x.md")
+        );
+        assert!(target_path(&root, &roots, Some("../etc/p.md"), &details()).is_err());
+        assert!(target_path(&root, &roots, Some("/tmp/p.md"), &details()).is_err());
+    }
+}

@@ -1,0 +1,158 @@
+//! The services a command needs, built from the current settings, and the short-lived cache of
+//! issues that hovers and drift checks share.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use tower_lsp::jsonrpc;
+
+use crate::server::context::errors;
+use crate::services::github::{GitHubConfig, GitHubError, GitHubService, IssueDetails};
+use crate::services::issue_ref::{IssueRef, RepoRef};
+use crate::services::llm::{LlmConfig, LlmService};
+use crate::settings::Settings;
+
+/// Longest a GitHub call may take.
+const GITHUB_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a fetched issue serves hovers and drift checks.
+const ISSUE_TTL: Duration = Duration::from_secs(120);
+
+/// GitHub with the settings' token (or `GITHUB_TOKEN`/`GH_TOKEN`) and API URL.
+pub fn github(settings: &Settings) -> jsonrpc::Result<GitHubService> {
+    let config = GitHubConfig::resolve(
+        settings.github.token.as_deref(),
+        Some(&settings.github.api_url),
+        GITHUB_TIMEOUT,
+    );
+    GitHubService::new(&config).map_err(|e| errors::failed(e.to_string()))
+}
+
+/// The model, or the "not configured: set …" error.
+pub fn llm(settings: &Settings) -> jsonrpc::Result<LlmService> {
+    let config = LlmConfig::resolve(
+        settings.llm.api_base.as_deref(),
+        settings.llm.model.as_deref(),
+        Some(&settings.llm.api_key_env),
+        settings.llm.timeout_seconds,
+    )
+    .map_err(|e| errors::failed(e.to_string()))?;
+    Ok(LlmService::new(config))
+}
+
+/// Whether the settings name a model (commands that can do without one check this).
+pub fn llm_configured(settings: &Settings) -> bool {
+    settings
+        .llm
+        .api_base
+        .as_deref()
+        .is_some_and(|s| !s.trim().is_empty())
+        && settings
+            .llm
+            .model
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty())
+}
+
+type CacheKey = (String, IssueRef);
+
+fn cache() -> &'static Mutex<HashMap<CacheKey, (Instant, IssueDetails)>> {
+    static CACHE: OnceLock<Mutex<HashMap<CacheKey, (Instant, IssueDetails)>>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// The issue without comments, from the cache when fetched in the last two minutes.
+pub async fn cached_issue(
+    settings: &Settings,
+    issue: &IssueRef,
+) -> Result<IssueDetails, GitHubError> {
+    let key = (settings.github.api_url.clone(), issue.clone());
+    if let Some((at, details)) = cache().lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        if at.elapsed() < ISSUE_TTL {
+            return Ok(details.clone());
+        }
+    }
+    let config = GitHubConfig::resolve(
+        settings.github.token.as_deref(),
+        Some(&settings.github.api_url),
+        GITHUB_TIMEOUT,
+    );
+    let details = GitHubService::new(&config)?.issue_summary(issue).await?;
+    remember(settings, &details);
+    Ok(details)
+}
+
+/// Records a freshly fetched issue for later hovers and drift checks.
+pub fn remember(settings: &Settings, details: &IssueDetails) {
+    let key = (settings.github.api_url.clone(), details.reference.clone());
+    let mut summary = details.clone();
+    summary.comments.clear();
+    cache()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, (Instant::now(), summary));
+}
+
+/// The repository `#N` refers to: the plan's issue, else the `origin` remote of a workspace folder.
+pub fn default_repo(front_matter_issue: Option<&str>, roots: &[PathBuf]) -> Option<RepoRef> {
+    if let Some(issue) = front_matter_issue.and_then(|i| IssueRef::parse(i, None).ok()) {
+        return Some(issue.repository());
+    }
+    roots.iter().find_map(|root| origin_remote(root))
+}
+
+/// The `origin` URL in `<root>/.git/config`.
+fn origin_remote(root: &Path) -> Option<RepoRef> {
+    let config = std::fs::read_to_string(root.join(".git").join("config")).ok()?;
+    let mut in_origin = false;
+    for line in config.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_origin = line == "[remote \"origin\"]";
+        } else if in_origin {
+            if let Some(url) = line
+                .strip_prefix("url")
+                .map(str::trim_start)
+                .and_then(|l| l.strip_prefix('='))
+            {
+                return RepoRef::from_remote_url(url.trim());
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_repo_prefers_the_plan_issue_then_origin() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+        std::fs::write(
+            dir.path().join(".git/config"),
+            "[core]\n\tbare = false\n[remote \"upstream\"]\n\turl = git@github.com:other/thing.git\n\
+             [remote \"origin\"]\n\turl = https://github.com/acme/rocket.git\n",
+        )
+        .unwrap();
+        let roots = vec![dir.path().to_path_buf()];
+        assert_eq!(default_repo(Some("x/y#3"), &roots), RepoRef::new("x", "y"));
+        assert_eq!(default_repo(None, &roots), RepoRef::new("acme", "rocket"));
+        assert_eq!(default_repo(None, &[]), None);
+    }
+
+    #[test]
+    fn llm_needs_base_and_model() {
+        let mut settings = Settings::default();
+        let error = llm(&settings).unwrap_err();
+        assert_eq!(
+            error.message,
+            "LLM not configured: set planLsp.llm.apiBase and planLsp.llm.model"
+        );
+        assert!(!llm_configured(&settings));
+        settings.llm.api_base = Some("http://127.0.0.1:9/v1".into());
+        settings.llm.model = Some("m".into());
+        assert!(llm_configured(&settings));
+    }
+}
