@@ -1,0 +1,223 @@
+//! Workspace index benchmark: generates a tree of source files in mixed languages and nested
+//! folders (100,000 by default; `PLAN_LSP_BENCH_FILES` overrides), then reports the time to a
+//! complete index, the memory held (RSS from /proc/self/status), symbol lookup latency (the
+//! first, lazily parsing lookup and repeated ones, p50/p95) and a context-gathering ranking.
+//!
+//! Run with `cargo bench --bench index`.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use plan_lsp::workspace::context::{gather_context, ContextOptions};
+use plan_lsp::workspace::index::{IndexOptions, WorkspaceIndex};
+use plan_lsp::workspace::symbols::{SymbolCache, SymbolQuery};
+
+const WORDS: &[&str] = &[
+    "cache", "index", "parser", "token", "session", "invoice", "render", "buffer", "queue",
+    "router", "schema", "ledger", "widget", "socket", "report", "policy", "tenant", "quota",
+    "stream", "digest",
+];
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn word(&mut self) -> &'static str {
+        WORDS[(self.next() % WORDS.len() as u64) as usize]
+    }
+}
+
+fn camel(word: &str) -> String {
+    let mut c = word.chars();
+    c.next()
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// Writes file `i`: the kind cycles through the languages; notes go under `docs/` folders.
+fn generate_file(root: &Path, i: usize, rng: &mut Rng) -> std::io::Result<()> {
+    let (a, b, c) = (i % 10, (i / 10) % 10, (i / 100) % 100);
+    let dir = if i % 8 == 7 {
+        root.join(format!("pkg{a}/docs/mod{b}"))
+    } else {
+        root.join(format!("pkg{a}/mod{b}/part{c}"))
+    };
+    let (w1, w2) = (rng.word(), rng.word());
+    let ty = format!("{}{}{i}", camel(w1), camel(w2));
+    let func = format!("{w1}_{w2}_{i}");
+    let (name, text) = match i % 8 {
+        0 | 1 => (
+            format!("{w1}_{i}.rs"),
+            format!(
+                "//! Handles the {w1} {w2} flow.\nuse std::collections::HashMap;\n\n/// A {w1} holder.\npub struct {ty} {{\n    items: HashMap<String, u64>,\n}}\n\nimpl {ty} {{\n    /// Adds a {w2}.\n    pub fn insert_{w2}(&mut self, key: &str, value: u64) {{\n        self.items.insert(key.to_owned(), value);\n    }}\n}}\n\npub fn {func}(input: &str) -> usize {{\n    input.len() * 2\n}}\n"
+            ),
+        ),
+        2 => (
+            format!("{w1}_{i}.py"),
+            format!(
+                "\"\"\"{w1} and {w2} helpers.\"\"\"\nLIMIT_{i} = 10\n\n\nclass {ty}:\n    # Keeps {w2} entries.\n    def __init__(self):\n        self.items = {{}}\n\n    def add_{w2}(self, key, value):\n        self.items[key] = value\n\n\ndef {func}(text):\n    return len(text) * 2\n"
+            ),
+        ),
+        3 => (
+            format!("{w1}{i}.ts"),
+            format!(
+                "// {w1} {w2} service\nexport interface {ty}Options {{\n  limit: number;\n}}\n\nexport class {ty} {{\n  private items = new Map<string, number>();\n  add{}(key: string, value: number): void {{\n    this.items.set(key, value);\n  }}\n}}\n\nexport function {func}(input: string): number {{\n  return input.length * 2;\n}}\n",
+                camel(w2)
+            ),
+        ),
+        4 => (
+            format!("{}{i}.tsx", camel(w1)),
+            format!(
+                "// {w1} view\nexport function {ty}View(props: {{ {w2}: string }}) {{\n  return <div className=\"{w1}\">{{props.{w2}}}</div>;\n}}\n\nexport const {func} = (x: number) => x * 2;\n"
+            ),
+        ),
+        5 => (
+            format!("{w1}{i}.js"),
+            format!(
+                "// {w1} {w2} utilities\nclass {ty} {{\n  constructor() {{ this.items = []; }}\n  push{}(item) {{ this.items.push(item); }}\n}}\n\nfunction {func}(input) {{\n  return input.length * 2;\n}}\n\nmodule.exports = {{ {ty}, {func} }};\n",
+                camel(w2)
+            ),
+        ),
+        6 => (
+            format!("{w1}_{i}.go"),
+            format!(
+                "// Package {w1} handles {w2}.\npackage {w1}\n\n// {ty} keeps {w2} entries.\ntype {ty} struct {{\n\titems map[string]int\n}}\n\n// Add{} stores an entry.\nfunc (s *{ty}) Add{}(key string, value int) {{\n\ts.items[key] = value\n}}\n\nfunc {ty}Count(input string) int {{\n\treturn len(input) * 2\n}}\n",
+                camel(w2),
+                camel(w2)
+            ),
+        ),
+        _ => (
+            format!("{w1}-{i}.md"),
+            format!(
+                "# Notes on {w1} {w2}\n\nThe {w1} component talks to the {w2} layer through `{ty}`.\n\n- [ ] check `{func}`\n"
+            ),
+        ),
+    };
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join(name), text)
+}
+
+fn status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn main() -> std::io::Result<()> {
+    let count: usize = std::env::var("PLAN_LSP_BENCH_FILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir()?;
+    let root = dir.path().to_path_buf();
+    let started = Instant::now();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for i in 0..count {
+        generate_file(&root, i, &mut rng)?;
+    }
+    println!(
+        "generated {count} files in {:.2?} under {}",
+        started.elapsed(),
+        root.display()
+    );
+
+    let rss_before = status_kib("VmRSS:");
+    let started = Instant::now();
+    let index = WorkspaceIndex::build(vec![root.clone()], IndexOptions::default());
+    let build = started.elapsed();
+    let rss_after = status_kib("VmRSS:");
+    println!(
+        "complete index: {} files in {:.3} s ({:.0} files/s)",
+        index.len(),
+        build.as_secs_f64(),
+        index.len() as f64 / build.as_secs_f64()
+    );
+    println!(
+        "memory: RSS {:.1} MiB after index ({:.1} MiB held by it), peak {:.1} MiB",
+        rss_after as f64 / 1024.0,
+        rss_after.saturating_sub(rss_before) as f64 / 1024.0,
+        status_kib("VmHWM:") as f64 / 1024.0
+    );
+
+    // Look up the free function of files that are Rust, Python, TS or Go.
+    let symbols = SymbolCache::new();
+    let mut names = Vec::new();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for i in 0..count {
+        let (w1, w2) = (rng.word(), rng.word());
+        if matches!(i % 8, 0 | 2 | 3) && names.len() < 500 && i % 97 == 0 {
+            names.push(format!("{w1}_{w2}_{i}()"));
+        }
+    }
+    let queries: Vec<SymbolQuery> = names.iter().filter_map(|n| SymbolQuery::parse(n)).collect();
+    let mut cold = Vec::new();
+    for q in &queries {
+        let t = Instant::now();
+        let found = symbols.find(&index, q, 5);
+        cold.push(t.elapsed());
+        assert_eq!(found.len(), 1, "{q:?} should resolve to one definition");
+    }
+    let mut warm = Vec::new();
+    for _ in 0..20 {
+        for q in &queries {
+            let t = Instant::now();
+            let found = symbols.find(&index, q, 5);
+            warm.push(t.elapsed());
+            assert_eq!(found.len(), 1);
+        }
+    }
+    cold.sort();
+    warm.sort();
+    println!(
+        "definition lookup ({} symbols): first (parses lazily) p50 {:?} p95 {:?}; cached p50 {:?} p95 {:?}",
+        queries.len(),
+        percentile(&cold, 0.5),
+        percentile(&cold, 0.95),
+        percentile(&warm, 0.5),
+        percentile(&warm, 0.95)
+    );
+
+    let qualified = SymbolQuery::parse("Store::insert_cache").expect("a query");
+    let t = Instant::now();
+    let hits = symbols.find(&index, &qualified, 50).len();
+    println!(
+        "qualified lookup `Store::insert_cache` (common method, no such type): {hits} hits in {:?}",
+        t.elapsed()
+    );
+
+    let t = Instant::now();
+    let ctx = gather_context(
+        &index,
+        &symbols,
+        "Evict stale cache entries per tenant quota when the ledger report renders",
+        None,
+        &ContextOptions::default(),
+    );
+    println!(
+        "gather context: {} files, {} documents in {:?}",
+        ctx.files.len(),
+        ctx.documents.len(),
+        t.elapsed()
+    );
+    println!(
+        "final RSS {:.1} MiB, peak {:.1} MiB",
+        status_kib("VmRSS:") as f64 / 1024.0,
+        status_kib("VmHWM:") as f64 / 1024.0
+    );
+    Ok(())
+}
