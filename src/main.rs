@@ -1,1 +1,55 @@
-fn main() {}
+//! The `plan-lsp` binary: the language server on stdio, or `plan-lsp check` for CI.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // reqwest (under octocrab and async-openai) panics without a process-wide crypto provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    init_logging();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None | Some("serve") | Some("--stdio") => {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    eprintln!("plan-lsp: cannot start the async runtime: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            runtime.block_on(plan_lsp::server::run_stdio());
+            // The stdin reader is a blocking thread that never returns by itself: don't wait for it.
+            runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+            ExitCode::SUCCESS
+        }
+        Some("check") => plan_lsp::cli::check::run(&args[1..]),
+        Some("--version") | Some("-V") | Some("version") => {
+            println!("plan-lsp {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Some("--help") | Some("-h") | Some("help") => {
+            println!("{}", plan_lsp::cli::USAGE);
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprintln!(
+                "plan-lsp: unknown command {other:?}\n\n{}",
+                plan_lsp::cli::USAGE
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Logs go to stderr (stdout carries the protocol); the level comes from `PLAN_LSP_LOG`.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PLAN_LSP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
+}

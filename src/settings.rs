@@ -74,7 +74,9 @@ pub struct IndexSettings {
 
 impl Default for IndexSettings {
     fn default() -> Self {
-        IndexSettings { max_file_bytes: 1 << 20 }
+        IndexSettings {
+            max_file_bytes: 1 << 20,
+        }
     }
 }
 
@@ -98,7 +100,10 @@ impl Settings {
         }
         match serde_json::from_value::<Settings>(value.clone()) {
             Ok(settings) => (settings, None),
-            Err(e) => (Settings::default(), Some(format!("invalid planLsp settings, using defaults: {e}"))),
+            Err(e) => (
+                Settings::default(),
+                Some(format!("invalid planLsp settings, using defaults: {e}")),
+            ),
         }
     }
 
@@ -118,12 +123,17 @@ mod tests {
 
     #[test]
     fn defaults_and_partial_settings() {
-        let (s, err) = Settings::from_json(&json!({"planLsp": {"template": "phased-plan", "llm": {"model": "m"}}}));
+        let (s, err) = Settings::from_json(
+            &json!({"planLsp": {"template": "phased-plan", "llm": {"model": "m"}}}),
+        );
         assert!(err.is_none());
         assert_eq!(s.template.as_deref(), Some("phased-plan"));
         assert_eq!(s.llm.model.as_deref(), Some("m"));
         assert_eq!(s.llm.api_key_env, "OPENAI_API_KEY");
-        assert_eq!(Settings::from_json(&serde_json::Value::Null).0, Settings::default());
+        assert_eq!(
+            Settings::from_json(&serde_json::Value::Null).0,
+            Settings::default()
+        );
     }
 
     #[test]

@@ -68,8 +68,17 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(code: &'static str, range: Range<usize>, message: String, data: serde_json::Value) -> Finding {
-        let severity = CODES.iter().find(|(c, _)| *c == code).map(|(_, s)| *s).unwrap_or(Severity::Warning);
+    pub fn new(
+        code: &'static str,
+        range: Range<usize>,
+        message: String,
+        data: serde_json::Value,
+    ) -> Finding {
+        let severity = CODES
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, s)| *s)
+            .unwrap_or(Severity::Warning);
         Finding {
             code,
             severity,
@@ -105,13 +114,19 @@ pub fn diagnose(ctx: &AnalysisContext) -> Vec<Finding> {
 pub fn apply_severity(findings: Vec<Finding>, settings: &Settings) -> Vec<Finding> {
     findings
         .into_iter()
-        .filter_map(|mut f| match settings.severity.get(f.code).and_then(|s| Severity::parse(s)) {
-            Some(Some(severity)) => {
-                f.severity = severity;
-                Some(f)
+        .filter_map(|mut f| {
+            match settings
+                .severity
+                .get(f.code)
+                .and_then(|s| Severity::parse(s))
+            {
+                Some(Some(severity)) => {
+                    f.severity = severity;
+                    Some(f)
+                }
+                Some(None) => None,
+                None => Some(f),
             }
-            Some(None) => None,
-            None => Some(f),
         })
         .collect()
 }
@@ -137,8 +152,17 @@ fn section_findings(plan: &Plan, report: &TemplateReport, out: &mut Vec<Finding>
     for missing in &report.missing {
         let title = missing.path.last().cloned().unwrap_or_default();
         let (range, under) = match missing.parent {
-            Some(p) => (plan.sections[p].heading.clone(), format!(" under \"{}\"", plan.sections[p].title)),
-            None => (plan.sections.first().map(|s| s.heading.clone()).unwrap_or(0..0), String::new()),
+            Some(p) => (
+                plan.sections[p].heading.clone(),
+                format!(" under \"{}\"", plan.sections[p].title),
+            ),
+            None => (
+                plan.sections
+                    .first()
+                    .map(|s| s.heading.clone())
+                    .unwrap_or(0..0),
+                String::new(),
+            ),
         };
         out.push(Finding::new(
             "missing-section",
@@ -161,7 +185,10 @@ fn section_findings(plan: &Plan, report: &TemplateReport, out: &mut Vec<Finding>
         out.push(Finding::new(
             "duplicate-section",
             s.heading.clone(),
-            format!("Section \"{}\" appears twice (first: \"{}\")", s.title, plan.sections[first].title),
+            format!(
+                "Section \"{}\" appears twice (first: \"{}\")",
+                s.title, plan.sections[first].title
+            ),
             json!({"section": s.title, "first": plan.sections[first].heading.start}),
         ));
     }
@@ -182,7 +209,10 @@ fn reference_findings(ctx: &AnalysisContext, out: &mut Vec<Finding>) {
                     out.push(Finding::new(
                         "line-out-of-range",
                         r.range.clone(),
-                        format!("{} has {count} lines; line {last} does not exist", r.target.path),
+                        format!(
+                            "{} has {count} lines; line {last} does not exist",
+                            r.target.path
+                        ),
                         json!({"path": r.target.path, "lines": count, "line": last}),
                     ));
                 }
@@ -212,7 +242,12 @@ mod tests {
 
     fn findings(text: &str, root: &Path) -> Vec<(String, &'static str, String)> {
         let doc = Document::new(text, 1);
-        let plan = Plan::build(&doc.rope, doc.tree(), &PlaceholderSyntax::default(), &mut InlineCache::default());
+        let plan = Plan::build(
+            &doc.rope,
+            doc.tree(),
+            &PlaceholderSyntax::default(),
+            &mut InlineCache::default(),
+        );
         let template = TemplateSet::default().get_or_default(None);
         let files = FileFacts::default();
         let roots = vec![root.to_path_buf()];
@@ -250,7 +285,10 @@ mod tests {
             ]
         );
         assert_eq!(found[3].2, "db?");
-        assert_eq!(found[0].2, "Missing required section \"Proposed Implementation\"");
+        assert_eq!(
+            found[0].2,
+            "Missing required section \"Proposed Implementation\""
+        );
     }
 
     #[test]
@@ -259,7 +297,9 @@ mod tests {
             Finding::new("placeholder", 0..1, "q".into(), json!({})),
             Finding::new("broken-link", 0..1, "b".into(), json!({})),
         ];
-        let (settings, _) = Settings::from_json(&json!({"severity": {"placeholder": "error", "broken-link": "off"}}));
+        let (settings, _) = Settings::from_json(
+            &json!({"severity": {"placeholder": "error", "broken-link": "off"}}),
+        );
         let out = apply_severity(findings, &settings);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].severity, Severity::Error);

@@ -45,7 +45,11 @@ fn template_chain<'t>(template: &'t Template, path: &[String]) -> Option<Vec<&'t
 
 /// Markdown for a template section and its required subsections, each with a placeholder prompt.
 pub fn section_markdown(section: &TemplateSection, level: u8, eol: &str) -> String {
-    let mut out = format!("{} {}{eol}", "#".repeat(level.clamp(1, 6) as usize), section.title);
+    let mut out = format!(
+        "{} {}{eol}",
+        "#".repeat(level.clamp(1, 6) as usize),
+        section.title
+    );
     let required: Vec<&TemplateSection> = section.children.iter().filter(|c| c.required).collect();
     if required.is_empty() {
         let prompt = if section.prompt.is_empty() {
@@ -63,7 +67,12 @@ pub fn section_markdown(section: &TemplateSection, level: u8, eol: &str) -> Stri
 }
 
 /// Where and what to insert for one missing section, in template order among its siblings.
-pub fn insert_section(text: &str, plan: &Plan, template: &Template, missing: &MissingSection) -> Option<TextChange> {
+pub fn insert_section(
+    text: &str,
+    plan: &Plan,
+    template: &Template,
+    missing: &MissingSection,
+) -> Option<TextChange> {
     let chain = template_chain(template, &missing.path)?;
     let section = *chain.last()?;
     let siblings: &[TemplateSection] = match chain.len() {
@@ -88,7 +97,11 @@ pub fn insert_section(text: &str, plan: &Plan, template: &Template, missing: &Mi
     } else if let Some(p) = parent {
         (p.range.end, p.level + 1)
     } else {
-        let top_level = plan.sections.iter().find(|s| s.parent.is_none()).map(|s| s.level);
+        let top_level = plan
+            .sections
+            .iter()
+            .find(|s| s.parent.is_none())
+            .map(|s| s.level);
         // Under a single `# Title`, top sections are `##`.
         let level = match top_level {
             Some(1) => 2,
@@ -110,8 +123,14 @@ pub fn insert_section(text: &str, plan: &Plan, template: &Template, missing: &Mi
 fn before_closing_wrapper(text: &str, plan: &Plan, offset: usize) -> usize {
     let mut offset = offset;
     for block in plan.blocks.iter().filter(|b| b.kind == BlockKind::Wrapper) {
-        let close_line_start = text[..block.range.end].rfind('\n').map(|i| i + 1).unwrap_or(0);
-        if block.range.start < offset && offset > close_line_start && close_line_start >= block.range.start {
+        let close_line_start = text[..block.range.end]
+            .rfind('\n')
+            .map(|i| i + 1)
+            .unwrap_or(0);
+        if block.range.start < offset
+            && offset > close_line_start
+            && close_line_start >= block.range.start
+        {
             offset = offset.min(close_line_start);
         }
     }
@@ -127,7 +146,9 @@ fn pad_block(text: &str, offset: usize, block: &str, eol: &str) -> String {
         if !before.ends_with('\n') {
             out.push_str(eol);
             out.push_str(eol);
-        } else if !before.trim_end_matches(['\r', '\n']).is_empty() && !(before.ends_with("\n\n") || before.ends_with("\n\r\n")) {
+        } else if !before.trim_end_matches(['\r', '\n']).is_empty()
+            && !(before.ends_with("\n\n") || before.ends_with("\n\r\n"))
+        {
             out.push_str(eol);
         }
     }
@@ -140,12 +161,22 @@ fn pad_block(text: &str, offset: usize, block: &str, eol: &str) -> String {
 
 /// The smallest single replacement that turns `old` into `new`.
 pub fn minimal_change(old: &str, new: &str) -> TextChange {
-    let mut prefix = old.bytes().zip(new.bytes()).take_while(|(a, b)| a == b).count();
+    let mut prefix = old
+        .bytes()
+        .zip(new.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
     while !old.is_char_boundary(prefix) || !new.is_char_boundary(prefix) {
         prefix -= 1;
     }
     let max_suffix = old.len().min(new.len()) - prefix;
-    let mut suffix = old.bytes().rev().zip(new.bytes().rev()).take(max_suffix).take_while(|(a, b)| a == b).count();
+    let mut suffix = old
+        .bytes()
+        .rev()
+        .zip(new.bytes().rev())
+        .take(max_suffix)
+        .take_while(|(a, b)| a == b)
+        .count();
     while !old.is_char_boundary(old.len() - suffix) || !new.is_char_boundary(new.len() - suffix) {
         suffix -= 1;
     }
@@ -157,7 +188,11 @@ pub fn minimal_change(old: &str, new: &str) -> TextChange {
 
 /// Inserts every missing required section, parents with their children, in template order.
 /// Returns the change and the titles inserted.
-pub fn insert_all_sections(text: &str, template: &Template, syntax: &PlaceholderSyntax) -> (TextChange, Vec<String>) {
+pub fn insert_all_sections(
+    text: &str,
+    template: &Template,
+    syntax: &PlaceholderSyntax,
+) -> (TextChange, Vec<String>) {
     let mut current = text.to_string();
     let mut inserted = Vec::new();
     // Each insertion can only remove missing sections, so this ends within the template's size.
@@ -178,10 +213,18 @@ pub fn insert_all_sections(text: &str, template: &Template, syntax: &Placeholder
 
 /// Moves placeholder `id` to the template's Open questions section (created when missing),
 /// noting which section it came from.
-pub fn move_to_open_questions(text: &str, template: &Template, syntax: &PlaceholderSyntax, id: &str) -> Result<TextChange, String> {
+pub fn move_to_open_questions(
+    text: &str,
+    template: &Template,
+    syntax: &PlaceholderSyntax,
+    id: &str,
+) -> Result<TextChange, String> {
     let plan = plan_of(text, syntax);
-    let placeholder = plan.placeholder_by_id(id).ok_or_else(|| format!("no placeholder {id} in this plan"))?;
-    let open_path = open_questions_path(template).ok_or_else(|| format!("template {} has no Open questions section", template.name))?;
+    let placeholder = plan
+        .placeholder_by_id(id)
+        .ok_or_else(|| format!("no placeholder {id} in this plan"))?;
+    let open_path = open_questions_path(template)
+        .ok_or_else(|| format!("template {} has no Open questions section", template.name))?;
     let report = template_check::check(&plan, template);
     if let Some(open) = report.matched_section(&open_path) {
         if plan.sections[open].range.contains(&placeholder.range.start) {
@@ -192,16 +235,29 @@ pub fn move_to_open_questions(text: &str, template: &Template, syntax: &Placehol
     let raw = text[placeholder.range.clone()].to_string();
     let eol = plan.line_ending;
     // Cut the placeholder; a line left with nothing but a list marker goes too.
-    let line_start = text[..placeholder.range.start].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let line_end = text[placeholder.range.end..].find('\n').map(|i| placeholder.range.end + i + 1).unwrap_or(text.len());
-    let rest = format!("{}{}", &text[line_start..placeholder.range.start], &text[placeholder.range.end..line_end]);
+    let line_start = text[..placeholder.range.start]
+        .rfind('\n')
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    let line_end = text[placeholder.range.end..]
+        .find('\n')
+        .map(|i| placeholder.range.end + i + 1)
+        .unwrap_or(text.len());
+    let rest = format!(
+        "{}{}",
+        &text[line_start..placeholder.range.start],
+        &text[placeholder.range.end..line_end]
+    );
     let rest_trimmed = rest.trim().trim_start_matches(['-', '*', '+']).trim();
     let mut current = if rest_trimmed.is_empty() {
         format!("{}{}", &text[..line_start], &text[line_end..])
     } else {
         let mut s = String::with_capacity(text.len());
         s.push_str(&text[..placeholder.range.start]);
-        s.push_str(&format!("(see Open questions: {})", short(&placeholder.question)));
+        s.push_str(&format!(
+            "(see Open questions: {})",
+            short(&placeholder.question)
+        ));
         s.push_str(&text[placeholder.range.end..]);
         s
     };
@@ -209,32 +265,46 @@ pub fn move_to_open_questions(text: &str, template: &Template, syntax: &Placehol
         Some(title) => format!("- {raw} (from {title}){eol}"),
         None => format!("- {raw}{eol}"),
     };
-    // Make sure the section exists, then append the item at its end.
+    // Make sure the section exists (with its missing ancestors), then append the item at its end.
     let mut plan = plan_of(&current, syntax);
-    if template_check::check(&plan, template).matched_section(&open_path).is_none() {
+    let mut created = false;
+    for depth in 1..=open_path.len() {
+        let report = template_check::check(&plan, template);
+        if report.matched_section(&open_path[..depth]).is_some() {
+            continue;
+        }
         let missing = MissingSection {
-            path: open_path.clone(),
-            parent: parent_of(&plan, template, &open_path),
+            path: open_path[..depth].to_vec(),
+            parent: (depth > 1).then(|| report.matched_section(&open_path[..depth - 1])).flatten(),
         };
         if let Some(change) = insert_section(&current, &plan, template, &missing) {
             current = change.apply(&current);
             plan = plan_of(&current, syntax);
+            created = true;
         }
+        break;
     }
     let open = template_check::check(&plan, template)
         .matched_section(&open_path)
         .ok_or("could not create the Open questions section")?;
     let section = &plan.sections[open];
-    // Drop a bare "[PLACEHOLDER: …]" prompt the section was created with, so it holds questions only.
     let end = before_closing_wrapper(&current, &plan, section.range.end);
     let body_text = current[section.heading.end..end].trim_end().to_string();
+    let item = item.trim_end_matches(['\r', '\n']);
+    if created && syntax.scan(body_text.trim()).first().is_some_and(|m| m.range == (0..body_text.trim().len())) {
+        // A freshly created section holds only its prompt: the question replaces it.
+        let start = section.heading.end + body_text.find(body_text.trim()).unwrap_or(0);
+        let stop = section.heading.end + body_text.len();
+        current = format!("{}{}{}", &current[..start], item, &current[stop..]);
+        return Ok(minimal_change(text, &current));
+    }
     let insert_at = section.heading.end + body_text.len();
     let mut new_text = String::new();
     new_text.push_str(eol);
     if body_text.trim().is_empty() || !body_text.trim_end().lines().last().unwrap_or("").trim_start().starts_with(['-', '*']) {
         new_text.push_str(eol);
     }
-    new_text.push_str(item.trim_end_matches(['\r', '\n']));
+    new_text.push_str(item);
     current = format!("{}{}{}", &current[..insert_at], new_text, &current[insert_at..]);
     Ok(minimal_change(text, &current))
 }
@@ -263,12 +333,6 @@ fn open_questions_path(template: &Template) -> Option<Vec<String>> {
     find(&template.sections, &mut path).then_some(path)
 }
 
-fn parent_of(plan: &Plan, template: &Template, path: &[String]) -> Option<usize> {
-    if path.len() < 2 {
-        return None;
-    }
-    template_check::check(plan, template).matched_section(&path[..path.len() - 1])
-}
 
 #[cfg(test)]
 mod tests {
@@ -281,11 +345,16 @@ mod tests {
 
     #[test]
     fn inserts_a_missing_section_between_its_siblings() {
-        let text = "# Plan\n\n## Status quo\n\nNow.\n\n## Proposed Implementation\n\n### Overview\n\nx\n";
+        let text =
+            "# Plan\n\n## Status quo\n\nNow.\n\n## Proposed Implementation\n\n### Overview\n\nx\n";
         let template = house();
         let plan = plan_of(text, &PlaceholderSyntax::default());
         let report = template_check::check(&plan, &template);
-        let missing = report.missing.iter().find(|m| m.path == ["Best Practices"]).unwrap();
+        let missing = report
+            .missing
+            .iter()
+            .find(|m| m.path == ["Best Practices"])
+            .unwrap();
         let change = insert_section(text, &plan, &template, missing).unwrap();
         let out = change.apply(text);
         assert!(out.contains("Now.\n\n## Best Practices\n\n[PLACEHOLDER: Which established practices, libraries or prior art apply here?]\n\n## Proposed Implementation"), "{out}");
@@ -300,8 +369,14 @@ mod tests {
         let out = change.apply(text);
         assert_eq!(inserted.len(), 2, "{inserted:?}");
         let plan = plan_of(&out, &syntax);
-        assert!(template_check::check(&plan, &template).missing.is_empty(), "{out}");
-        assert!(!out.replace("\r\n", "").contains('\n'), "only CRLF line breaks: {out:?}");
+        assert!(
+            template_check::check(&plan, &template).missing.is_empty(),
+            "{out}"
+        );
+        assert!(
+            !out.replace("\r\n", "").contains('\n'),
+            "only CRLF line breaks: {out:?}"
+        );
         assert!(out.trim_end().ends_with("</implementation_plan>"), "{out}");
         assert!(out.find("### Overview").unwrap() < out.find("### Components").unwrap());
         assert_eq!(&text[..change.range.start], &out[..change.range.start]);
@@ -311,13 +386,18 @@ mod tests {
     fn moves_a_placeholder_to_open_questions() {
         let text = "## Status quo\n\n- [NEEDS CLARIFICATION: which db?]\n- known\n\n## Proposed Implementation\n\n### Open questions\n\n- existing?\n";
         let template = house();
-        let change = move_to_open_questions(text, &template, &PlaceholderSyntax::default(), "P1").unwrap();
+        let change =
+            move_to_open_questions(text, &template, &PlaceholderSyntax::default(), "P1").unwrap();
         let out = change.apply(text);
         assert_eq!(
             out,
             "## Status quo\n\n- known\n\n## Proposed Implementation\n\n### Open questions\n\n- existing?\n- [NEEDS CLARIFICATION: which db?] (from Status quo)\n"
         );
-        assert!(move_to_open_questions(&out, &template, &PlaceholderSyntax::default(), "P1").unwrap_err().contains("already"));
+        assert!(
+            move_to_open_questions(&out, &template, &PlaceholderSyntax::default(), "P1")
+                .unwrap_err()
+                .contains("already")
+        );
     }
 
     #[test]

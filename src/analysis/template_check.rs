@@ -26,7 +26,10 @@ pub struct TemplateReport {
 
 impl TemplateReport {
     pub fn matched_section(&self, path: &[String]) -> Option<usize> {
-        self.matched.iter().find(|(p, _)| p == path).map(|(_, i)| *i)
+        self.matched
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, i)| *i)
     }
 }
 
@@ -52,12 +55,22 @@ fn candidates(plan: &Plan, scope: Option<usize>) -> Vec<usize> {
     }
 }
 
-fn walk(plan: &Plan, sections: &[TemplateSection], scope: Option<usize>, path: &[String], report: &mut TemplateReport) {
+fn walk(
+    plan: &Plan,
+    sections: &[TemplateSection],
+    scope: Option<usize>,
+    path: &[String],
+    report: &mut TemplateReport,
+) {
     let pool = candidates(plan, scope);
     for ts in sections {
         let mut section_path = path.to_vec();
         section_path.push(ts.title.clone());
-        let mut matches: Vec<usize> = pool.iter().copied().filter(|&i| ts.matches(&plan.sections[i].normalized)).collect();
+        let mut matches: Vec<usize> = pool
+            .iter()
+            .copied()
+            .filter(|&i| ts.matches(&plan.sections[i].normalized))
+            .collect();
         // The shallowest match is the one the template means; deeper namesakes are other things.
         let Some(min_level) = matches.iter().map(|&i| plan.sections[i].level).min() else {
             if ts.required {
@@ -98,7 +111,12 @@ mod tests {
 
     fn report(text: &str, template: &str) -> (Plan, TemplateReport) {
         let doc = Document::new(text, 1);
-        let plan = Plan::build(&doc.rope, doc.tree(), &PlaceholderSyntax::default(), &mut InlineCache::default());
+        let plan = Plan::build(
+            &doc.rope,
+            doc.tree(),
+            &PlaceholderSyntax::default(),
+            &mut InlineCache::default(),
+        );
         let template = TemplateSet::default().get(template).unwrap();
         let report = check(&plan, &template);
         (plan, report)
@@ -111,10 +129,21 @@ mod tests {
         let missing: Vec<_> = report.missing.iter().map(|m| m.path.join(" > ")).collect();
         assert_eq!(
             missing,
-            ["Proposed Implementation > Components", "Proposed Implementation > Order of implementation", "Proposed Implementation > Open questions"]
+            [
+                "Proposed Implementation > Components",
+                "Proposed Implementation > Order of implementation",
+                "Proposed Implementation > Open questions"
+            ]
         );
         assert_eq!(report.missing[0].parent, Some(3));
-        assert_eq!(report.empty.iter().map(|&i| plan.sections[i].title.as_str()).collect::<Vec<_>>(), ["Best practices"]);
+        assert_eq!(
+            report
+                .empty
+                .iter()
+                .map(|&i| plan.sections[i].title.as_str())
+                .collect::<Vec<_>>(),
+            ["Best practices"]
+        );
         assert_eq!(report.duplicates.len(), 1);
         assert_eq!(plan.sections[report.duplicates[0].0].title, "Overview");
     }

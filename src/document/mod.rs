@@ -134,7 +134,9 @@ impl Document {
             let end = (line_end - chunk_start).min(chunk.len());
             Cow::Borrowed(&chunk.as_bytes()[byte - chunk_start..end])
         };
-        let tree = self.parser.parse_with_options(&mut read, self.tree.as_ref(), None);
+        let tree = self
+            .parser
+            .parse_with_options(&mut read, self.tree.as_ref(), None);
         self.tree = tree;
     }
 }

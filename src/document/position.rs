@@ -66,7 +66,11 @@ fn line_content_end_char(rope: &Rope, line: usize) -> usize {
 
 /// Converts an LSP position to a char index, or reports that it lies outside the document.
 /// A character past the end of its line is an error too: clients must not send one.
-pub fn to_char_strict(rope: &Rope, pos: Position, enc: PositionEncoding) -> Result<usize, OutOfRange> {
+pub fn to_char_strict(
+    rope: &Rope,
+    pos: Position,
+    enc: PositionEncoding,
+) -> Result<usize, OutOfRange> {
     let lines = rope.len_lines();
     let err = OutOfRange {
         line: pos.line,
@@ -99,7 +103,13 @@ pub fn to_char_clamped(rope: &Rope, pos: Position, enc: PositionEncoding) -> usi
 }
 
 /// The char index `column` units into the line `[start, end)`, or `None` past its end.
-fn column_to_char(rope: &Rope, start: usize, end: usize, column: usize, enc: PositionEncoding) -> Option<usize> {
+fn column_to_char(
+    rope: &Rope,
+    start: usize,
+    end: usize,
+    column: usize,
+    enc: PositionEncoding,
+) -> Option<usize> {
     let index = match enc {
         PositionEncoding::Utf32 => start + column,
         PositionEncoding::Utf16 => {
@@ -142,17 +152,32 @@ pub fn byte_to_position(rope: &Rope, byte: usize, enc: PositionEncoding) -> Posi
 }
 
 /// The LSP range of a byte range.
-pub fn byte_range_to_range(rope: &Rope, range: std::ops::Range<usize>, enc: PositionEncoding) -> Range {
-    Range::new(byte_to_position(rope, range.start, enc), byte_to_position(rope, range.end, enc))
+pub fn byte_range_to_range(
+    rope: &Rope,
+    range: std::ops::Range<usize>,
+    enc: PositionEncoding,
+) -> Range {
+    Range::new(
+        byte_to_position(rope, range.start, enc),
+        byte_to_position(rope, range.end, enc),
+    )
 }
 
 /// The byte offset of an LSP position, refusing positions outside the document.
-pub fn position_to_byte(rope: &Rope, pos: Position, enc: PositionEncoding) -> Result<usize, OutOfRange> {
+pub fn position_to_byte(
+    rope: &Rope,
+    pos: Position,
+    enc: PositionEncoding,
+) -> Result<usize, OutOfRange> {
     to_char_strict(rope, pos, enc).map(|c| rope.char_to_byte(c))
 }
 
 /// The byte range of an LSP range, refusing ranges outside the document or reversed.
-pub fn range_to_bytes(rope: &Rope, range: Range, enc: PositionEncoding) -> Result<std::ops::Range<usize>, OutOfRange> {
+pub fn range_to_bytes(
+    rope: &Rope,
+    range: Range,
+    enc: PositionEncoding,
+) -> Result<std::ops::Range<usize>, OutOfRange> {
     let start = position_to_byte(rope, range.start, enc)?;
     let end = position_to_byte(rope, range.end, enc)?;
     if end < start {
@@ -177,27 +202,51 @@ mod tests {
     fn utf16_counts_surrogate_pairs_as_two() {
         let rope = Rope::from_str("a😀b\nx");
         // 'b' is after 'a' (1) and the emoji (2 UTF-16 units).
-        assert_eq!(to_char_strict(&rope, pos(0, 3), PositionEncoding::Utf16), Ok(2));
-        assert_eq!(char_to_position(&rope, 2, PositionEncoding::Utf16), pos(0, 3));
-        assert_eq!(char_to_position(&rope, 2, PositionEncoding::Utf8), pos(0, 5));
-        assert_eq!(char_to_position(&rope, 2, PositionEncoding::Utf32), pos(0, 2));
+        assert_eq!(
+            to_char_strict(&rope, pos(0, 3), PositionEncoding::Utf16),
+            Ok(2)
+        );
+        assert_eq!(
+            char_to_position(&rope, 2, PositionEncoding::Utf16),
+            pos(0, 3)
+        );
+        assert_eq!(
+            char_to_position(&rope, 2, PositionEncoding::Utf8),
+            pos(0, 5)
+        );
+        assert_eq!(
+            char_to_position(&rope, 2, PositionEncoding::Utf32),
+            pos(0, 2)
+        );
     }
 
     #[test]
     fn crlf_line_ends_are_not_columns() {
         let rope = Rope::from_str("ab\r\ncd\r\n");
         assert_eq!(rope.len_lines(), 3);
-        assert_eq!(to_char_strict(&rope, pos(0, 2), PositionEncoding::Utf16), Ok(2));
+        assert_eq!(
+            to_char_strict(&rope, pos(0, 2), PositionEncoding::Utf16),
+            Ok(2)
+        );
         assert!(to_char_strict(&rope, pos(0, 3), PositionEncoding::Utf16).is_err());
-        assert_eq!(to_char_strict(&rope, pos(1, 0), PositionEncoding::Utf16), Ok(4));
-        assert_eq!(to_char_strict(&rope, pos(2, 0), PositionEncoding::Utf16), Ok(8));
+        assert_eq!(
+            to_char_strict(&rope, pos(1, 0), PositionEncoding::Utf16),
+            Ok(4)
+        );
+        assert_eq!(
+            to_char_strict(&rope, pos(2, 0), PositionEncoding::Utf16),
+            Ok(8)
+        );
     }
 
     #[test]
     fn unicode_line_separators_are_not_lsp_line_breaks() {
         let rope = Rope::from_str("a\u{2028}b\u{85}c\nd");
         assert_eq!(rope.len_lines(), 2);
-        assert_eq!(char_to_position(&rope, 4, PositionEncoding::Utf16), pos(0, 4));
+        assert_eq!(
+            char_to_position(&rope, 4, PositionEncoding::Utf16),
+            pos(0, 4)
+        );
     }
 
     #[test]
@@ -205,21 +254,39 @@ mod tests {
         let rope = Rope::from_str("héllo\nworld");
         assert!(to_char_strict(&rope, pos(5, 0), PositionEncoding::Utf16).is_err());
         assert!(to_char_strict(&rope, pos(0, 99), PositionEncoding::Utf16).is_err());
-        assert_eq!(to_char_clamped(&rope, pos(0, 99), PositionEncoding::Utf16), 5);
-        assert_eq!(to_char_clamped(&rope, pos(9, 0), PositionEncoding::Utf16), 11);
+        assert_eq!(
+            to_char_clamped(&rope, pos(0, 99), PositionEncoding::Utf16),
+            5
+        );
+        assert_eq!(
+            to_char_clamped(&rope, pos(9, 0), PositionEncoding::Utf16),
+            11
+        );
     }
 
     #[test]
     fn utf8_offsets_inside_a_char_round_down() {
         let rope = Rope::from_str("é!");
-        assert_eq!(to_char_strict(&rope, pos(0, 1), PositionEncoding::Utf8), Ok(0));
-        assert_eq!(to_char_strict(&rope, pos(0, 2), PositionEncoding::Utf8), Ok(1));
+        assert_eq!(
+            to_char_strict(&rope, pos(0, 1), PositionEncoding::Utf8),
+            Ok(0)
+        );
+        assert_eq!(
+            to_char_strict(&rope, pos(0, 2), PositionEncoding::Utf8),
+            Ok(1)
+        );
     }
 
     #[test]
     fn negotiation_prefers_the_clients_first_supported_choice() {
-        let offered = [PositionEncodingKind::new("utf-7"), PositionEncodingKind::UTF8];
-        assert_eq!(PositionEncoding::negotiate(Some(&offered)), PositionEncoding::Utf8);
+        let offered = [
+            PositionEncodingKind::new("utf-7"),
+            PositionEncodingKind::UTF8,
+        ];
+        assert_eq!(
+            PositionEncoding::negotiate(Some(&offered)),
+            PositionEncoding::Utf8
+        );
         assert_eq!(PositionEncoding::negotiate(None), PositionEncoding::Utf16);
     }
 }

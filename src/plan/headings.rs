@@ -36,7 +36,14 @@ fn strip_numbering(title: &str) -> &str {
     }
     // Roman numerals and single letters followed by a dot: "IV. Risks", "A. Overview".
     if let Some((head, rest)) = title.split_once(". ") {
-        if !head.is_empty() && head.len() <= 4 && head.chars().all(|c| "IVXivx".contains(c) || c.is_ascii_uppercase()) && head.chars().count() <= 4 && head.chars().all(|c| c.is_ascii_alphabetic()) {
+        if !head.is_empty()
+            && head.len() <= 4
+            && head
+                .chars()
+                .all(|c| "IVXivx".contains(c) || c.is_ascii_uppercase())
+            && head.chars().count() <= 4
+            && head.chars().all(|c| c.is_ascii_alphabetic())
+        {
             return rest.trim_start();
         }
     }
@@ -50,10 +57,19 @@ mod tests {
     #[test]
     fn numbering_case_and_punctuation_are_ignored() {
         assert_eq!(normalize_title("1. Status quo"), "status quo");
-        assert_eq!(normalize_title("2.3) Risks & Mitigations:"), "risks mitigations");
+        assert_eq!(
+            normalize_title("2.3) Risks & Mitigations:"),
+            "risks mitigations"
+        );
         assert_eq!(normalize_title("IV. Open Questions"), "open questions");
-        assert_eq!(normalize_title("High-level overview"), "high level overview");
-        assert_eq!(normalize_title("What We're NOT Doing"), "what were not doing");
+        assert_eq!(
+            normalize_title("High-level overview"),
+            "high level overview"
+        );
+        assert_eq!(
+            normalize_title("What We're NOT Doing"),
+            "what were not doing"
+        );
         assert_eq!(normalize_title("Phase 2: API"), "phase 2 api");
         assert_eq!(normalize_title("2024"), "2024");
     }

@@ -89,7 +89,8 @@ fn analyze(parser: &mut Parser, text: &str, syntax: &PlaceholderSyntax) -> Inlin
     if let Some(tree) = parser.parse(text, None) {
         collect(tree.root_node(), text, &mut facts, &mut exclusions);
     }
-    let starts_inside = |ranges: &[Range<usize>], at: usize| ranges.iter().any(|r| r.start <= at && at < r.end);
+    let starts_inside =
+        |ranges: &[Range<usize>], at: usize| ranges.iter().any(|r| r.start <= at && at < r.end);
     facts.placeholders = syntax
         .scan(text)
         .into_iter()
@@ -115,7 +116,9 @@ fn collect(node: Node, text: &str, facts: &mut InlineFacts, exclusions: &mut Exc
         "code_span" => {
             let content = code_span_content(node, text);
             if let Some(target) = references::code_span_target(&content) {
-                facts.references.push((range.clone(), target, ReferenceForm::CodeSpan));
+                facts
+                    .references
+                    .push((range.clone(), target, ReferenceForm::CodeSpan));
             }
             facts.code_spans.push((range.clone(), content));
             exclusions.literal.push(range.clone());
@@ -127,7 +130,9 @@ fn collect(node: Node, text: &str, facts: &mut InlineFacts, exclusions: &mut Exc
                 if child.kind() == "link_destination" {
                     exclusions.literal.push(child.byte_range());
                     if let Some(target) = references::link_target(&text[child.byte_range()]) {
-                        facts.references.push((range.clone(), target, ReferenceForm::Link));
+                        facts
+                            .references
+                            .push((range.clone(), target, ReferenceForm::Link));
                     }
                 } else if child.kind() == "link_text" || child.kind() == "image_description" {
                     collect(child, text, facts, exclusions);
@@ -180,7 +185,11 @@ fn code_span_content(node: Node, text: &str) -> String {
     };
     let content = &text[start..end];
     // CommonMark strips one space on each side when both are present.
-    if content.len() >= 2 && content.starts_with(' ') && content.ends_with(' ') && !content.trim().is_empty() {
+    if content.len() >= 2
+        && content.starts_with(' ')
+        && content.ends_with(' ')
+        && !content.trim().is_empty()
+    {
         content[1..content.len() - 1].to_string()
     } else {
         content.to_string()

@@ -91,7 +91,12 @@ pub struct Plan {
 impl Plan {
     /// Builds the model of `rope` from its block tree, reusing the inline analysis of unchanged
     /// paragraphs from `cache`.
-    pub fn build(rope: &Rope, tree: Option<&Tree>, syntax: &PlaceholderSyntax, cache: &mut InlineCache) -> Plan {
+    pub fn build(
+        rope: &Rope,
+        tree: Option<&Tree>,
+        syntax: &PlaceholderSyntax,
+        cache: &mut InlineCache,
+    ) -> Plan {
         let mut builder = Builder {
             rope,
             syntax,
@@ -133,11 +138,15 @@ impl Plan {
     }
 
     pub fn placeholder_at(&self, offset: usize) -> Option<&Placeholder> {
-        self.placeholders.iter().find(|p| p.range.start <= offset && offset <= p.range.end)
+        self.placeholders
+            .iter()
+            .find(|p| p.range.start <= offset && offset <= p.range.end)
     }
 
     pub fn placeholder_by_id(&self, id: &str) -> Option<&Placeholder> {
-        self.placeholders.iter().find(|p| p.id.eq_ignore_ascii_case(id))
+        self.placeholders
+            .iter()
+            .find(|p| p.id.eq_ignore_ascii_case(id))
     }
 
     pub fn reference_at(&self, offset: usize) -> Option<&Reference> {
@@ -147,13 +156,17 @@ impl Plan {
     }
 
     pub fn code_span_at(&self, offset: usize) -> Option<&CodeSpan> {
-        self.code_spans.iter().find(|c| c.range.start <= offset && offset <= c.range.end)
+        self.code_spans
+            .iter()
+            .find(|c| c.range.start <= offset && offset <= c.range.end)
     }
 
     /// Placeholders inside section `index` or its subsections.
     pub fn placeholders_in(&self, index: usize) -> impl Iterator<Item = &Placeholder> {
         let range = self.sections[index].range.clone();
-        self.placeholders.iter().filter(move |p| range.contains(&p.range.start))
+        self.placeholders
+            .iter()
+            .filter(move |p| range.contains(&p.range.start))
     }
 }
 
@@ -302,7 +315,9 @@ impl Builder<'_> {
                     form: ReferenceForm::Link,
                 });
             }
-            self.link_definitions.entry(label).or_insert((dest_range, dest));
+            self.link_definitions
+                .entry(label)
+                .or_insert((dest_range, dest));
         }
     }
 
@@ -426,7 +441,9 @@ fn heading_level_and_title(heading: Node) -> (u8, Option<Node>) {
 fn clean_heading_title(raw: &str) -> String {
     let trimmed = raw.trim();
     let without_closing = trimmed.trim_end_matches('#');
-    if without_closing.len() != trimmed.len() && (without_closing.is_empty() || without_closing.ends_with([' ', '\t'])) {
+    if without_closing.len() != trimmed.len()
+        && (without_closing.is_empty() || without_closing.ends_with([' ', '\t']))
+    {
         without_closing.trim().to_string()
     } else {
         trimmed.to_string()

@@ -50,8 +50,16 @@ impl PlaceholderSyntax {
     pub fn new(extra: &[String], disable_defaults: bool) -> (Self, Vec<PatternError>) {
         let mut syntaxes = Vec::new();
         let mut errors = Vec::new();
-        let defaults = if disable_defaults { &[][..] } else { &DEFAULT_PATTERNS[..] };
-        for pattern in defaults.iter().copied().chain(extra.iter().map(String::as_str)) {
+        let defaults = if disable_defaults {
+            &[][..]
+        } else {
+            &DEFAULT_PATTERNS[..]
+        };
+        for pattern in defaults
+            .iter()
+            .copied()
+            .chain(extra.iter().map(String::as_str))
+        {
             match Regex::new(pattern) {
                 Ok(regex) => syntaxes.push(Syntax { regex }),
                 Err(e) => errors.push(PatternError {
@@ -61,7 +69,13 @@ impl PlaceholderSyntax {
             }
         }
         let fingerprint = format!("{disable_defaults}\u{0}{}", extra.join("\u{0}"));
-        (PlaceholderSyntax { syntaxes, fingerprint }, errors)
+        (
+            PlaceholderSyntax {
+                syntaxes,
+                fingerprint,
+            },
+            errors,
+        )
     }
 
     /// Finds placeholders in `text`, leftmost first; where syntaxes overlap the longest wins,
@@ -84,10 +98,18 @@ impl PlaceholderSyntax {
                 });
             }
         }
-        found.sort_by(|a, b| a.range.start.cmp(&b.range.start).then(b.range.end.cmp(&a.range.end)));
+        found.sort_by(|a, b| {
+            a.range
+                .start
+                .cmp(&b.range.start)
+                .then(b.range.end.cmp(&a.range.end))
+        });
         let mut kept: Vec<PlaceholderMatch> = Vec::with_capacity(found.len());
         for m in found {
-            if kept.last().is_some_and(|last| m.range.start < last.range.end) {
+            if kept
+                .last()
+                .is_some_and(|last| m.range.start < last.range.end)
+            {
                 continue;
             }
             kept.push(m);
@@ -112,11 +134,29 @@ mod tests {
     fn default_syntaxes() {
         assert_eq!(
             questions("a [NEEDS CLARIFICATION: which db?] b"),
-            [("[NEEDS CLARIFICATION: which db?]".into(), "which db?".into())]
+            [(
+                "[NEEDS CLARIFICATION: which db?]".into(),
+                "which db?".into()
+            )]
         );
-        assert_eq!(questions("{{ owner }}"), [("{{ owner }}".into(), "owner".into())]);
-        assert_eq!(questions("[TBD] and [PLACEHOLDER]"), [("[TBD]".into(), String::new()), ("[PLACEHOLDER]".into(), String::new())]);
-        assert_eq!(questions("[TBD: later] TBD"), [("[TBD: later]".into(), "later".into()), ("TBD".into(), String::new())]);
+        assert_eq!(
+            questions("{{ owner }}"),
+            [("{{ owner }}".into(), "owner".into())]
+        );
+        assert_eq!(
+            questions("[TBD] and [PLACEHOLDER]"),
+            [
+                ("[TBD]".into(), String::new()),
+                ("[PLACEHOLDER]".into(), String::new())
+            ]
+        );
+        assert_eq!(
+            questions("[TBD: later] TBD"),
+            [
+                ("[TBD: later]".into(), "later".into()),
+                ("TBD".into(), String::new())
+            ]
+        );
         assert_eq!(questions("[CLARIFY: x] [TODO: y] [QUESTION: z]").len(), 3);
     }
 
@@ -127,7 +167,8 @@ mod tests {
 
     #[test]
     fn custom_patterns_and_bad_patterns() {
-        let (syntax, errors) = PlaceholderSyntax::new(&[r"\?\?(?P<question>[^?]+)\?\?".into(), "(".into()], true);
+        let (syntax, errors) =
+            PlaceholderSyntax::new(&[r"\?\?(?P<question>[^?]+)\?\?".into(), "(".into()], true);
         assert_eq!(errors.len(), 1);
         let found = syntax.scan("x ??who owns it?? [TBD]");
         assert_eq!(found.len(), 1);

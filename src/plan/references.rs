@@ -33,14 +33,23 @@ pub enum ReferenceForm {
 
 /// Extensions that make a slash-less name such as `Cargo.toml` a file reference.
 const KNOWN_EXTENSIONS: &[&str] = &[
-    "rs", "py", "pyi", "ts", "tsx", "js", "jsx", "mjs", "cjs", "go", "md", "markdown", "toml", "json", "jsonc", "yaml",
-    "yml", "lock", "txt", "c", "h", "cc", "cpp", "hpp", "java", "kt", "rb", "sh", "bash", "css", "scss", "html", "sql",
-    "proto", "lua", "vim", "swift", "cs", "php", "ex", "exs", "erl", "hs", "ml", "scala", "zig", "nix", "xml", "ini",
-    "cfg", "conf", "env", "graphql", "vue", "svelte", "dart", "tf", "mk", "cmake", "gradle", "ipynb",
+    "rs", "py", "pyi", "ts", "tsx", "js", "jsx", "mjs", "cjs", "go", "md", "markdown", "toml",
+    "json", "jsonc", "yaml", "yml", "lock", "txt", "c", "h", "cc", "cpp", "hpp", "java", "kt",
+    "rb", "sh", "bash", "css", "scss", "html", "sql", "proto", "lua", "vim", "swift", "cs", "php",
+    "ex", "exs", "erl", "hs", "ml", "scala", "zig", "nix", "xml", "ini", "cfg", "conf", "env",
+    "graphql", "vue", "svelte", "dart", "tf", "mk", "cmake", "gradle", "ipynb",
 ];
 
 /// Files that are references even without an extension.
-const KNOWN_NAMES: &[&str] = &["Makefile", "Dockerfile", "Justfile", "LICENSE", "Gemfile", "Rakefile", "Procfile"];
+const KNOWN_NAMES: &[&str] = &[
+    "Makefile",
+    "Dockerfile",
+    "Justfile",
+    "LICENSE",
+    "Gemfile",
+    "Rakefile",
+    "Procfile",
+];
 
 fn target_regex() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
@@ -94,7 +103,11 @@ fn looks_like_path(path: &str) -> bool {
     }
     let Some((stem, ext)) = file_name.rsplit_once('.') else {
         // `src/server/` names a folder: a path only with a slash and sane characters.
-        return path.contains('/') && path.chars().all(|c| c.is_alphanumeric() || "/._-".contains(c)) && path.chars().any(char::is_alphanumeric);
+        return path.contains('/')
+            && path
+                .chars()
+                .all(|c| c.is_alphanumeric() || "/._-".contains(c))
+            && path.chars().any(char::is_alphanumeric);
     };
     if ext.is_empty() || !ext.chars().all(|c| c.is_ascii_alphanumeric()) {
         return false;
@@ -117,11 +130,16 @@ pub fn code_span_target(content: &str) -> Option<FileTarget> {
 
 /// A file reference from a link destination, unless it points elsewhere (a URL, an anchor).
 pub fn link_target(destination: &str) -> Option<FileTarget> {
-    let destination = destination.trim().trim_start_matches('<').trim_end_matches('>');
+    let destination = destination
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>');
     if destination.is_empty() || destination.starts_with('#') || has_scheme(destination) {
         return None;
     }
-    let decoded = percent_encoding::percent_decode_str(destination).decode_utf8().ok()?;
+    let decoded = percent_encoding::percent_decode_str(destination)
+        .decode_utf8()
+        .ok()?;
     let (path, fragment) = match decoded.split_once('#') {
         Some((path, fragment)) => (path, Some(fragment)),
         None => (decoded.as_ref(), None),
@@ -141,8 +159,13 @@ fn has_scheme(destination: &str) -> bool {
     match destination.split_once(':') {
         Some((scheme, _)) => {
             scheme.len() > 1
-                && scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+                && scheme
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
         }
         None => false,
     }
@@ -172,17 +195,40 @@ mod tests {
     fn every_written_form_parses() {
         let t = |s: &str| code_span_target(s).map(|t| (t.path, t.lines));
         assert_eq!(t("src/a.rs"), Some(("src/a.rs".into(), None)));
-        assert_eq!(t("src/a.rs:42"), Some(("src/a.rs".into(), span(42, None, None))));
-        assert_eq!(t("src/a.rs:4:2"), Some(("src/a.rs".into(), span(4, None, Some(2)))));
-        assert_eq!(t("src/a.rs:3-9"), Some(("src/a.rs".into(), span(3, Some(9), None))));
-        assert_eq!(t("src/a.rs#L3-L9"), Some(("src/a.rs".into(), span(3, Some(9), None))));
-        assert_eq!(t("src/a.rs#L10,5"), Some(("src/a.rs".into(), span(10, None, Some(5)))));
+        assert_eq!(
+            t("src/a.rs:42"),
+            Some(("src/a.rs".into(), span(42, None, None)))
+        );
+        assert_eq!(
+            t("src/a.rs:4:2"),
+            Some(("src/a.rs".into(), span(4, None, Some(2))))
+        );
+        assert_eq!(
+            t("src/a.rs:3-9"),
+            Some(("src/a.rs".into(), span(3, Some(9), None)))
+        );
+        assert_eq!(
+            t("src/a.rs#L3-L9"),
+            Some(("src/a.rs".into(), span(3, Some(9), None)))
+        );
+        assert_eq!(
+            t("src/a.rs#L10,5"),
+            Some(("src/a.rs".into(), span(10, None, Some(5))))
+        );
         assert_eq!(t("Cargo.toml"), Some(("Cargo.toml".into(), None)));
     }
 
     #[test]
     fn code_that_is_not_a_path_is_ignored() {
-        for code in ["Document::apply_change", "a.b()", "foo.bar", "let x = 1", "https://x.io/a.rs", "v1.2", "--flag"] {
+        for code in [
+            "Document::apply_change",
+            "a.b()",
+            "foo.bar",
+            "let x = 1",
+            "https://x.io/a.rs",
+            "v1.2",
+            "--flag",
+        ] {
             assert_eq!(code_span_target(code), None, "{code}");
         }
     }
@@ -202,7 +248,16 @@ mod tests {
     #[test]
     fn prose_paths_with_lines() {
         let text = "see src/server.rs:120, and Cargo.toml. Not e.g. or v1.2 or https://x.io/a/b.rs";
-        let found: Vec<_> = prose_targets(text).into_iter().map(|(r, t)| (&text[r], t.lines)).collect();
-        assert_eq!(found, [("src/server.rs:120", span(120, None, None)), ("Cargo.toml", None)]);
+        let found: Vec<_> = prose_targets(text)
+            .into_iter()
+            .map(|(r, t)| (&text[r], t.lines))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("src/server.rs:120", span(120, None, None)),
+                ("Cargo.toml", None)
+            ]
+        );
     }
 }

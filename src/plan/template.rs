@@ -13,8 +13,14 @@ use super::headings::normalize_title;
 pub const DEFAULT_TEMPLATE: &str = "implementation-plan";
 
 const BUILT_IN: [(&str, &str); 3] = [
-    ("implementation-plan", include_str!("templates/implementation-plan.toml")),
-    ("spec-kit-plan", include_str!("templates/spec-kit-plan.toml")),
+    (
+        "implementation-plan",
+        include_str!("templates/implementation-plan.toml"),
+    ),
+    (
+        "spec-kit-plan",
+        include_str!("templates/spec-kit-plan.toml"),
+    ),
     ("phased-plan", include_str!("templates/phased-plan.toml")),
 ];
 
@@ -59,12 +65,18 @@ impl TemplateSection {
     /// Whether a heading (already normalised) is this section.
     pub fn matches(&self, normalized: &str) -> bool {
         if let Some(pattern) = &self.pattern {
-            if Regex::new(pattern).map(|re| re.is_match(normalized)).unwrap_or(false) {
+            if Regex::new(pattern)
+                .map(|re| re.is_match(normalized))
+                .unwrap_or(false)
+            {
                 return true;
             }
         }
         normalize_title(&self.title) == normalized
-            || self.aliases.iter().any(|alias| normalize_title(alias) == normalized)
+            || self
+                .aliases
+                .iter()
+                .any(|alias| normalize_title(alias) == normalized)
     }
 
     /// Whether several headings may match this section (`Phase 1`, `Phase 2`…).
@@ -135,7 +147,9 @@ impl Default for TemplateSet {
     fn default() -> Self {
         let templates = BUILT_IN
             .iter()
-            .map(|(name, text)| Arc::new(Template::parse(name, text).expect("built-in templates are valid TOML")))
+            .map(|(name, text)| {
+                Arc::new(Template::parse(name, text).expect("built-in templates are valid TOML"))
+            })
             .collect();
         TemplateSet { templates }
     }
@@ -154,7 +168,10 @@ impl TemplateSet {
             };
             let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
             paths.sort();
-            for path in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "toml")) {
+            for path in paths
+                .into_iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            {
                 let origin = path.display().to_string();
                 match std::fs::read_to_string(&path) {
                     Ok(text) => match Template::parse(&origin, &text) {
@@ -201,7 +218,10 @@ mod tests {
         let set = TemplateSet::default();
         let house = set.get("implementation-plan").unwrap();
         let titles: Vec<_> = house.sections.iter().map(|s| s.title.as_str()).collect();
-        assert_eq!(titles, ["Status quo", "Best Practices", "Proposed Implementation"]);
+        assert_eq!(
+            titles,
+            ["Status quo", "Best Practices", "Proposed Implementation"]
+        );
         assert_eq!(house.sections[2].children.len(), 5);
         assert!(set.get("spec-kit-plan").is_some());
         let phased = set.get("phased-plan").unwrap();
@@ -213,7 +233,10 @@ mod tests {
     fn aliases_and_numbering_match() {
         let set = TemplateSet::default();
         let house = set.get("implementation-plan").unwrap();
-        let path = vec!["Proposed implementation".to_string(), "High-level overview".to_string()];
+        let path = vec![
+            "Proposed implementation".to_string(),
+            "High-level overview".to_string(),
+        ];
         assert_eq!(house.section_at(&path).unwrap().title, "Overview");
     }
 
@@ -222,7 +245,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let templates = dir.path().join(".plan-lsp/templates");
         std::fs::create_dir_all(&templates).unwrap();
-        std::fs::write(templates.join("rfc.toml"), "name = \"rfc\"\n[[sections]]\ntitle = \"Motivation\"\n").unwrap();
+        std::fs::write(
+            templates.join("rfc.toml"),
+            "name = \"rfc\"\n[[sections]]\ntitle = \"Motivation\"\n",
+        )
+        .unwrap();
         std::fs::write(templates.join("bad.toml"), "name = ").unwrap();
         let (set, errors) = TemplateSet::load(&[dir.path()]);
         assert_eq!(set.get("rfc").unwrap().sections[0].title, "Motivation");

@@ -3,29 +3,58 @@ use crate::document::Document;
 
 fn plan_of(text: &str) -> Plan {
     let doc = Document::new(text, 1);
-    Plan::build(&doc.rope, doc.tree(), &PlaceholderSyntax::default(), &mut InlineCache::default())
+    Plan::build(
+        &doc.rope,
+        doc.tree(),
+        &PlaceholderSyntax::default(),
+        &mut InlineCache::default(),
+    )
 }
 
 #[test]
 fn sections_nest_by_level_and_know_their_content() {
-    let plan = plan_of("# Plan\n\n## 1. Status quo\n\nToday.\n\n## Proposed Implementation\n\n### Overview\n\n");
-    let titles: Vec<_> = plan.sections.iter().map(|s| (s.title.as_str(), s.level, s.parent)).collect();
+    let plan = plan_of(
+        "# Plan\n\n## 1. Status quo\n\nToday.\n\n## Proposed Implementation\n\n### Overview\n\n",
+    );
+    let titles: Vec<_> = plan
+        .sections
+        .iter()
+        .map(|s| (s.title.as_str(), s.level, s.parent))
+        .collect();
     assert_eq!(
         titles,
-        [("Plan", 1, None), ("1. Status quo", 2, Some(0)), ("Proposed Implementation", 2, Some(0)), ("Overview", 3, Some(2))]
+        [
+            ("Plan", 1, None),
+            ("1. Status quo", 2, Some(0)),
+            ("Proposed Implementation", 2, Some(0)),
+            ("Overview", 3, Some(2))
+        ]
     );
     assert!(plan.sections[1].has_content);
     assert!(!plan.sections[2].has_content);
     assert!(!plan.sections[3].has_content);
-    assert_eq!(plan.section_path(3), ["Plan", "Proposed Implementation", "Overview"]);
+    assert_eq!(
+        plan.section_path(3),
+        ["Plan", "Proposed Implementation", "Overview"]
+    );
 }
 
 #[test]
 fn placeholders_skip_code_and_link_destinations() {
     let text = "## A\n\nAsk [NEEDS CLARIFICATION: which db?] and `[TBD]` and [x](a[TBD].md)\n\n```\n[TBD]\n```\n\n    [TBD] indented\n\n- [ ] task {{owner}}\n";
     let plan = plan_of(text);
-    let found: Vec<_> = plan.placeholders.iter().map(|p| (p.id.as_str(), p.question.as_str(), &text[p.range.clone()])).collect();
-    assert_eq!(found, [("P1", "which db?", "[NEEDS CLARIFICATION: which db?]"), ("P2", "owner", "{{owner}}")]);
+    let found: Vec<_> = plan
+        .placeholders
+        .iter()
+        .map(|p| (p.id.as_str(), p.question.as_str(), &text[p.range.clone()]))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("P1", "which db?", "[NEEDS CLARIFICATION: which db?]"),
+            ("P2", "owner", "{{owner}}")
+        ]
+    );
     assert_eq!(plan.placeholders[0].section, Some(0));
 }
 
@@ -40,7 +69,11 @@ fn placeholder_containing_code_is_still_found() {
 fn references_in_every_form() {
     let text = "See `src/a.rs:3`, [b](src/b.rs#L2-L4), src/c.rs:10 and [d][ref].\n\n> quoted `src/e.rs`\n\n[ref]: src/d.rs\n";
     let plan = plan_of(text);
-    let found: Vec<_> = plan.references.iter().map(|r| (r.target.path.as_str(), r.form, &text[r.range.clone()])).collect();
+    let found: Vec<_> = plan
+        .references
+        .iter()
+        .map(|r| (r.target.path.as_str(), r.form, &text[r.range.clone()]))
+        .collect();
     assert_eq!(
         found,
         [
@@ -58,7 +91,10 @@ fn references_in_every_form() {
 fn front_matter_wrapper_and_crlf() {
     let text = "---\r\nissue: o/r#7\r\n---\r\n<implementation_plan>\r\n## Status quo\r\nx\r\n</implementation_plan>\r\n";
     let plan = plan_of(text);
-    assert_eq!(plan.front_matter.as_ref().unwrap().get("issue"), Some("o/r#7"));
+    assert_eq!(
+        plan.front_matter.as_ref().unwrap().get("issue"),
+        Some("o/r#7")
+    );
     assert_eq!(plan.line_ending, "\r\n");
     assert_eq!(plan.sections.len(), 1);
     assert_eq!(plan.sections[0].title, "Status quo");

@@ -50,26 +50,45 @@ impl FileFacts {
         {
             let facts = self.facts.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(fact) = facts.get(path) {
-                if now.duration_since(fact.checked) < TRUST_FOR && (!need_lines || fact.lines.is_some() || fact.kind != Some(FileKind::File)) {
+                if now.duration_since(fact.checked) < TRUST_FOR
+                    && (!need_lines || fact.lines.is_some() || fact.kind != Some(FileKind::File))
+                {
                     return fact.clone();
                 }
             }
         }
-        let kind = std::fs::metadata(path).ok().map(|m| if m.is_dir() { FileKind::Directory } else { FileKind::File });
+        let kind = std::fs::metadata(path).ok().map(|m| {
+            if m.is_dir() {
+                FileKind::Directory
+            } else {
+                FileKind::File
+            }
+        });
         let lines = if need_lines && kind == Some(FileKind::File) {
             std::fs::read(path).ok().map(|bytes| count_lines(&bytes))
         } else {
             None
         };
         let real = kind.and_then(|_| std::fs::canonicalize(path).ok());
-        let fact = Fact { kind, real, lines, checked: now };
-        self.facts.lock().unwrap_or_else(|e| e.into_inner()).insert(path.to_path_buf(), fact.clone());
+        let fact = Fact {
+            kind,
+            real,
+            lines,
+            checked: now,
+        };
+        self.facts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path.to_path_buf(), fact.clone());
         fact
     }
 
     /// Forgets what is known about `path` (the client said it changed).
     pub fn invalidate(&self, path: &Path) {
-        self.facts.lock().unwrap_or_else(|e| e.into_inner()).remove(path);
+        self.facts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(path);
     }
 }
 

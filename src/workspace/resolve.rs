@@ -7,9 +7,14 @@ use super::files::{FileFacts, FileKind};
 /// What a written path turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolution {
-    Found { path: PathBuf, kind: FileKind },
+    Found {
+        path: PathBuf,
+        kind: FileKind,
+    },
     /// No candidate exists; `tried` lists where we looked (all inside the workspace).
-    NotFound { tried: Vec<PathBuf> },
+    NotFound {
+        tried: Vec<PathBuf>,
+    },
     /// Every candidate lies outside the workspace folders: never opened, never read.
     OutsideWorkspace,
 }
@@ -38,7 +43,12 @@ pub fn inside_roots(path: &Path, roots: &[PathBuf]) -> bool {
 
 /// Resolves `written` relative to the document's folder, then each workspace folder (given in
 /// canonical form). Symlinks that lead outside the workspace are refused too.
-pub fn resolve(written: &str, document: Option<&Path>, roots: &[PathBuf], facts: &FileFacts) -> Resolution {
+pub fn resolve(
+    written: &str,
+    document: Option<&Path>,
+    roots: &[PathBuf],
+    facts: &FileFacts,
+) -> Resolution {
     let written_path = Path::new(written);
     let mut candidates = Vec::new();
     if written_path.is_absolute() {
@@ -57,9 +67,14 @@ pub fn resolve(written: &str, document: Option<&Path>, roots: &[PathBuf], facts:
             continue;
         }
         if let Some(kind) = facts.kind(&candidate) {
-            let real = facts.real_path(&candidate).unwrap_or_else(|| candidate.clone());
+            let real = facts
+                .real_path(&candidate)
+                .unwrap_or_else(|| candidate.clone());
             if inside_roots(&real, roots) {
-                return Resolution::Found { path: candidate, kind };
+                return Resolution::Found {
+                    path: candidate,
+                    kind,
+                };
             }
             continue;
         }
@@ -89,12 +104,33 @@ mod tests {
         let doc = root.join("plans/p.md");
         let facts = FileFacts::default();
         let found = |w: &str| resolve(w, Some(&doc), &roots, &facts);
-        assert_eq!(found("src/a.rs"), Resolution::Found { path: root.join("src/a.rs"), kind: FileKind::File });
-        assert_eq!(found("local.md"), Resolution::Found { path: root.join("plans/local.md"), kind: FileKind::File });
-        assert_eq!(found("../src/a.rs"), Resolution::Found { path: root.join("src/a.rs"), kind: FileKind::File });
+        assert_eq!(
+            found("src/a.rs"),
+            Resolution::Found {
+                path: root.join("src/a.rs"),
+                kind: FileKind::File
+            }
+        );
+        assert_eq!(
+            found("local.md"),
+            Resolution::Found {
+                path: root.join("plans/local.md"),
+                kind: FileKind::File
+            }
+        );
+        assert_eq!(
+            found("../src/a.rs"),
+            Resolution::Found {
+                path: root.join("src/a.rs"),
+                kind: FileKind::File
+            }
+        );
         assert_eq!(found("../../secret.txt"), Resolution::OutsideWorkspace);
         assert_eq!(found("/etc/passwd"), Resolution::OutsideWorkspace);
-        assert!(matches!(found("src/missing.rs"), Resolution::NotFound { .. }));
+        assert!(matches!(
+            found("src/missing.rs"),
+            Resolution::NotFound { .. }
+        ));
     }
 
     #[cfg(unix)]
@@ -106,6 +142,9 @@ mod tests {
         std::fs::write(dir.path().join("outside.txt"), "x").unwrap();
         std::os::unix::fs::symlink(dir.path().join("outside.txt"), root.join("link.txt")).unwrap();
         let facts = FileFacts::default();
-        assert!(!matches!(resolve("link.txt", None, &[root], &facts), Resolution::Found { .. }));
+        assert!(!matches!(
+            resolve("link.txt", None, &[root], &facts),
+            Resolution::Found { .. }
+        ));
     }
 }

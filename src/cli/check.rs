@@ -1,0 +1,222 @@
+//! `plan-lsp check`: the server's analysis on files, for CI.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use serde_json::json;
+
+use crate::analysis::diagnostics::{Finding, Severity};
+use crate::document::{Document, PositionEncoding};
+use crate::plan::template::TemplateSet;
+use crate::plan::{InlineCache, PlaceholderSyntax, Plan};
+use crate::settings::Settings;
+use crate::snapshot::Snapshot;
+use crate::workspace::files::FileFacts;
+
+#[derive(Debug, Default)]
+struct Options {
+    json: bool,
+    strict: bool,
+    root: Option<PathBuf>,
+    template: Option<String>,
+    settings: Option<PathBuf>,
+    paths: Vec<PathBuf>,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut options = Options::default();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let mut value = |name: &str| iter.next().cloned().ok_or_else(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--format" => match value("--format")?.as_str() {
+                "json" => options.json = true,
+                "human" => options.json = false,
+                other => return Err(format!("unknown format {other:?}: use human or json")),
+            },
+            "--json" => options.json = true,
+            "--strict" => options.strict = true,
+            "--root" => options.root = Some(PathBuf::from(value("--root")?)),
+            "--template" => options.template = Some(value("--template")?),
+            "--settings" => options.settings = Some(PathBuf::from(value("--settings")?)),
+            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
+            path => options.paths.push(PathBuf::from(path)),
+        }
+    }
+    if options.paths.is_empty() {
+        return Err("no plans given: pass files or folders".to_string());
+    }
+    Ok(options)
+}
+
+/// One problem as printed.
+struct Reported {
+    path: String,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    finding: Finding,
+}
+
+pub fn run(args: &[String]) -> ExitCode {
+    let options = match parse(args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("plan-lsp check: {e}\n\n{}", super::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    match check(&options) {
+        Ok((reports, files)) => {
+            print(&options, &reports, files);
+            let failing = reports.iter().any(|r| {
+                r.finding.severity == Severity::Error || (options.strict && r.finding.severity == Severity::Warning)
+            });
+            if failing {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("plan-lsp check: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
+    let root = options.root.clone().unwrap_or_else(|| PathBuf::from("."));
+    let root = std::fs::canonicalize(&root).map_err(|e| format!("root {}: {e}", root.display()))?;
+    let mut settings = match &options.settings {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            let (settings, problem) = Settings::from_json(&value);
+            if let Some(problem) = problem {
+                return Err(format!("{}: {problem}", path.display()));
+            }
+            settings
+        }
+        None => Settings::default(),
+    };
+    if options.template.is_some() {
+        settings.template = options.template.clone();
+    }
+    let (syntax, pattern_errors) = PlaceholderSyntax::new(&settings.placeholders.patterns, settings.placeholders.disable_defaults);
+    if let Some(e) = pattern_errors.first() {
+        return Err(e.to_string());
+    }
+    let (templates, template_errors) = TemplateSet::load(std::slice::from_ref(&root));
+    if let Some(e) = template_errors.first() {
+        return Err(e.to_string());
+    }
+    if let Some(name) = &settings.template {
+        if templates.get(name).is_none() {
+            return Err(format!("unknown template {name:?}; known: {}", templates.names().join(", ")));
+        }
+    }
+    let files = collect_files(&options.paths)?;
+    let settings = Arc::new(settings);
+    let syntax = Arc::new(syntax);
+    let facts = Arc::new(FileFacts::default());
+    let roots = Arc::new(vec![root]);
+    let mut reports = Vec::new();
+    for path in &files {
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", path.display()))?;
+        let doc = Document::new(&text, 0);
+        let plan = Plan::build(&doc.rope, doc.tree(), &syntax, &mut InlineCache::default());
+        let template_name = plan
+            .front_matter
+            .as_ref()
+            .and_then(|f| f.get("template"))
+            .or(settings.template.as_deref())
+            .map(str::to_string);
+        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        let snapshot = Snapshot {
+            uri: tower_lsp::lsp_types::Url::from_file_path(&absolute).map_err(|_| format!("{}: bad path", path.display()))?,
+            version: 0,
+            rope: doc.rope.clone(),
+            plan: Arc::new(plan),
+            template: templates.get_or_default(template_name.as_deref()),
+            settings: settings.clone(),
+            syntax: syntax.clone(),
+            encoding: PositionEncoding::Utf32,
+            roots: roots.clone(),
+            files: facts.clone(),
+            path: Some(absolute),
+        };
+        for finding in snapshot.findings() {
+            let range = snapshot.range(finding.range.clone());
+            reports.push(Reported {
+                path: path.display().to_string(),
+                line: range.start.line + 1,
+                column: range.start.character + 1,
+                end_line: range.end.line + 1,
+                end_column: range.end.character + 1,
+                finding,
+            });
+        }
+    }
+    Ok((reports, files.len()))
+}
+
+/// Files as given, and `*.md` under folders (honouring `.gitignore`).
+fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if meta.is_file() {
+            files.push(path.clone());
+            continue;
+        }
+        let mut found: Vec<PathBuf> = ignore::WalkBuilder::new(path)
+            .build()
+            .filter_map(|e| e.ok())
+            .map(|e| e.into_path())
+            .filter(|p| p.is_file() && is_markdown(p))
+            .collect();
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
+}
+
+fn is_markdown(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "md" || e == "markdown")
+}
+
+fn print(options: &Options, reports: &[Reported], files: usize) {
+    if options.json {
+        let items: Vec<_> = reports
+            .iter()
+            .map(|r| {
+                json!({
+                    "path": r.path,
+                    "line": r.line,
+                    "column": r.column,
+                    "endLine": r.end_line,
+                    "endColumn": r.end_column,
+                    "severity": r.finding.severity.name(),
+                    "code": r.finding.code,
+                    "message": r.finding.message,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string()));
+        return;
+    }
+    for r in reports {
+        println!("{}:{}:{}: {} {} {}", r.path, r.line, r.column, r.finding.severity.name(), r.finding.code, r.finding.message);
+    }
+    let count = |s: Severity| reports.iter().filter(|r| r.finding.severity == s).count();
+    eprintln!(
+        "{files} plan(s) checked: {} error(s), {} warning(s), {} other",
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Information) + count(Severity::Hint)
+    );
+}

@@ -1,0 +1,59 @@
+//! Go to definition from a file reference to the file, at its line and column.
+
+use tower_lsp::lsp_types::{GotoDefinitionResponse, Location, Position, Range, Url};
+
+use super::FeatureError;
+use crate::plan::references::FileTarget;
+use crate::snapshot::Snapshot;
+use crate::workspace::files::FileKind;
+use crate::workspace::resolve::{self, Resolution};
+
+pub fn definition(
+    snapshot: &Snapshot,
+    position: Position,
+) -> Result<Option<GotoDefinitionResponse>, FeatureError> {
+    let offset = snapshot.offset(position)?;
+    let Some(reference) = snapshot.plan.reference_at(offset) else {
+        return Ok(None);
+    };
+    Ok(location_of(snapshot, &reference.target).map(GotoDefinitionResponse::Scalar))
+}
+
+/// The location a file target points at, if it resolves to a file in the workspace.
+pub fn location_of(snapshot: &Snapshot, target: &FileTarget) -> Option<Location> {
+    let roots = snapshot.effective_roots();
+    let Resolution::Found {
+        path,
+        kind: FileKind::File,
+    } = resolve::resolve(
+        &target.path,
+        snapshot.path.as_deref(),
+        &roots,
+        &snapshot.files,
+    )
+    else {
+        return None;
+    };
+    let uri = Url::from_file_path(&path).ok()?;
+    Some(Location {
+        uri,
+        range: target_range(target),
+    })
+}
+
+/// The range in the target file: the line (and column) written, or the start of the file.
+pub fn target_range(target: &FileTarget) -> Range {
+    match &target.lines {
+        None => Range::default(),
+        Some(span) => {
+            let line = span.start.saturating_sub(1);
+            let column = span.column.unwrap_or(1).saturating_sub(1);
+            let start = Position::new(line, column);
+            let end = match span.end {
+                Some(end) if end > span.start => Position::new(end, 0),
+                _ => start,
+            };
+            Range::new(start, end)
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Hover: a placeholder's question and what can be done with it; a file reference's lines.
+
+use tower_lsp::lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
+
+use super::{fence_language, FeatureError};
+use crate::plan::references::LineSpan;
+use crate::plan::{Placeholder, Reference};
+use crate::snapshot::Snapshot;
+use crate::workspace::files::{self, FileKind};
+use crate::workspace::resolve::{self, Resolution};
+
+/// Lines shown for a reference without a line number, or around a single line.
+const EXCERPT_LINES: usize = 12;
+
+pub fn hover(snapshot: &Snapshot, position: Position) -> Result<Option<Hover>, FeatureError> {
+    let offset = snapshot.offset(position)?;
+    let plan = &snapshot.plan;
+    let (markdown, range) = if let Some(p) = plan.placeholder_at(offset) {
+        (placeholder_markdown(snapshot, p), p.range.clone())
+    } else if let Some(r) = plan.reference_at(offset) {
+        (reference_markdown(snapshot, r), r.range.clone())
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: markdown,
+        }),
+        range: Some(snapshot.range(range)),
+    }))
+}
+
+fn placeholder_markdown(snapshot: &Snapshot, p: &Placeholder) -> String {
+    let plan = &snapshot.plan;
+    let raw = snapshot.rope.byte_slice(p.range.clone()).to_string();
+    let kind = raw.split(':').next().unwrap_or(&raw).trim_end_matches(']');
+    let question = if p.question.is_empty() {
+        "*(no question written yet)*".to_string()
+    } else {
+        p.question.clone()
+    };
+    let location = match p.section {
+        Some(s) => format!("In **{}**.", plan.section_path(s).join(" › ")),
+        None => "Before the first section.".to_string(),
+    };
+    let others = plan.placeholders.len() - 1;
+    let others = match others {
+        0 => "It is the only open placeholder in this plan.".to_string(),
+        1 => "1 other placeholder is open in this plan.".to_string(),
+        n => format!("{n} other placeholders are open in this plan."),
+    };
+    format!(
+        "**Open question {id}** · `{kind}`\n\n> {question}\n\n{location} {others}\n\n\
+         Actions: *Answer placeholder* (`plan.answerPlaceholder`), *Suggest an answer* with AI, \
+         *Ask open questions on the issue*, or the quick fix *Move to Open questions*.",
+        id = p.id,
+        kind = kind.replace('`', "")
+    )
+}
+
+fn reference_markdown(snapshot: &Snapshot, r: &Reference) -> String {
+    let roots = snapshot.effective_roots();
+    let written = &r.target.path;
+    match resolve::resolve(written, snapshot.path.as_deref(), &roots, &snapshot.files) {
+        Resolution::Found {
+            path,
+            kind: FileKind::Directory,
+        } => {
+            let mut names: Vec<String> = std::fs::read_dir(&path)
+                .map(|entries| {
+                    entries
+                        .filter_map(|e| e.ok())
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            names.sort();
+            names.truncate(30);
+            format!(
+                "**{written}** (folder)\n\n{}",
+                names
+                    .iter()
+                    .map(|n| format!("- `{n}`"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        }
+        Resolution::Found {
+            path,
+            kind: FileKind::File,
+        } => {
+            let Ok(bytes) = std::fs::read(&path) else {
+                return format!("**{written}**\n\n*(could not be read)*");
+            };
+            let text = String::from_utf8_lossy(&bytes);
+            let total = files::count_lines(&bytes);
+            let (first, last) = excerpt_bounds(r.target.lines.as_ref(), total);
+            let lines: Vec<&str> = text
+                .lines()
+                .skip(first - 1)
+                .take(last + 1 - first)
+                .collect();
+            let label = match &r.target.lines {
+                Some(_) if first == last => format!("line {first}"),
+                _ => format!("lines {first}–{last} of {total}"),
+            };
+            let fence = if lines.iter().any(|l| l.contains("```")) {
+                "~~~~"
+            } else {
+                "```"
+            };
+            format!(
+                "**{written}** · {label}\n\n{fence}{}\n{}\n{fence}",
+                fence_language(written),
+                lines.join("\n")
+            )
+        }
+        Resolution::NotFound { .. } => format!("**{written}**\n\nFile not found in the workspace."),
+        Resolution::OutsideWorkspace => {
+            format!("**{written}**\n\nOutside the workspace folders: not read.")
+        }
+    }
+}
+
+/// 1-based inclusive lines to show for a reference, clamped to the file.
+fn excerpt_bounds(lines: Option<&LineSpan>, total: usize) -> (usize, usize) {
+    let total = total.max(1);
+    match lines {
+        None => (1, EXCERPT_LINES.min(total)),
+        Some(span) => {
+            let start = (span.start as usize).clamp(1, total);
+            let end = span
+                .end
+                .map(|e| e as usize)
+                .unwrap_or(start)
+                .clamp(start, total);
+            // A very long range is cut so the hover stays readable.
+            (start, end.min(start + 60))
+        }
+    }
+}

@@ -1,0 +1,336 @@
+//! The tower-lsp glue: capabilities, notifications and request routing. No analysis here.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use serde_json::Value;
+use tower_lsp::jsonrpc::Result;
+use tower_lsp::lsp_types::request::WorkspaceConfiguration;
+use tower_lsp::lsp_types::*;
+use tower_lsp::{Client, LanguageServer};
+
+use super::commands;
+use super::context::{errors, ServerContext};
+use super::state::{Config, ServerState};
+use crate::document::PositionEncoding;
+use crate::features::{self, FeatureError};
+use crate::plan::template::TemplateSet;
+use crate::plan::PlaceholderSyntax;
+use crate::settings::Settings;
+use crate::snapshot::Snapshot;
+
+pub struct Backend {
+    pub ctx: ServerContext,
+    supports_configuration: AtomicBool,
+}
+
+impl Backend {
+    pub fn new(client: Client) -> Self {
+        Backend {
+            ctx: ServerContext::new(client, Arc::new(ServerState::default())),
+            supports_configuration: AtomicBool::new(false),
+        }
+    }
+
+    fn snapshot(&self, uri: &Url) -> Result<Snapshot> {
+        self.ctx.snapshot(uri)
+    }
+
+    /// Installs settings: compiles placeholder patterns, loads templates, re-analyses open plans.
+    async fn apply_settings(&self, value: &Value) {
+        let (settings, problem) = Settings::from_json(value);
+        if let Some(problem) = problem {
+            self.ctx.log(MessageType::WARNING, problem).await;
+        }
+        let (syntax, pattern_errors) = PlaceholderSyntax::new(
+            &settings.placeholders.patterns,
+            settings.placeholders.disable_defaults,
+        );
+        for e in pattern_errors {
+            self.ctx.log(MessageType::WARNING, e.to_string()).await;
+        }
+        let (templates, template_errors) = TemplateSet::load(&self.ctx.state.roots());
+        for e in template_errors {
+            self.ctx.log(MessageType::WARNING, e.to_string()).await;
+        }
+        tracing::info!("settings: {:?}", settings.redacted());
+        self.ctx.state.set_config(Config {
+            settings: Arc::new(settings),
+            syntax: Arc::new(syntax),
+            templates: Arc::new(templates),
+        });
+        self.ctx.republish_all();
+    }
+
+    async fn pull_settings(&self) -> Option<Value> {
+        let items = vec![ConfigurationItem {
+            scope_uri: None,
+            section: Some("planLsp".to_string()),
+        }];
+        match self
+            .ctx
+            .client
+            .send_request::<WorkspaceConfiguration>(ConfigurationParams { items })
+            .await
+        {
+            Ok(mut values) if !values.is_empty() => Some(values.remove(0)),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!("workspace/configuration failed: {}", e.message);
+                None
+            }
+        }
+    }
+}
+
+fn feature_error(e: FeatureError) -> tower_lsp::jsonrpc::Error {
+    errors::invalid_params(e.to_string())
+}
+
+fn roots_of(params: &InitializeParams) -> Vec<PathBuf> {
+    let mut uris: Vec<Url> = params
+        .workspace_folders
+        .iter()
+        .flatten()
+        .map(|f| f.uri.clone())
+        .collect();
+    #[allow(deprecated)] // Older clients only send rootUri.
+    if uris.is_empty() {
+        uris.extend(params.root_uri.clone());
+    }
+    uris.iter()
+        .filter_map(|u| u.to_file_path().ok())
+        .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
+        .collect()
+}
+
+#[tower_lsp::async_trait]
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let encoding = PositionEncoding::negotiate(
+            params
+                .capabilities
+                .general
+                .as_ref()
+                .and_then(|g| g.position_encodings.as_deref()),
+        );
+        self.ctx.state.set_encoding(encoding);
+        self.ctx.state.set_roots(roots_of(&params));
+        let supports_configuration = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.configuration)
+            .unwrap_or(false);
+        self.supports_configuration
+            .store(supports_configuration, Ordering::Relaxed);
+        self.apply_settings(
+            params
+                .initialization_options
+                .as_ref()
+                .unwrap_or(&Value::Null),
+        )
+        .await;
+
+        let capabilities = ServerCapabilities {
+            position_encoding: Some(encoding.kind()),
+            text_document_sync: Some(TextDocumentSyncCapability::Options(
+                TextDocumentSyncOptions {
+                    open_close: Some(true),
+                    change: Some(TextDocumentSyncKind::INCREMENTAL),
+                    save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                    ..TextDocumentSyncOptions::default()
+                },
+            )),
+            hover_provider: Some(HoverProviderCapability::Simple(true)),
+            definition_provider: Some(OneOf::Left(true)),
+            document_symbol_provider: Some(OneOf::Left(true)),
+            folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+            document_link_provider: Some(DocumentLinkOptions {
+                resolve_provider: Some(false),
+                work_done_progress_options: WorkDoneProgressOptions::default(),
+            }),
+            code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+                code_action_kinds: Some(vec![
+                    CodeActionKind::QUICKFIX,
+                    CodeActionKind::REFACTOR_REWRITE,
+                ]),
+                ..CodeActionOptions::default()
+            })),
+            code_lens_provider: Some(CodeLensOptions {
+                resolve_provider: Some(false),
+            }),
+            execute_command_provider: Some(ExecuteCommandOptions {
+                commands: commands::COMMANDS.iter().map(|c| c.to_string()).collect(),
+                work_done_progress_options: WorkDoneProgressOptions::default(),
+            }),
+            ..ServerCapabilities::default()
+        };
+        Ok(InitializeResult {
+            capabilities,
+            server_info: Some(ServerInfo {
+                name: "plan-lsp".to_string(),
+                version: Some(env!("CARGO_PKG_VERSION").to_string()),
+            }),
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        if self.supports_configuration.load(Ordering::Relaxed) {
+            if let Some(value) = self.pull_settings().await {
+                if !value.is_null() {
+                    self.apply_settings(&value).await;
+                }
+            }
+        }
+        self.ctx
+            .log(
+                MessageType::INFO,
+                format!("plan-lsp {} ready", env!("CARGO_PKG_VERSION")),
+            )
+            .await;
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        let snapshot = self.ctx.state.open(doc.uri, &doc.text, doc.version);
+        self.ctx.publish(&snapshot);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        // Applied synchronously, before any await, so concurrent notifications cannot interleave.
+        let result = self.ctx.state.change(
+            &params.text_document.uri,
+            params.text_document.version,
+            &params.content_changes,
+        );
+        match result {
+            Ok((snapshot, clamped)) => {
+                self.ctx.publish(&snapshot);
+                for c in clamped {
+                    self.ctx.log(MessageType::ERROR, c.message).await;
+                }
+            }
+            Err(e) => {
+                self.ctx
+                    .log(MessageType::ERROR, format!("didChange ignored: {e}"))
+                    .await
+            }
+        }
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        if let Ok(snapshot) = self.ctx.state.snapshot(&params.text_document.uri) {
+            self.ctx.publish(&snapshot);
+        }
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        self.ctx.state.close(&params.text_document.uri);
+        self.ctx.clear_diagnostics(&params.text_document.uri);
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        // Editors differ in what they put in this payload: ask for the section when we can.
+        let pulled = if self.supports_configuration.load(Ordering::Relaxed) {
+            self.pull_settings().await
+        } else {
+            None
+        };
+        let value = pulled.unwrap_or(params.settings);
+        self.apply_settings(&value).await;
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        for change in &params.changes {
+            if let Ok(path) = change.uri.to_file_path() {
+                self.ctx.state.files.invalidate(&path);
+            }
+        }
+        self.ctx.republish_all();
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let p = params.text_document_position_params;
+        let snapshot = self.snapshot(&p.text_document.uri)?;
+        features::hover::hover(&snapshot, p.position).map_err(feature_error)
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let p = params.text_document_position_params;
+        let snapshot = self.snapshot(&p.text_document.uri)?;
+        features::definition::definition(&snapshot, p.position).map_err(feature_error)
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        let snapshot = self.snapshot(&params.text_document.uri)?;
+        Ok(Some(DocumentSymbolResponse::Nested(
+            features::symbols::document_symbols(&snapshot),
+        )))
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        let snapshot = self.snapshot(&params.text_document.uri)?;
+        Ok(Some(features::folding::folding_ranges(&snapshot)))
+    }
+
+    async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
+        let snapshot = self.snapshot(&params.text_document.uri)?;
+        Ok(Some(features::links::document_links(&snapshot)))
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let snapshot = self.snapshot(&params.text_document.uri)?;
+        features::code_action::code_actions(&snapshot, &params)
+            .map(Some)
+            .map_err(feature_error)
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let snapshot = self.snapshot(&params.text_document.uri)?;
+        Ok(Some(features::code_lens::code_lenses(&snapshot)))
+    }
+
+    async fn diagnostic(
+        &self,
+        params: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
+        let snapshot = self.snapshot(&params.text_document.uri)?;
+        Ok(DocumentDiagnosticReportResult::Report(
+            DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
+                related_documents: None,
+                full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                    result_id: Some(snapshot.version.to_string()),
+                    items: features::diagnostics::compute(&snapshot),
+                },
+            }),
+        ))
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
+        commands::execute(&self.ctx, &params.command, params.arguments).await
+    }
+}
+
+impl Backend {
+    /// `window/workDoneProgress/cancel`, which tower-lsp 0.20's trait lacks.
+    /// The answer to a request the stdin guard found malformed.
+    pub async fn invalid_request(&self) -> Result<()> {
+        Err(tower_lsp::jsonrpc::Error::invalid_request())
+    }
+
+    pub async fn work_done_progress_cancel(&self, params: WorkDoneProgressCancelParams) {
+        self.ctx.cancel_progress(&params.token);
+    }
+}

@@ -1,0 +1,81 @@
+//! An immutable view of one document and its surroundings at one version. Features read it
+//! without holding any lock; ropes and plans are shared, so taking one is cheap.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use ropey::Rope;
+use tower_lsp::lsp_types::{Position, Range, Url};
+
+use crate::analysis::diagnostics::{self, AnalysisContext, Finding};
+use crate::document::position::{self, OutOfRange, PositionEncoding};
+use crate::plan::template::Template;
+use crate::plan::{PlaceholderSyntax, Plan};
+use crate::settings::Settings;
+use crate::workspace::files::FileFacts;
+
+#[derive(Clone)]
+pub struct Snapshot {
+    pub uri: Url,
+    pub version: i32,
+    pub rope: Rope,
+    pub plan: Arc<Plan>,
+    pub template: Arc<Template>,
+    pub settings: Arc<Settings>,
+    pub syntax: Arc<PlaceholderSyntax>,
+    pub encoding: PositionEncoding,
+    /// Workspace folders, canonical.
+    pub roots: Arc<Vec<PathBuf>>,
+    pub files: Arc<FileFacts>,
+    /// The document's path, for `file:` URIs.
+    pub path: Option<PathBuf>,
+}
+
+impl Snapshot {
+    /// The byte offset of a client position, or an error naming the bad position.
+    pub fn offset(&self, pos: Position) -> Result<usize, OutOfRange> {
+        position::position_to_byte(&self.rope, pos, self.encoding)
+    }
+
+    pub fn range(&self, bytes: std::ops::Range<usize>) -> Range {
+        position::byte_range_to_range(&self.rope, bytes, self.encoding)
+    }
+
+    pub fn text(&self) -> String {
+        self.rope.to_string()
+    }
+
+    /// The roots references may resolve in: the workspace folders, or the document's folder
+    /// when the client opened no folder.
+    pub fn effective_roots(&self) -> Vec<PathBuf> {
+        if !self.roots.is_empty() {
+            return self.roots.to_vec();
+        }
+        self.path
+            .as_ref()
+            .and_then(|p| p.parent())
+            .map(|d| vec![std::fs::canonicalize(d).unwrap_or_else(|_| d.to_path_buf())])
+            .unwrap_or_default()
+    }
+
+    /// Every finding for this version, with the configured severities.
+    pub fn findings(&self) -> Vec<Finding> {
+        let roots = self.effective_roots();
+        let ctx = AnalysisContext {
+            plan: &self.plan,
+            template: &self.template,
+            document_path: self.path.as_deref(),
+            roots: &roots,
+            files: &self.files,
+        };
+        diagnostics::apply_severity(diagnostics::diagnose(&ctx), &self.settings)
+    }
+}
+
+/// The file path of a `file:` URI; other schemes have none.
+pub fn uri_path(uri: &Url) -> Option<PathBuf> {
+    if uri.scheme() != "file" {
+        return None;
+    }
+    uri.to_file_path().ok()
+}
