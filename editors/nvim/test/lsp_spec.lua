@@ -1,0 +1,233 @@
+-- End-to-end: the plugin in headless Neovim 0.11 against the real plan-lsp binary, on a scratch
+-- copy of editors/test-fixtures/workspace. Run by test/run.sh (which sets the environment).
+local plugin_dir = vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p:h:h')
+vim.opt.runtimepath:prepend(plugin_dir)
+package.path = plugin_dir .. '/test/?.lua;' .. package.path
+local H = require('harness')
+
+local bin = assert(os.getenv('PLAN_LSP_BIN'), 'PLAN_LSP_BIN')
+local workspace = assert(os.getenv('PLAN_LSP_WORKSPACE'), 'PLAN_LSP_WORKSPACE')
+local repo = assert(os.getenv('PLAN_LSP_REPO'), 'PLAN_LSP_REPO')
+local out = os.getenv('PLAN_LSP_NVIM_OUT') or vim.fn.tempname()
+
+vim.lsp.log.set_level('debug')
+vim.cmd('filetype on')
+vim.cmd.cd(vim.fn.fnameescape(workspace))
+
+-- Record notifications: the commands report results and server errors through vim.notify.
+local notes = {}
+vim.notify = function(msg, level)
+  table.insert(notes, { msg = msg, level = level or vim.log.levels.INFO })
+  io.stdout:write(('  notify[%s] %s\n'):format(tostring(level), msg))
+end
+local function note_matching(pattern, level)
+  for _, n in ipairs(notes) do
+    if n.msg:find(pattern, 1, true) and (level == nil or n.level == level) then
+      return n
+    end
+  end
+end
+
+local plan_lsp = require('plan_lsp')
+plan_lsp.setup({ cmd = { bin } })
+
+local QUESTION = 'Should the greeting be localized?'
+local plan_path = workspace .. '/plans/greeting.md'
+local lib_path = vim.fn.resolve(workspace .. '/src/lib.rs')
+
+local function open(path)
+  vim.cmd.edit(vim.fn.fnameescape(path))
+  local buf = vim.api.nvim_get_current_buf()
+  local client = H.wait(15000, function()
+    local c = vim.lsp.get_clients({ bufnr = buf, name = plan_lsp.name })[1]
+    return c and c.initialized and c
+  end, 'plan_lsp to attach to ' .. path)
+  return buf, client
+end
+
+local function diagnostics(buf, code)
+  return vim.tbl_filter(function(d)
+    return d.code == code
+  end, vim.diagnostic.get(buf))
+end
+
+--- The 0-based {row, col} of the first occurrence of `text` in the buffer.
+local function find(buf, text)
+  for row, line in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
+    local col = line:find(text, 1, true)
+    if col then
+      return row - 1, col - 1
+    end
+  end
+  error('text not found: ' .. text)
+end
+
+local function contract_commands()
+  local protocol = table.concat(vim.fn.readfile(repo .. '/docs/PROTOCOL.md'), '\n')
+  local names = {}
+  for name in protocol:gmatch('\n| `(plan%.[%a]+)` |') do
+    table.insert(names, name)
+  end
+  return names
+end
+
+local buf, client
+
+H.test('attaches to a Markdown plan with the contract capabilities', function()
+  buf, client = open(plan_path)
+  H.eq('markdown', vim.bo[buf].filetype, 'filetype')
+  H.eq(workspace, client.root_dir, 'root_dir from the .git marker')
+  H.match('plan%-lsp', tostring(client.server_info and client.server_info.name), 'server_info.name')
+  local caps = client.server_capabilities
+  H.ok(caps.textDocumentSync, 'textDocumentSync')
+  H.ok(caps.hoverProvider, 'hoverProvider')
+  H.ok(caps.definitionProvider, 'definitionProvider')
+  H.ok(caps.codeActionProvider, 'codeActionProvider')
+  local commands = caps.executeCommandProvider and caps.executeCommandProvider.commands or {}
+  local expected = contract_commands()
+  H.ok(#expected >= 12, 'PROTOCOL.md lists the commands')
+  for _, name in ipairs(expected) do
+    H.ok(vim.tbl_contains(commands, name), 'executeCommandProvider offers ' .. name)
+  end
+  H.ok(vim.lsp.buf_is_attached(buf, client.id), 'didOpen sent (buffer attached)')
+end)
+
+H.test('a placeholder gets a diagnostic whose message is its question', function()
+  local d = H.wait(10000, function()
+    return diagnostics(buf, 'placeholder')[1]
+  end, 'a placeholder diagnostic')
+  local row, col = find(buf, '[NEEDS CLARIFICATION')
+  H.eq(QUESTION, d.message, 'message')
+  H.eq('plan-lsp', d.source, 'source')
+  H.eq(row, d.lnum, 'line')
+  H.eq(col, d.col, 'column')
+  H.eq(1, #diagnostics(buf, 'placeholder'), 'exactly one placeholder')
+end)
+
+H.test('hover on the placeholder shows its question', function()
+  local row, col = find(buf, '[NEEDS CLARIFICATION')
+  vim.api.nvim_win_set_cursor(0, { row + 1, col + 3 })
+  local res = client:request_sync('textDocument/hover', vim.lsp.util.make_position_params(0, client.offset_encoding), 5000, buf)
+  H.ok(res and not res.err, 'hover answered: ' .. vim.inspect(res and res.err))
+  local contents = res.result and res.result.contents
+  local text = type(contents) == 'table' and (contents.value or vim.inspect(contents)) or tostring(contents)
+  H.match((QUESTION:gsub('%p', '%%%0')), text, 'hover contents')
+  -- And through the UI: K/vim.lsp.buf.hover() opens a float with the question.
+  vim.lsp.buf.hover()
+  local float = H.wait(5000, function()
+    for _, win in ipairs(vim.api.nvim_list_wins()) do
+      if vim.api.nvim_win_get_config(win).relative ~= '' then
+        return win
+      end
+    end
+  end, 'the hover float')
+  local float_text = table.concat(vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(float), 0, -1, false), '\n')
+  H.match((QUESTION:gsub('%p', '%%%0')), float_text, 'float text')
+  vim.api.nvim_win_close(float, true)
+end)
+
+H.test('go to definition on `src/lib.rs:3` opens the file at line 3', function()
+  local row, col = find(buf, 'src/lib.rs:3')
+  vim.api.nvim_win_set_cursor(0, { row + 1, col + 2 })
+  vim.lsp.buf.definition()
+  H.wait(5000, function()
+    return vim.fn.resolve(vim.api.nvim_buf_get_name(0)) == lib_path
+  end, 'src/lib.rs to open (current: ' .. vim.api.nvim_buf_get_name(0) .. ')')
+  H.eq(3, vim.api.nvim_win_get_cursor(0)[1], 'cursor line')
+  H.match('^pub fn greet', vim.api.nvim_get_current_line(), 'the line')
+  vim.cmd.buffer(buf)
+  H.eq(buf, vim.api.nvim_get_current_buf(), 'back in the plan')
+end)
+
+H.test('the "Insert missing section" quick fix adds the section and its diagnostic goes', function()
+  local d = H.wait(10000, function()
+    for _, x in ipairs(diagnostics(buf, 'missing-section')) do
+      if x.message:find('Best Practices', 1, true) then
+        return x
+      end
+    end
+  end, 'a missing-section diagnostic for Best Practices')
+  local missing_before = #diagnostics(buf, 'missing-section')
+  -- The quick fix, as offered for that diagnostic.
+  local params = vim.lsp.util.make_range_params(0, client.offset_encoding)
+  params.range = {
+    start = { line = d.lnum, character = 0 },
+    ['end'] = { line = d.end_lnum or d.lnum, character = 0 },
+  }
+  params.context = { diagnostics = { d.user_data.lsp }, only = { 'quickfix' } }
+  local res = client:request_sync('textDocument/codeAction', params, 5000, buf)
+  H.ok(res and not res.err and res.result, 'codeAction answered: ' .. vim.inspect(res and res.err))
+  local titles = vim.tbl_map(function(a)
+    return a.title
+  end, res.result)
+  local fixes = vim.tbl_filter(function(a)
+    return a.title:find('^Insert missing section') ~= nil and a.title:find('Best Practices', 1, true) ~= nil
+  end, res.result)
+  H.eq(1, #fixes, 'one "Insert missing section" fix for Best Practices among ' .. vim.inspect(titles))
+  -- Apply it through the UI path (vim.lsp.buf.code_action), cursor on the diagnostic.
+  vim.api.nvim_win_set_cursor(0, { d.lnum + 1, d.col })
+  vim.lsp.buf.code_action({
+    apply = true,
+    context = { diagnostics = { d.user_data.lsp }, only = { 'quickfix' } },
+    filter = function(a)
+      return a.title == fixes[1].title
+    end,
+  })
+  H.wait(5000, function()
+    return pcall(find, buf, 'Best Practices') and vim.tbl_contains(
+      vim.tbl_map(function(l)
+        return vim.trim(l)
+      end, vim.api.nvim_buf_get_lines(buf, 0, -1, false)),
+      '## Best Practices'
+    )
+  end, 'the "## Best Practices" heading in the buffer')
+  H.wait(10000, function()
+    for _, x in ipairs(diagnostics(buf, 'missing-section')) do
+      if x.message:find('Best Practices', 1, true) then
+        return false
+      end
+    end
+    return #diagnostics(buf, 'missing-section') < missing_before or missing_before == 1
+  end, 'the Best Practices diagnostic to go')
+  H.eq(1, #diagnostics(buf, 'placeholder'), 'the placeholder diagnostic stays')
+end)
+
+H.test(':PlanInsertSections inserts every missing section into the buffer', function()
+  local sparse, _ = open(workspace .. '/plans/sparse.plan.md')
+  H.wait(10000, function()
+    return #diagnostics(sparse, 'missing-section') > 0
+  end, 'missing-section diagnostics on sparse.plan.md')
+  local before = vim.api.nvim_buf_get_lines(sparse, 0, -1, false)
+  vim.cmd('PlanInsertSections')
+  H.wait(10000, function()
+    return #vim.api.nvim_buf_get_lines(sparse, 0, -1, false) > #before
+  end, 'the buffer to grow')
+  local text = table.concat(vim.api.nvim_buf_get_lines(sparse, 0, -1, false), '\n')
+  H.match('\n## Best Practices', text, 'Best Practices inserted')
+  H.match('\n## Proposed Implementation', text, 'Proposed Implementation inserted')
+  H.match('^# Plan: Say goodbye\n', text, 'the title stays first')
+  H.match('Nothing says goodbye yet', text, 'existing text kept')
+  H.wait(10000, function()
+    return #diagnostics(sparse, 'missing-section') == 0
+  end, 'no missing-section diagnostics left')
+  H.ok(note_matching('inserted', vim.log.levels.INFO), 'the user is told what was inserted')
+  vim.cmd.buffer(buf)
+end)
+
+H.test(':checkhealth plan_lsp passes', function()
+  vim.cmd('checkhealth plan_lsp')
+  local lines = vim.api.nvim_buf_get_lines(0, 0, -1, false)
+  local text = table.concat(lines, '\n')
+  vim.fn.writefile(lines, out .. '/checkhealth.txt')
+  local version = vim.trim(vim.system({ bin, '--version' }, { text = true }):wait(5000).stdout)
+  H.match('^plan%-lsp %d+%.%d+%.%d+', version, 'plan-lsp --version')
+  H.match('server binary: ' .. bin:gsub('%p', '%%%0'), text, 'binary reported')
+  H.match('version: ' .. version:gsub('%p', '%%%0'), text, 'version reported')
+  H.match('settings: ', text, 'settings reported')
+  H.match('client %d+: ', text, 'running client reported')
+  H.ok(not text:find('ERROR'), 'no ERROR in checkhealth:\n' .. text)
+  H.ok(not text:find('WARNING'), 'no WARNING in checkhealth:\n' .. text)
+  vim.cmd('bwipeout')
+end)
+
+H.finish()

@@ -1,0 +1,364 @@
+// End-to-end test of the packaged extension in real VS Code: code-server (from npm) in headless
+// Chromium driven by playwright-core, against the real plan-lsp binary.
+// Run by ../run.sh, which provisions everything and sets the environment read below.
+"use strict";
+const assert = require("node:assert/strict");
+const { spawn, spawnSync } = require("node:child_process");
+const fs = require("node:fs");
+const http = require("node:http");
+const net = require("node:net");
+const path = require("node:path");
+const { chromium } = require("playwright-core");
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set (run editors/vscode/test/run.sh)`);
+  return v;
+};
+const NODE = env("E2E_NODE"); // Node 24: code-server 4.139 needs it
+const ENTRY = env("E2E_CODE_SERVER_ENTRY");
+const VSIX = env("E2E_VSIX");
+const PROBE_VSIX = env("E2E_PROBE_VSIX");
+const SERVER_BIN = process.env.E2E_SERVER_PATH || ""; // empty: the server bundled in the .vsix
+const WORKSPACE = env("E2E_WORKSPACE");
+const OUT = env("E2E_OUT");
+const CHROMIUM = process.env.E2E_CHROMIUM || "/usr/bin/chromium";
+const QUESTION = "Should the greeting be localized?";
+
+const results = [];
+const children = [];
+let page;
+let shot = 0;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (...a) => console.log(`[e2e ${new Date().toISOString().slice(11, 19)}]`, ...a);
+
+async function poll(what, fn, timeoutMs = 20000, intervalMs = 250) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(intervalMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : last !== undefined ? ` (last: ${JSON.stringify(last)})` : ""}`);
+}
+
+async function screenshot(name) {
+  if (!page) return;
+  const file = path.join(OUT, `${String(++shot).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file }).catch((e) => log(`screenshot ${name} failed: ${e.message}`));
+  return file;
+}
+
+async function check(name, fn) {
+  const start = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    log(`ok   ${name} (${Date.now() - start} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false, error: e });
+    log(`FAIL ${name} (${Date.now() - start} ms)\n${e.stack || e}`);
+    await screenshot(`fail-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 50)}`);
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function httpOk(url) {
+  return new Promise((resolve) => {
+    const req = http.get(url, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on("error", () => resolve(false));
+    req.setTimeout(2000, () => req.destroy());
+  });
+}
+
+function killGroup(child) {
+  if (!child || child.exitCode !== null) return;
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {}
+}
+
+function cleanup() {
+  for (const c of children) killGroup(c);
+  setTimeout(() => {
+    for (const c of children) {
+      try {
+        process.kill(-c.pid, "SIGKILL");
+      } catch {}
+    }
+  }, 1500).unref();
+}
+process.on("exit", cleanup);
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130));
+
+function codeServerArgs(dirs) {
+  return [ENTRY, "--config", dirs.config, "--user-data-dir", dirs.userData, "--extensions-dir", dirs.extensions];
+}
+
+function installExtension(dirs, vsix) {
+  const r = spawnSync(NODE, [...codeServerArgs(dirs), "--install-extension", vsix, "--force"], {
+    encoding: "utf8",
+    timeout: 120000,
+  });
+  fs.appendFileSync(path.join(OUT, "install-extensions.log"), `$ install ${vsix}\n${r.stdout}\n${r.stderr}\n`);
+  if (r.status !== 0) throw new Error(`installing ${vsix} failed (${r.status}): ${r.stderr || r.stdout}`);
+}
+
+/** The text of the monaco editor's visible lines (what the user sees). */
+async function editorText() {
+  // Monaco renders spaces as U+00A0.
+  const text = await page.locator(".editor-group-container.active .editor-instance .monaco-editor .view-lines").first().innerText();
+  return text.replace(/\u00a0/g, " ");
+}
+
+async function runCommandPalette(title) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: 10000 });
+  await input.fill(`>${title}`);
+  const row = page.locator(".quick-input-widget .monaco-list-row", { hasText: title }).first();
+  await row.waitFor({ state: "visible", timeout: 10000 });
+  await input.press("Enter");
+}
+
+async function openFromExplorer(parts) {
+  for (const [i, name] of parts.entries()) {
+    const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${name}"], .explorer-folders-view .monaco-list-row[aria-label^="${name} "], .explorer-folders-view .monaco-list-row[aria-label^="${name},"]`).first();
+    await row.waitFor({ state: "visible", timeout: 20000 });
+    const expanded = await row.getAttribute("aria-expanded");
+    if (i < parts.length - 1) {
+      if (expanded !== "true") await row.click();
+    } else {
+      await row.dblclick();
+    }
+  }
+}
+
+async function main() {
+  fs.mkdirSync(OUT, { recursive: true });
+  const dirs = {
+    config: path.join(OUT, "code-server.yaml"),
+    userData: path.join(OUT, "user-data"),
+    extensions: path.join(OUT, "extensions"),
+  };
+  const port = await freePort();
+  fs.writeFileSync(dirs.config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+  fs.mkdirSync(path.join(dirs.userData, "User"), { recursive: true });
+  const settings = {
+    "security.workspace.trust.enabled": false,
+    "workbench.startupEditor": "none",
+    "workbench.tips.enabled": false,
+    "workbench.enableExperiments": false,
+    "telemetry.telemetryLevel": "off",
+    "extensions.autoUpdate": false,
+    "extensions.autoCheckUpdates": false,
+    "extensions.ignoreRecommendations": true,
+    "update.mode": "none",
+    "git.enabled": false,
+    "markdown.validate.enabled": false,
+    "editor.hover.delay": 200,
+    "editor.minimap.enabled": false,
+    "window.commandCenter": false,
+    "chat.disableAIFeatures": true,
+    "workbench.secondarySideBar.defaultVisibility": "hidden",
+    "planLsp.trace.server": "verbose",
+  };
+  fs.writeFileSync(path.join(dirs.userData, "User", "settings.json"), JSON.stringify(settings, null, 2));
+  // planLsp.server.path is machine-overridable: in code-server (a remote window) it is read from
+  // the machine settings, not from the user settings.
+  fs.mkdirSync(path.join(dirs.userData, "Machine"), { recursive: true });
+  fs.writeFileSync(path.join(dirs.userData, "Machine", "settings.json"), JSON.stringify(SERVER_BIN ? { "planLsp.server.path": SERVER_BIN } : {}, null, 2));
+
+  log(`installing ${path.basename(VSIX)} and the probe`);
+  installExtension(dirs, VSIX);
+  installExtension(dirs, PROBE_VSIX);
+
+  const probeResult = path.join(OUT, "probe-result.json");
+  fs.rmSync(probeResult, { force: true });
+  const csLog = fs.openSync(path.join(OUT, "code-server.log"), "w");
+  const server = spawn(
+    NODE,
+    [...codeServerArgs(dirs), "--auth", "none", "--bind-addr", `127.0.0.1:${port}`, "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", "--disable-getting-started-override", WORKSPACE],
+    { detached: true, stdio: ["ignore", csLog, csLog], env: { ...process.env, PLAN_LSP_E2E_RESULT: probeResult, PLAN_LSP_LOG: "debug" } },
+  );
+  children.push(server);
+  await poll("code-server /healthz", () => httpOk(`http://127.0.0.1:${port}/healthz`), 60000);
+  log(`code-server on port ${port}`);
+
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+  });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    page = await context.newPage();
+    const consoleLog = fs.createWriteStream(path.join(OUT, "browser-console.log"));
+    page.on("console", (m) => consoleLog.write(`[${m.type()}] ${m.text()}\n`));
+    page.on("pageerror", (e) => consoleLog.write(`[pageerror] ${e.message}\n`));
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(WORKSPACE)}`, { waitUntil: "domcontentloaded", timeout: 60000 });
+    await page.locator(".monaco-workbench").waitFor({ state: "visible", timeout: 60000 });
+    log("workbench loaded");
+    await tests(probeResult);
+    await screenshot("final");
+  } finally {
+    await browser.close().catch(() => {});
+  }
+}
+
+async function tests(probeResult) {
+  let probe;
+  await check("the extension activates and its providers answer through plan-lsp (API probe)", async () => {
+    probe = await poll("the probe's results", () => {
+      if (!fs.existsSync(probeResult)) return undefined;
+      const r = JSON.parse(fs.readFileSync(probeResult, "utf8"));
+      return r.done ? r : undefined;
+    }, 120000, 500);
+    fs.writeFileSync(path.join(OUT, "probe-result.json"), JSON.stringify(probe, null, 2));
+    assert.equal(probe.fatal, undefined, probe.fatal);
+    for (const [name, s] of Object.entries(probe.steps)) assert.ok(s.ok, `${name}: ${s.error}`);
+    const { steps } = probe;
+    assert.equal(steps.activate.value.languageId, "markdown");
+    for (const c of ["planLsp.newFromIssue", "planLsp.insertMissingSections", "planLsp.gatherContext", "planLsp.fillSection", "planLsp.refine", "planLsp.answerPlaceholder", "planLsp.askOnIssue", "planLsp.syncAnswers", "planLsp.status"]) {
+      assert.ok(steps.activate.value.commands.includes(c), `${c} registered`);
+    }
+    const placeholder = steps.diagnostics.value.filter((d) => d.code === "placeholder");
+    assert.equal(placeholder.length, 1, JSON.stringify(steps.diagnostics.value));
+    assert.equal(placeholder[0].message, QUESTION);
+    assert.equal(placeholder[0].line, 12);
+    assert.ok(steps.hover.value.includes(QUESTION), `hover: ${steps.hover.value}`);
+    const def = steps.definition.value.find((d) => d.relative === path.join("src", "lib.rs"));
+    assert.ok(def, `definition: ${JSON.stringify(steps.definition.value)}`);
+    assert.equal(def.line, 2, "0-based line 2 is line 3");
+    assert.ok(steps.codeActions.value.some((a) => /^Insert missing section/.test(a.title) && a.kind.startsWith("quickfix")), `code actions: ${JSON.stringify(steps.codeActions.value)}`);
+  });
+
+  await check("opening the plan from the Explorer shows it in the editor", async () => {
+    await openFromExplorer(["plans", "greeting.md"]);
+    await poll("the plan's text in the editor", async () => (await editorText()).includes("Plan: Greet people by name"), 20000);
+  });
+
+  await check("the placeholder shows a diagnostic in the Problems panel", async () => {
+    await page.keyboard.press("Control+Shift+M");
+    const panel = page.locator(".markers-panel");
+    await panel.waitFor({ state: "visible", timeout: 10000 });
+    await poll("the question in the Problems panel", async () => (await panel.innerText()).includes(QUESTION), 60000);
+    const row = panel.locator(".monaco-list-row", { hasText: QUESTION }).first();
+    const rowText = await row.innerText();
+    assert.match(rowText, /plan-lsp/, `source shown: ${rowText}`);
+    assert.match(rowText, /placeholder/, `code shown: ${rowText}`);
+    assert.match(rowText, /\[Ln 13, Col \d+\]/, `position shown: ${rowText}`);
+    await screenshot("problems-panel");
+  });
+
+  await check("the status bar shows the open placeholders", async () => {
+    const item = page.locator(".statusbar-item", { hasText: "Plan:" }).first();
+    await poll("the status bar item", async () => /Plan: 1 open/.test(await item.innerText()), 30000);
+  });
+
+  await check("hovering the placeholder shows its question", async () => {
+    const token = page.locator(".editor-instance .view-lines span", { hasText: "NEEDS CLARIFICATION" }).last();
+    await token.waitFor({ state: "visible", timeout: 10000 });
+    const box = await token.boundingBox();
+    const hover = page.locator(".monaco-hover-content");
+    await poll("the hover with the question", async () => {
+      await page.mouse.move(box.x + 2, box.y + box.height / 2);
+      await page.mouse.move(box.x + Math.min(40, box.width / 2), box.y + box.height / 2, { steps: 3 });
+      await sleep(600);
+      const texts = await hover.allInnerTexts();
+      return texts.some((t) => t.includes(QUESTION));
+    }, 30000, 200);
+    await screenshot("hover");
+    await page.mouse.move(5, 5);
+    await page.keyboard.press("Escape");
+  });
+
+  await check("go to definition on `src/lib.rs:3` opens src/lib.rs at line 3", async () => {
+    const token = page.locator(".editor-instance .view-lines span", { hasText: "src/lib.rs:3" }).first();
+    await token.waitFor({ state: "visible", timeout: 10000 });
+    const box = await token.boundingBox();
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.keyboard.press("F12");
+    await poll("the lib.rs tab", async () => (await page.locator(".tabs-container .tab.active").innerText()).includes("lib.rs"), 15000);
+    const cursor = page.locator(".statusbar-item", { hasText: /Ln \d+, Col \d+/ }).first();
+    await poll("the cursor on line 3", async () => /Ln 3, Col/.test(await cursor.innerText()), 10000);
+    assert.match(await editorText(), /pub fn greet\(\) -> String/);
+    await screenshot("definition");
+    await page.locator(".tabs-container .tab", { hasText: "greeting.md" }).first().click();
+    await poll("back on the plan", async () => (await page.locator(".tabs-container .tab.active").innerText()).includes("greeting.md"), 10000);
+  });
+
+  await check('the "Insert missing section" quick fix changes the document', async () => {
+    assert.ok(!(await editorText()).includes("## Best Practices"), "the section is missing before");
+    // Go to the missing-section diagnostic through the Problems panel, then Ctrl+. for its fixes.
+    const panel = page.locator(".markers-panel");
+    const problem = panel.locator(".monaco-list-row", { hasText: "Best Practices" }).first();
+    await problem.waitFor({ state: "visible", timeout: 20000 });
+    await problem.click();
+    await page.keyboard.press("Enter");
+    await sleep(300);
+    const fix = page.locator(".action-widget .monaco-list-row", { hasText: /Insert missing section.*Best Practices/ }).first();
+    await poll("the quick fix menu", async () => {
+      if (await fix.isVisible()) return true;
+      await page.keyboard.press("Control+.");
+      await sleep(700);
+      return fix.isVisible();
+    }, 15000, 100);
+    await screenshot("quick-fix-menu");
+    await fix.click();
+    await poll("the inserted section in the editor", async () => (await editorText()).includes("Best Practices"), 10000);
+    await poll("the missing-section problem to go", async () => !(await panel.innerText()).match(/Best Practices/), 20000);
+    assert.ok((await panel.innerText()).includes(QUESTION), "the placeholder problem stays");
+    await screenshot("quick-fix-applied");
+  });
+
+  await check("a command the server cannot run shows the server's message", async () => {
+    await runCommandPalette("Plan: Fill section…");
+    const qp = page.locator(".quick-input-widget");
+    const row = qp.locator(".monaco-list-row", { hasText: "Status quo" }).first();
+    await row.waitFor({ state: "visible", timeout: 10000 });
+    await row.click();
+    const input = qp.locator("input");
+    await poll("the instruction box", async () => /Extra instruction/.test(await qp.innerText()), 10000);
+    await input.press("Enter");
+    const toast = page.locator(".notifications-toasts .notification-toast", { hasText: "Fill section" }).first();
+    await toast.waitFor({ state: "visible", timeout: 30000 });
+    const text = await toast.innerText();
+    assert.match(text, /Plan – Fill section…: \S/, text);
+    assert.match(text, /LLM|llm/, `the server says what is missing: ${text}`);
+    await screenshot("command-error");
+  });
+}
+
+main()
+  .catch((e) => {
+    results.push({ name: "setup", ok: false, error: e });
+    log(`FAIL setup\n${e.stack || e}`);
+    return screenshot("setup-failure");
+  })
+  .finally(() => {
+    const passed = results.filter((r) => r.ok).length;
+    const failed = results.length - passed;
+    cleanup();
+    console.log(`${passed} passed, ${failed} failed`);
+    process.exitCode = failed === 0 && passed > 0 ? 0 : 1;
+  });

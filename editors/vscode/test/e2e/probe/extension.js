@@ -1,0 +1,93 @@
+// Test-only: queries the providers VS Code aggregates (so the answers come through the real
+// plan-lsp extension and server) and writes them as JSON for the Playwright test to assert.
+const fs = require("fs");
+const path = require("path");
+const vscode = require("vscode");
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function poll(what, fn, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(200);
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+}
+
+function hoverText(hovers) {
+  return (hovers || [])
+    .flatMap((h) => h.contents)
+    .map((c) => (typeof c === "string" ? c : c.value))
+    .join("\n");
+}
+
+async function probe(out) {
+  const result = { steps: {} };
+  const write = () => fs.writeFileSync(out, JSON.stringify(result, null, 2));
+  const step = async (name, fn) => {
+    try {
+      result.steps[name] = { ok: true, value: await fn() };
+    } catch (e) {
+      result.steps[name] = { ok: false, error: String(e && e.stack ? e.stack : e) };
+    }
+    write();
+  };
+  const folder = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0];
+  if (!folder) throw new Error("no workspace folder");
+  const planUri = vscode.Uri.joinPath(folder.uri, "plans", "greeting.md");
+  let doc;
+  await step("activate", async () => {
+    const ext = vscode.extensions.getExtension("plan-lsp.plan-lsp");
+    if (!ext) throw new Error("plan-lsp.plan-lsp is not installed");
+    doc = await vscode.workspace.openTextDocument(planUri);
+    await poll("plan-lsp to activate", () => ext.isActive, 30000);
+    return { languageId: doc.languageId, active: ext.isActive, commands: (await vscode.commands.getCommands(true)).filter((c) => c.startsWith("planLsp.") || c.startsWith("plan.")).sort() };
+  });
+  const text = doc.getText();
+  const at = (needle, delta) => {
+    const i = text.indexOf(needle);
+    if (i < 0) throw new Error(`${needle} not in the fixture`);
+    return doc.positionAt(i + delta);
+  };
+  await step("diagnostics", async () => {
+    const diags = await poll("plan-lsp diagnostics", () => {
+      const d = vscode.languages.getDiagnostics(planUri).filter((x) => x.source === "plan-lsp");
+      return d.some((x) => x.code === "placeholder") && d.some((x) => x.code === "missing-section") ? d : undefined;
+    }, 60000);
+    return diags.map((d) => ({ code: typeof d.code === "object" ? d.code.value : d.code, message: d.message, line: d.range.start.line, character: d.range.start.character, severity: d.severity }));
+  });
+  await step("hover", async () => {
+    const hovers = await vscode.commands.executeCommand("vscode.executeHoverProvider", planUri, at("[NEEDS CLARIFICATION", 3));
+    return hoverText(hovers);
+  });
+  await step("definition", async () => {
+    const locs = await vscode.commands.executeCommand("vscode.executeDefinitionProvider", planUri, at("src/lib.rs:3", 2));
+    return (locs || []).map((l) => {
+      const uri = l.targetUri || l.uri;
+      const range = l.targetSelectionRange || l.targetRange || l.range;
+      return { path: uri.fsPath, relative: path.relative(folder.uri.fsPath, uri.fsPath), line: range.start.line };
+    });
+  });
+  await step("codeActions", async () => {
+    const missing = vscode.languages.getDiagnostics(planUri).filter((d) => d.source === "plan-lsp" && (typeof d.code === "object" ? d.code.value : d.code) === "missing-section");
+    const actions = await vscode.commands.executeCommand("vscode.executeCodeActionProvider", planUri, missing[0].range, vscode.CodeActionKind.QuickFix.value);
+    return (actions || []).map((a) => ({ title: a.title, kind: a.kind && a.kind.value, hasEdit: !!a.edit, command: a.command && a.command.command }));
+  });
+  result.done = true;
+  write();
+}
+
+function activate() {
+  const out = process.env.PLAN_LSP_E2E_RESULT;
+  if (!out) return;
+  probe(out).catch((e) => fs.writeFileSync(out, JSON.stringify({ done: true, fatal: String(e && e.stack ? e.stack : e) })));
+}
+
+module.exports = { activate, deactivate() {} };
