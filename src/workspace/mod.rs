@@ -1,8 +1,10 @@
 //! The workspace around the plans: files on disk, reference resolution confined to the workspace
 //! folders, and (in its own modules) the code index.
 
+pub mod code;
 pub mod content;
 pub mod context;
+pub mod drift;
 pub mod files;
 pub mod index;
 pub mod rank;

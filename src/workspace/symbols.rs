@@ -816,6 +816,11 @@ impl SymbolCache {
         Some(parsed)
     }
 
+    /// Drops every cached file (the workspace folders changed).
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
     /// Drops cached symbols of files that changed or disappeared.
     pub fn forget(&self, ids: &[FileId]) {
         let mut files = self.lock();

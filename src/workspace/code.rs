@@ -1,0 +1,251 @@
+//! The code index the server shares between requests: the file index behind a lock that the
+//! background walk takes only per batch, the lazy symbol cache, git drift checks and summaries
+//! of every plan in the workspace. A request never waits for the walk: it reads what is
+//! indexed so far.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+
+use rustc_hash::FxHashMap;
+
+use super::drift::DriftChecker;
+use super::index::{scan, FileChange, FileId, FileKind, IndexOptions, WorkspaceIndex};
+use super::symbols::{SymbolCache, SymbolMatch, SymbolQuery};
+
+/// Where the background walk is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndexStatus {
+    /// No walk started (no workspace folder, or before `initialized`).
+    NotStarted,
+    /// Walking: answers come from a partial index.
+    Indexing,
+    /// Complete, and kept current from watched-file events.
+    Ready,
+}
+
+/// A cached summary of some file, valid for one modification time.
+type Summaries<T> = Mutex<FxHashMap<FileId, (u64, Arc<T>)>>;
+
+/// The workspace's code, shared by the server and every snapshot.
+pub struct CodeIndex {
+    index: RwLock<WorkspaceIndex>,
+    symbols: SymbolCache,
+    status: AtomicU8,
+    indexed: AtomicUsize,
+    /// Git history lookups for `stale-reference`.
+    pub drift: DriftChecker,
+}
+
+impl Default for CodeIndex {
+    fn default() -> Self {
+        Self {
+            index: RwLock::new(WorkspaceIndex::new(Vec::new(), IndexOptions::default())),
+            symbols: SymbolCache::new(),
+            status: AtomicU8::new(0),
+            indexed: AtomicUsize::new(0),
+            drift: DriftChecker::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for CodeIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodeIndex")
+            .field("status", &self.status())
+            .field("files", &self.read().len())
+            .finish()
+    }
+}
+
+impl CodeIndex {
+    /// Starts over with new workspace folders; the caller then runs [`CodeIndex::index_all`].
+    pub fn reset(&self, roots: Vec<PathBuf>, options: IndexOptions) {
+        *self.write() = WorkspaceIndex::new(roots, options);
+        self.symbols.clear();
+        self.indexed.store(0, Ordering::Relaxed);
+        self.status.store(1, Ordering::Relaxed);
+    }
+
+    /// Walks every folder (blocking: run it on a blocking thread), merging each batch as it
+    /// arrives and calling `progress` with the files indexed so far. Returns the file count,
+    /// or `None` when cancelled.
+    pub fn index_all(
+        &self,
+        cancel: &AtomicBool,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Option<usize> {
+        let (roots, options) = {
+            let index = self.read();
+            (index.roots().to_vec(), index.options().clone())
+        };
+        scan(&roots, &options, cancel, &|batch| {
+            let n = batch.len();
+            self.write().ingest(batch);
+            let total = self.indexed.fetch_add(n, Ordering::Relaxed) + n;
+            progress(total);
+        });
+        if cancel.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.status.store(2, Ordering::Relaxed);
+        Some(self.read().len())
+    }
+
+    /// Where the walk is.
+    pub fn status(&self) -> IndexStatus {
+        match self.status.load(Ordering::Relaxed) {
+            0 => IndexStatus::NotStarted,
+            1 => IndexStatus::Indexing,
+            _ => IndexStatus::Ready,
+        }
+    }
+
+    /// Whether the index is complete, so that "not found" means not in the workspace.
+    pub fn is_ready(&self) -> bool {
+        self.status() == IndexStatus::Ready
+    }
+
+    /// Applies watched-file events; returns how many indexed files they touched.
+    pub fn apply_changes(&self, changes: &[(PathBuf, FileChange)]) -> usize {
+        let mut touched = Vec::new();
+        {
+            let mut index = self.write();
+            for (path, change) in changes {
+                touched.extend(index.apply_change(path, *change));
+            }
+        }
+        self.symbols.forget(&touched);
+        touched.len()
+    }
+
+    /// The file index, for reading. Hold it briefly: the walk waits for it between batches.
+    pub fn read(&self) -> RwLockReadGuard<'_, WorkspaceIndex> {
+        self.index.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, WorkspaceIndex> {
+        self.index.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The lazily filled symbol cache.
+    pub fn symbols(&self) -> &SymbolCache {
+        &self.symbols
+    }
+
+    /// Definitions named by `query`.
+    pub fn find_symbols(&self, query: &SymbolQuery, limit: usize) -> Vec<SymbolMatch> {
+        let index = self.read();
+        self.symbols.find(&index, query, limit)
+    }
+
+    /// The absolute path of a match.
+    pub fn abs_path(&self, file: FileId) -> Option<PathBuf> {
+        self.read().abs_path(file)
+    }
+
+    /// The indexed Markdown files, as absolute paths with their modification times.
+    pub fn markdown_files(&self) -> Vec<(FileId, PathBuf, u64)> {
+        let index = self.read();
+        index
+            .files()
+            .filter(|f| f.kind == FileKind::Markdown)
+            .filter_map(|f| Some((f.id, index.abs_path(f.id)?, f.mtime)))
+            .collect()
+    }
+
+    /// The root index and root-relative path of an absolute path.
+    pub fn locate(&self, path: &Path) -> Option<(usize, String)> {
+        self.read().locate(path)
+    }
+}
+
+/// A per-file summary cache keyed by modification time (used for plan outlines).
+pub struct SummaryCache<T> {
+    entries: Summaries<T>,
+}
+
+impl<T> Default for SummaryCache<T> {
+    fn default() -> Self {
+        Self {
+            entries: Mutex::new(FxHashMap::default()),
+        }
+    }
+}
+
+impl<T> SummaryCache<T> {
+    /// The summary of `file` at `mtime`, computed by `make` when missing or stale.
+    pub fn get_or_insert(
+        &self,
+        file: FileId,
+        mtime: u64,
+        make: impl FnOnce() -> Option<T>,
+    ) -> Option<Arc<T>> {
+        if let Some((at, summary)) = self.lock().get(&file) {
+            if *at == mtime {
+                return Some(Arc::clone(summary));
+            }
+        }
+        let summary = Arc::new(make()?);
+        self.lock().insert(file, (mtime, Arc::clone(&summary)));
+        Some(summary)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<FileId, (u64, Arc<T>)>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indexing_reports_progress_and_serves_lookups_after_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join("src/lib.rs"), "pub fn answer() -> u32 { 42 }\n").unwrap();
+        std::fs::write(root.join("notes.md"), "# Notes\n").unwrap();
+        let code = CodeIndex::default();
+        assert_eq!(code.status(), IndexStatus::NotStarted);
+        code.reset(vec![root.to_path_buf()], IndexOptions::default());
+        assert_eq!(code.status(), IndexStatus::Indexing);
+        let seen = AtomicUsize::new(0);
+        let total = code
+            .index_all(&AtomicBool::new(false), &|n| {
+                seen.store(n, Ordering::Relaxed)
+            })
+            .unwrap();
+        assert_eq!((total, seen.load(Ordering::Relaxed)), (2, 2));
+        assert!(code.is_ready());
+        let query = SymbolQuery::parse("answer()").unwrap();
+        assert_eq!(code.find_symbols(&query, 5).len(), 1);
+        assert_eq!(code.markdown_files().len(), 1);
+
+        std::fs::write(root.join("src/lib.rs"), "pub fn renamed() {}\n").unwrap();
+        let touched = code.apply_changes(&[(root.join("src/lib.rs"), FileChange::Changed)]);
+        assert_eq!(touched, 1);
+        assert!(code.find_symbols(&query, 5).is_empty());
+
+        let cancelled = AtomicBool::new(true);
+        code.reset(vec![root.to_path_buf()], IndexOptions::default());
+        assert_eq!(code.index_all(&cancelled, &|_| {}), None);
+        assert!(!code.is_ready());
+    }
+
+    #[test]
+    fn summaries_are_recomputed_when_the_mtime_moves() {
+        let cache: SummaryCache<String> = SummaryCache::default();
+        let calls = AtomicUsize::new(0);
+        let make = || {
+            calls.fetch_add(1, Ordering::Relaxed);
+            Some("x".to_owned())
+        };
+        cache.get_or_insert(FileId(1), 10, make);
+        cache.get_or_insert(FileId(1), 10, make);
+        assert_eq!(calls.load(Ordering::Relaxed), 1);
+        cache.get_or_insert(FileId(1), 11, make);
+        assert_eq!(calls.load(Ordering::Relaxed), 2);
+    }
+}

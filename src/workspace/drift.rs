@@ -1,0 +1,217 @@
+//! Drift of line references: a plan that cites `src/a.rs:10-20` was written against the code at
+//! the plan's last commit. Nothing is stored in the plan: the cited lines are read from git at
+//! that commit and compared with the file today; when they moved, the new place is found.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long the plan's last commit is trusted before asking git again.
+const COMMIT_TTL: Duration = Duration::from_secs(5);
+
+/// What became of cited lines since the plan's last commit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LineDrift {
+    /// The lines read the same.
+    Unchanged,
+    /// The same lines are now at `start..=end` (1-based).
+    Moved {
+        /// First line, 1-based.
+        start: u32,
+        /// Last line, 1-based.
+        end: u32,
+    },
+    /// The lines changed and their old text is nowhere in the file.
+    Changed,
+}
+
+#[derive(Clone, Debug)]
+struct PlanCommit {
+    git_root: PathBuf,
+    commit: String,
+}
+
+type CommitCache = HashMap<PathBuf, (Instant, Option<PlanCommit>)>;
+
+/// Git lookups for drift checks, cached: the plan's last commit for a few seconds, file
+/// contents at a commit for good (a commit never changes).
+#[derive(Default)]
+pub struct DriftChecker {
+    commits: Mutex<CommitCache>,
+    blobs: Mutex<HashMap<(String, PathBuf), Option<Arc<str>>>>,
+}
+
+impl DriftChecker {
+    /// Compares lines `start..=end` (1-based) of `file` today with the same lines at `plan`'s
+    /// last commit. `None` when that cannot be told: not a git repository, the plan was never
+    /// committed, or the file or lines did not exist then.
+    pub fn check_lines(&self, plan: &Path, file: &Path, start: u32, end: u32) -> Option<LineDrift> {
+        let commit = self.plan_commit(plan)?;
+        let old = self.blob_at(&commit, file)?;
+        let current = std::fs::read_to_string(file).ok()?;
+        compare(&old, &current, start, end)
+    }
+
+    fn plan_commit(&self, plan: &Path) -> Option<PlanCommit> {
+        let mut commits = self.commits.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, commit)) = commits.get(plan) {
+            if at.elapsed() < COMMIT_TTL {
+                return commit.clone();
+            }
+        }
+        let found = find_plan_commit(plan);
+        commits.insert(plan.to_path_buf(), (Instant::now(), found.clone()));
+        found
+    }
+
+    fn blob_at(&self, commit: &PlanCommit, file: &Path) -> Option<Arc<str>> {
+        let file = std::fs::canonicalize(file).ok()?;
+        let key = (commit.commit.clone(), file.clone());
+        if let Some(blob) = self
+            .blobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return blob.clone();
+        }
+        let rel = file.strip_prefix(&commit.git_root).ok()?;
+        let rel = rel.to_str()?.replace('\\', "/");
+        let blob = git(
+            &commit.git_root,
+            &["show", &format!("{}:{rel}", commit.commit)],
+        )
+        .map(Arc::<str>::from);
+        self.blobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, blob.clone());
+        blob
+    }
+}
+
+fn find_plan_commit(plan: &Path) -> Option<PlanCommit> {
+    let plan = std::fs::canonicalize(plan).ok()?;
+    let dir = plan.parent()?;
+    let root = PathBuf::from(git(dir, &["rev-parse", "--show-toplevel"])?.trim());
+    let root = std::fs::canonicalize(root).ok()?;
+    let commit = git(&root, &["log", "-1", "--format=%H", "--", plan.to_str()?])?
+        .trim()
+        .to_owned();
+    (!commit.is_empty()).then_some(PlanCommit {
+        git_root: root,
+        commit,
+    })
+}
+
+fn git(dir: &Path, args: &[&str]) -> Option<String> {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    String::from_utf8(output.stdout).ok()
+}
+
+/// Compares lines `start..=end` (1-based) of `old` and `current`; trailing whitespace is not
+/// a change. `None` when the lines did not exist in `old`.
+pub fn compare(old: &str, current: &str, start: u32, end: u32) -> Option<LineDrift> {
+    let (start, end) = (start.max(1) as usize, end.max(start) as usize);
+    let old_lines: Vec<&str> = old.lines().map(str::trim_end).collect();
+    if end > old_lines.len() {
+        return None;
+    }
+    let cited = &old_lines[start - 1..end];
+    let now: Vec<&str> = current.lines().map(str::trim_end).collect();
+    if now.get(start - 1..end) == Some(cited) {
+        return Some(LineDrift::Unchanged);
+    }
+    if cited.iter().all(|l| l.trim().is_empty()) {
+        return Some(LineDrift::Changed);
+    }
+    let found = now
+        .windows(cited.len())
+        .enumerate()
+        .filter(|(_, window)| *window == cited)
+        .map(|(i, _)| i + 1)
+        .min_by_key(|&i| i.abs_diff(start));
+    Some(match found {
+        Some(new_start) => LineDrift::Moved {
+            start: new_start as u32,
+            end: (new_start + cited.len() - 1) as u32,
+        },
+        None => LineDrift::Changed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cited_lines_are_found_where_they_moved() {
+        let old = "a\nfn f() {\n    1\n}\nz\n";
+        assert_eq!(compare(old, old, 2, 4), Some(LineDrift::Unchanged));
+        let now = "// new header\n\na\nfn f() {\n    1\n}  \nz\n";
+        assert_eq!(
+            compare(old, now, 2, 4),
+            Some(LineDrift::Moved { start: 4, end: 6 })
+        );
+        let rewritten = "a\nfn f() {\n    2\n}\n";
+        assert_eq!(compare(old, rewritten, 2, 4), Some(LineDrift::Changed));
+        assert_eq!(compare(old, now, 9, 12), None, "lines that never existed");
+    }
+
+    #[test]
+    fn reads_the_cited_lines_at_the_plans_last_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let run = |args: &[&str]| {
+            let ok = Command::new("git")
+                .arg("-C")
+                .arg(root)
+                .args(args)
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@example.com")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@example.com")
+                .output()
+                .unwrap()
+                .status
+                .success();
+            assert!(ok, "git {args:?}");
+        };
+        run(&["init", "-q"]);
+        std::fs::write(root.join("code.rs"), "fn a() {}\nfn b() {}\n").unwrap();
+        std::fs::write(root.join("plan.md"), "See `code.rs:2`.\n").unwrap();
+        run(&["add", "."]);
+        run(&["commit", "-q", "-m", "plan"]);
+        let checker = DriftChecker::default();
+        let plan = root.join("plan.md");
+        let code = root.join("code.rs");
+        assert_eq!(
+            checker.check_lines(&plan, &code, 2, 2),
+            Some(LineDrift::Unchanged)
+        );
+        std::fs::write(&code, "// moved\nfn a() {}\nfn b() {}\n").unwrap();
+        assert_eq!(
+            checker.check_lines(&plan, &code, 2, 2),
+            Some(LineDrift::Moved { start: 3, end: 3 })
+        );
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("p.md"), "x").unwrap();
+        assert_eq!(
+            checker.check_lines(&outside.path().join("p.md"), &code, 1, 1),
+            None,
+            "not a repository"
+        );
+    }
+}
