@@ -215,23 +215,25 @@ impl WorkspaceIndex {
         index
     }
 
-    /// Walks every root in parallel and returns the complete index.
+    /// Walks every root in parallel and returns the complete index. Batches are merged as
+    /// they arrive, so scanned tokens never pile up.
     pub fn build(roots: Vec<PathBuf>, options: IndexOptions) -> Self {
-        let scanned = std::sync::Mutex::new(Vec::new());
+        let index = std::sync::Mutex::new(Self::new(roots, options));
+        let (roots, options) = {
+            let guard = index
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            (guard.roots.clone(), guard.options.clone())
+        };
         scan(&roots, &options, &AtomicBool::new(false), &|batch| {
-            scanned
+            index
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .push(batch);
+                .ingest(batch);
         });
-        let mut index = Self::new(roots, options);
-        for batch in scanned
+        index
             .into_inner()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-        {
-            index.ingest(batch);
-        }
-        index
     }
 
     /// The workspace roots, in the order their indexes refer to.
