@@ -189,7 +189,11 @@ H.test('the "Insert missing section" quick fix adds the section and its diagnost
     end
     return #diagnostics(buf, 'missing-section') < missing_before or missing_before == 1
   end, 'the Best Practices diagnostic to go')
-  H.eq(1, #diagnostics(buf, 'placeholder'), 'the placeholder diagnostic stays')
+  vim.fn.writefile(vim.api.nvim_buf_get_lines(buf, 0, -1, false), out .. '/greeting-after-quickfix.md')
+  local kept = vim.tbl_filter(function(x)
+    return x.message == QUESTION
+  end, diagnostics(buf, 'placeholder'))
+  H.eq(1, #kept, 'the original placeholder diagnostic stays')
 end)
 
 H.test(':PlanInsertSections inserts every missing section into the buffer', function()
@@ -212,6 +216,72 @@ H.test(':PlanInsertSections inserts every missing section into the buffer', func
   end, 'no missing-section diagnostics left')
   H.ok(note_matching('inserted', vim.log.levels.INFO), 'the user is told what was inserted')
   vim.cmd.buffer(buf)
+end)
+
+H.test(':PlanStatus puts the open question in the location list', function()
+  vim.cmd.buffer(buf)
+  vim.fn.setloclist(0, {}, 'f')
+  vim.cmd('PlanStatus')
+  local items = H.wait(5000, function()
+    local l = vim.fn.getloclist(0)
+    return #l > 0 and l
+  end, 'the location list')
+  local row = find(buf, '[NEEDS CLARIFICATION')
+  local mine = vim.tbl_filter(function(i)
+    return i.text:find(QUESTION, 1, true) ~= nil
+  end, items)
+  H.eq(1, #mine, 'one entry for the question among ' .. vim.inspect(vim.tbl_map(function(i)
+    return i.text
+  end, items)))
+  H.eq(row + 1, mine[1].lnum, 'its line')
+  H.eq(buf, mine[1].bufnr, 'its buffer')
+  H.ok(note_matching(' open, ', vim.log.levels.INFO), 'the summary is shown')
+end)
+
+H.test('a command the server cannot run shows the server\'s own message', function()
+  vim.cmd.buffer(buf)
+  -- The server's answer to the same request, asked directly.
+  local direct = client:request_sync('workspace/executeCommand', {
+    command = 'plan.fillSection',
+    arguments = { { uri = vim.uri_from_bufnr(buf), section = 'Status quo' } },
+  }, 10000, buf)
+  H.ok(direct and direct.err and direct.err.message ~= '', 'without an LLM the server refuses plan.fillSection: ' .. vim.inspect(direct))
+  local before = #notes
+  local orig_input = vim.ui.input
+  vim.ui.input = function(_, on_confirm)
+    on_confirm('')
+  end
+  vim.cmd('PlanFill Status quo')
+  vim.ui.input = orig_input
+  local shown = H.wait(10000, function()
+    for i = before + 1, #notes do
+      if notes[i].level == vim.log.levels.ERROR then
+        return notes[i]
+      end
+    end
+  end, 'an error notification')
+  H.ok(shown.msg:find(direct.err.message, 1, true), ('the notification %q carries the server message %q'):format(shown.msg, direct.err.message))
+  H.match('plan%.fillSection', shown.msg, 'names the command')
+end)
+
+H.test(':PlanAnswer answers the placeholder at the cursor and its diagnostic goes', function()
+  vim.cmd.buffer(buf)
+  local row, col = find(buf, '[NEEDS CLARIFICATION')
+  vim.api.nvim_win_set_cursor(0, { row + 1, col })
+  vim.cmd('PlanAnswer English only for now')
+  H.wait(10000, function()
+    return table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n'):find('English only for now', 1, true)
+  end, 'the answer in the buffer')
+  H.wait(10000, function()
+    for _, d in ipairs(diagnostics(buf, 'placeholder')) do
+      if d.message == QUESTION then
+        return false
+      end
+    end
+    return true
+  end, 'the placeholder diagnostic to go')
+  vim.fn.writefile(vim.api.nvim_buf_get_lines(buf, 0, -1, false), out .. '/greeting-after-answer.md')
+  H.ok(note_matching('answered', vim.log.levels.INFO), 'the user is told')
 end)
 
 H.test(':checkhealth plan_lsp passes', function()

@@ -80,6 +80,16 @@ async function probe(out) {
     const actions = await vscode.commands.executeCommand("vscode.executeCodeActionProvider", planUri, missing[0].range, vscode.CodeActionKind.QuickFix.value);
     return (actions || []).map((a) => ({ title: a.title, kind: a.kind && a.kind.value, hasEdit: !!a.edit, command: a.command && a.command.command }));
   });
+  await step("fillSectionDirect", async () => {
+    // The server's own answer to plan.fillSection (the client registers server commands with VS
+    // Code); without an LLM configured it is an error whose message the palette command must show.
+    try {
+      const r = await vscode.commands.executeCommand("plan.fillSection", { uri: planUri.toString(), section: "Status quo" });
+      return { ok: true, result: r };
+    } catch (e) {
+      return { ok: false, message: e && e.message ? e.message : String(e) };
+    }
+  });
   result.done = true;
   write();
 }
