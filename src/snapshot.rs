@@ -68,7 +68,9 @@ impl Snapshot {
             roots: &roots,
             files: &self.files,
         };
-        diagnostics::apply_severity(diagnostics::diagnose(&ctx), &self.settings)
+        let mut findings = diagnostics::diagnose(&ctx);
+        findings.extend(crate::commands::drift_finding(&self.plan, &self.settings));
+        diagnostics::apply_severity(findings, &self.settings)
     }
 }
 

@@ -16,11 +16,14 @@ use super::issue_material::IssueMaterial;
 use super::plan_text::{self, COMMENT_KEY, ISSUE_KEY};
 use super::writing::write_answers;
 use super::{generate, services};
+use crate::analysis::diagnostics::Finding;
 use crate::analysis::edits::minimal_change;
+use crate::plan::Plan;
 use crate::server::context::{errors, ServerContext};
 use crate::services::github::{GitHubError, IssueDetails};
 use crate::services::issue_ref::IssueRef;
 use crate::services::prompts::{self, IssueAnalysis, SectionGuide};
+use crate::settings::Settings;
 use crate::snapshot::Snapshot;
 
 #[derive(Deserialize)]
@@ -355,26 +358,82 @@ pub async fn sync_answers(ctx: &ServerContext, args: SyncArgs) -> jsonrpc::Resul
     Ok(Some(json!({"answers": answers, "applied": applied})))
 }
 
-/// Whether the plan's issue changed on GitHub after the plan recorded it: `None` when the plan
-/// names no issue or records no `updated_at`, or GitHub cannot be asked.
-pub async fn issue_drift(snapshot: &Snapshot) -> Option<Value> {
-    let front = snapshot.plan.front_matter.as_ref()?;
-    let reference = IssueRef::parse(front.get(ISSUE_KEY)?, None).ok()?;
+/// The issue a plan's drift can be checked against: it names one and records its `updated_at`.
+pub fn drift_subject(plan: &Plan) -> Option<IssueRef> {
+    let front = plan.front_matter.as_ref()?;
     front.get(plan_text::UPDATED_AT_KEY)?;
+    IssueRef::parse(front.get(ISSUE_KEY)?, None).ok()
+}
+
+/// Whether the plan's issue changed on GitHub after the plan recorded it (for `plan.status`):
+/// `null` when the plan names no issue or records no `updated_at`, or GitHub cannot be asked.
+/// Republishes the diagnostics, which show the drift too.
+pub async fn issue_drift(ctx: &ServerContext, snapshot: &Snapshot) -> Value {
+    let Some(reference) = drift_subject(&snapshot.plan) else {
+        return Value::Null;
+    };
     let details = match services::cached_issue(&snapshot.settings, &reference).await {
         Ok(details) => details,
-        Err(error) => {
-            tracing::info!(%error, "issue drift unknown");
-            return None;
-        }
+        Err(error) => return json!({"issue": reference.to_string(), "error": error.to_string()}),
     };
-    let recorded = plan_text::drift(&snapshot.plan, details.updated_at);
-    Some(json!({
+    if let Ok(current) = ctx.snapshot(&snapshot.uri) {
+        ctx.publish(&current);
+    }
+    let recorded = snapshot
+        .plan
+        .front_matter
+        .as_ref()
+        .and_then(|f| f.get(plan_text::UPDATED_AT_KEY));
+    json!({
         "issue": reference.to_string(),
-        "changed": recorded.is_some(),
-        "recorded": front.get(plan_text::UPDATED_AT_KEY),
+        "changed": plan_text::drift(&snapshot.plan, details.updated_at).is_some(),
+        "recorded": recorded,
         "current": plan_text::timestamp(details.updated_at),
-    }))
+    })
+}
+
+/// Fetches the plan's issue in the background when it is not cached, then republishes the
+/// diagnostics so `issue-drift` appears.
+pub fn refresh_issue(ctx: &ServerContext, snapshot: &Snapshot) {
+    let Some(reference) = drift_subject(&snapshot.plan) else {
+        return;
+    };
+    let ctx = ctx.clone();
+    let settings = snapshot.settings.clone();
+    let uri = snapshot.uri.clone();
+    tokio::spawn(async move {
+        match services::cached_issue(&settings, &reference).await {
+            Ok(_) => {
+                if let Ok(current) = ctx.snapshot(&uri) {
+                    ctx.publish(&current);
+                }
+            }
+            Err(error) => tracing::info!(%error, "issue drift unknown for {reference}"),
+        }
+    });
+}
+
+/// The `issue-drift` finding, from issues already fetched (never does I/O: runs per keystroke).
+pub fn drift_finding(plan: &Plan, settings: &Settings) -> Option<Finding> {
+    let reference = drift_subject(plan)?;
+    let field = plan
+        .front_matter
+        .as_ref()?
+        .field(plan_text::UPDATED_AT_KEY)?;
+    let issue = services::peek_issue(settings, &reference)?;
+    let recorded = plan_text::drift(plan, issue.updated_at)?;
+    let current = plan_text::timestamp(issue.updated_at);
+    Some(Finding::new(
+        "issue-drift",
+        field.line.clone(),
+        format!(
+            "{reference} changed on GitHub at {current}, after this plan was written from it ({}): \
+             re-read the issue, update the plan, then set {}: {current}",
+            plan_text::timestamp(recorded),
+            plan_text::UPDATED_AT_KEY
+        ),
+        json!({"issue": reference.to_string(), "current": current, "url": issue.html_url}),
+    ))
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use crate::server::context::{errors, ServerContext};
 use crate::services::issue_ref::find_issue_mentions;
 use crate::snapshot::Snapshot;
 
-pub use issues::issue_drift;
+pub use issues::{drift_finding, issue_drift, refresh_issue};
 
 /// The commands this module runs.
 pub const COMMANDS: &[&str] = &[

@@ -482,11 +482,11 @@ pub fn asks_the_author(text: &str, placeholder: &Placeholder) -> bool {
     let raw = text[placeholder.range.clone()]
         .trim_start()
         .to_ascii_uppercase();
-    !placeholder.question.trim().is_empty()
-        && !(raw.starts_with("[PLACEHOLDER")
-            || raw.starts_with("[TBD")
-            || raw.starts_with("[TODO")
-            || raw == "TBD")
+    let writing_work = ["[PLACEHOLDER", "[TBD", "[TODO"]
+        .iter()
+        .any(|kind| raw.starts_with(kind))
+        || raw == "TBD";
+    !writing_work && !placeholder.question.trim().is_empty()
 }
 
 /// The open questions as one issue comment: a numbered checklist with the placeholder ids and

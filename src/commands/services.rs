@@ -83,6 +83,16 @@ pub async fn cached_issue(
     Ok(details)
 }
 
+/// The issue as last fetched, however long ago; never does I/O (for per-keystroke diagnostics).
+pub fn peek_issue(settings: &Settings, issue: &IssueRef) -> Option<IssueDetails> {
+    let key = (settings.github.api_url.clone(), issue.clone());
+    cache()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&key)
+        .map(|(_, details)| details.clone())
+}
+
 /// Records a freshly fetched issue for later hovers and drift checks.
 pub fn remember(settings: &Settings, details: &IssueDetails) {
     let key = (settings.github.api_url.clone(), details.reference.clone());

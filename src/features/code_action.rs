@@ -110,5 +110,6 @@ pub fn code_actions(
             }));
         }
     }
+    actions.extend(crate::commands::code_actions(snapshot, params.range));
     Ok(actions)
 }

@@ -200,6 +200,7 @@ impl LanguageServer for Backend {
         let doc = params.text_document;
         let snapshot = self.ctx.state.open(doc.uri, &doc.text, doc.version);
         self.ctx.publish(&snapshot);
+        crate::commands::refresh_issue(&self.ctx, &snapshot);
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -258,7 +259,10 @@ impl LanguageServer for Backend {
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let p = params.text_document_position_params;
         let snapshot = self.snapshot(&p.text_document.uri)?;
-        features::hover::hover(&snapshot, p.position).map_err(feature_error)
+        match features::hover::hover(&snapshot, p.position).map_err(feature_error)? {
+            Some(hover) => Ok(Some(hover)),
+            None => Ok(crate::commands::issue_hover(&snapshot, p.position).await),
+        }
     }
 
     async fn goto_definition(

@@ -67,7 +67,10 @@ pub async fn execute(
         "plan.movePlaceholderToOpenQuestions" => {
             move_placeholder(ctx, parse_args(command, &arguments)?).await
         }
-        "plan.status" => status(ctx, parse_args(command, &arguments)?),
+        "plan.status" => status(ctx, parse_args(command, &arguments)?).await,
+        other if crate::commands::COMMANDS.contains(&other) => {
+            crate::commands::execute(ctx, other, &arguments).await
+        }
         other if COMMANDS.contains(&other) => Err(errors::failed(format!(
             "{other} is not available in this version of plan-lsp yet"
         ))),
@@ -169,7 +172,7 @@ async fn move_placeholder(
     Ok(Some(json!({"moved": id})))
 }
 
-fn status(ctx: &ServerContext, args: UriArgs) -> jsonrpc::Result<Option<Value>> {
+async fn status(ctx: &ServerContext, args: UriArgs) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
     let plan = &snapshot.plan;
     let report = template_check::check(plan, &snapshot.template);
@@ -208,6 +211,6 @@ fn status(ctx: &ServerContext, args: UriArgs) -> jsonrpc::Result<Option<Value>> 
         "missingSections": report.missing.iter().map(|m| m.path.join(" › ")).collect::<Vec<_>>(),
         "placeholders": placeholders,
         "issue": plan.front_matter.as_ref().and_then(|f| f.get("issue")),
-        "issueDrift": Value::Null,
+        "issueDrift": crate::commands::issue_drift(ctx, &snapshot).await,
     })))
 }

@@ -325,7 +325,7 @@ impl LlmService {
         let mapped = match error {
             OpenAIError::ApiError(response) => {
                 let status = response.status_code.as_u16();
-                let message = shorten(&response.api_error.message);
+                let message = shorten(&api_message(&response.api_error.message));
                 match status {
                     401 | 403 => LlmError::Unauthorized {
                         status,
@@ -368,6 +368,15 @@ fn finished(text: String, reason: FinishReason) -> Result<Completion, LlmError> 
         _ if text.trim().is_empty() => Err(LlmError::Empty),
         _ => Ok(Completion { text }),
     }
+}
+
+/// The message inside an OpenAI error body (`{"error": {"message": …}}`), which async-openai
+/// passes through raw for server errors; other text as it is.
+fn api_message(raw: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(raw)
+        .ok()
+        .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
+        .unwrap_or_else(|| raw.to_string())
 }
 
 fn error_chain(error: &dyn std::error::Error) -> String {
@@ -441,6 +450,15 @@ mod tests {
             finished("t".into(), FinishReason::ContentFilter),
             Err(LlmError::Filtered)
         ));
+    }
+
+    #[test]
+    fn server_error_bodies_yield_their_message() {
+        assert_eq!(
+            api_message(r#"{"error":{"message":"crashed","type":"server_error"}}"#),
+            "crashed"
+        );
+        assert_eq!(api_message("Bad Gateway"), "Bad Gateway");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The HTTP/1.1 plumbing the fake GitHub and OpenAI servers share: read one request from a
 //! connection, write a response. One request per connection (`Connection: close`).
+#![allow(dead_code)]
 
 use std::time::Duration;
 

@@ -1,0 +1,893 @@
+//! The service-backed commands end to end: the real `plan-lsp` binary over JSON-RPC, talking to
+//! local GitHub and OpenAI servers. In every failure the document stays as it was and the editor
+//! gets an error that says what to do.
+
+#[path = "support/fake_github.rs"]
+mod fake_github;
+#[path = "support/fake_http.rs"]
+mod fake_http;
+#[path = "support/fake_openai.rs"]
+mod fake_openai;
+#[path = "support/lsp_client.rs"]
+mod lsp_client;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use fake_github::{FakeGitHub, Fault, SeedIssue};
+use fake_openai::{FakeOpenAi, Reply, StreamEnd};
+use lsp_client::{pos, range, EditPolicy, LspClient};
+use serde_json::{json, Value};
+
+const PLAN: &str = "---
+issue: acme/rocket#12
+updated_at: 2026-11-20T09:30:00Z
+---
+
+# Retry failed uploads
+
+## Status quo
+
+Uploads live in `src/upload.rs:2`; settings come from [the env file](../.env).
+
+## Best Practices
+
+Use exponential backoff.
+
+## Proposed Implementation
+
+### Overview
+
+[PLACEHOLDER: Summarise the approach in a few sentences.]
+
+### Components
+
+- [NEEDS CLARIFICATION: How many retries?]
+
+### Order of implementation
+
+1. Add the retry loop.
+
+### Risks and mitigations
+
+- Duplicate uploads: send idempotency keys.
+
+### Open questions
+
+- [NEEDS CLARIFICATION: Which errors are transient?]
+";
+
+const ANALYSIS: &str = "### Summary\nUploads must survive flaky networks.\n### Key components\n- upload client\n\
+### Challenges\n- duplicate uploads\n### Clarifying questions\n- How many retries?\n- Should users see progress?\n";
+
+/// A workspace with a plan and the fakes it talks to.
+struct Bench {
+    /// Runs the fakes; dropped with the bench.
+    _runtime: tokio::runtime::Runtime,
+    github: FakeGitHub,
+    openai: FakeOpenAi,
+    dir: tempfile::TempDir,
+}
+
+impl Bench {
+    fn new() -> Bench {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let github = runtime.block_on(FakeGitHub::start());
+        let openai = runtime.block_on(FakeOpenAi::start());
+        github.add_issue(
+            "acme",
+            "rocket",
+            12,
+            SeedIssue {
+                title: "Retry failed uploads".into(),
+                body: "Uploads fail on flaky networks.\n\nThey should retry.".into(),
+                labels: vec!["bug".into(), "network".into()],
+                state: "open".into(),
+                updated_at: Utc.with_ymd_and_hms(2026, 11, 20, 9, 30, 0).unwrap(),
+            },
+        );
+        github.add_comment(
+            "acme",
+            "rocket",
+            12,
+            "mona",
+            "Mobile clients see this most.",
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::create_dir_all(root.join("plans")).unwrap();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::write(
+            root.join("src/upload.rs"),
+            "// uploads\npub fn upload_with_retry() {}\n",
+        )
+        .unwrap();
+        std::fs::write(root.join(".env"), "API_TOKEN=SECRET_VALUE_NEVER_SENT\n").unwrap();
+        std::fs::write(
+            root.join(".git/config"),
+            "[remote \"origin\"]\n\turl = git@github.com:acme/rocket.git\n",
+        )
+        .unwrap();
+        Bench {
+            _runtime: runtime,
+            github,
+            openai,
+            dir,
+        }
+    }
+
+    fn settings(&self, llm: bool, timeout_seconds: u64) -> Value {
+        let mut settings = json!({
+            "github": {"apiUrl": self.github.url, "token": "ghp_test_token"},
+        });
+        if llm {
+            settings["llm"] = json!({
+                "apiBase": self.openai.base,
+                "model": "test-model",
+                "apiKeyEnv": "PLAN_LSP_TEST_LLM_KEY",
+                "timeoutSeconds": timeout_seconds,
+                "maxContextBytes": 20000,
+            });
+        }
+        settings
+    }
+
+    fn start(&self, llm: bool) -> LspClient {
+        self.start_with(self.settings(llm, 10))
+    }
+
+    fn start_with(&self, settings: Value) -> LspClient {
+        LspClient::start_env(
+            self.dir.path(),
+            settings,
+            json!({}),
+            &[
+                ("PLAN_LSP_TEST_LLM_KEY", "sk-test-key"),
+                ("GITHUB_TOKEN", ""),
+                ("GH_TOKEN", ""),
+            ],
+        )
+    }
+
+    /// Opens the plan at `plans/12-retry.md` and waits for its first diagnostics.
+    fn open_plan(&self, client: &LspClient, text: &str) -> String {
+        let uri = client.uri("plans/12-retry.md");
+        std::fs::write(self.dir.path().join("plans/12-retry.md"), text).unwrap();
+        client.open(&uri, text);
+        client.diagnostics(&uri);
+        uri
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+fn command(client: &LspClient, name: &str, arguments: Value) -> Result<Value, Value> {
+    client.request(
+        "workspace/executeCommand",
+        json!({"command": name, "arguments": [arguments]}),
+    )
+}
+
+fn message(error: &Value) -> String {
+    error["message"].as_str().unwrap_or_default().to_string()
+}
+
+fn wait_for(what: &str, ready: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn line_of(text: &str, needle: &str) -> u32 {
+    text.lines().position(|l| l.contains(needle)).expect(needle) as u32
+}
+
+#[test]
+fn new_from_issue_without_a_model_writes_the_skeleton_and_the_issue_text() {
+    let bench = Bench::new();
+    let client = bench.start(false);
+    let result = command(&client, "plan.newFromIssue", json!({"issue": "#12"})).expect("created");
+    let uri = result["uri"].as_str().unwrap();
+    assert!(uri.ends_with("/plans/12-retry-failed-uploads.md"), "{uri}");
+    let created =
+        std::fs::read_to_string(bench.root().join("plans/12-retry-failed-uploads.md")).unwrap();
+    assert!(
+        created.starts_with("---\nissue: acme/rocket#12\nupdated_at: 2026-11-20T09:30:00Z\n"),
+        "{created}"
+    );
+    assert!(
+        created.contains("> Uploads fail on flaky networks."),
+        "{created}"
+    );
+    assert!(created.contains("labels: bug, network"));
+    assert!(
+        created.contains("### Open questions\n\n[PLACEHOLDER:"),
+        "{created}"
+    );
+    let create = &client.server_requests("workspace/applyEdit")[0]["edit"]["documentChanges"];
+    assert_eq!(create[0]["kind"], "create");
+    assert_eq!(create[0]["options"]["overwrite"], false);
+    assert!(
+        bench.openai.requests().is_empty(),
+        "no model configured, none asked"
+    );
+    let again = command(
+        &client,
+        "plan.newFromIssue",
+        json!({"issue": "acme/rocket#12"}),
+    )
+    .unwrap_err();
+    assert!(message(&again).contains("already exists"), "{again}");
+}
+
+#[test]
+fn new_from_issue_with_a_model_writes_its_analysis_and_questions() {
+    let bench = Bench::new();
+    bench.openai.push(Reply::stream(
+        &ANALYSIS.split_inclusive('\n').collect::<Vec<_>>(),
+    ));
+    let client = bench.start(true);
+    let result = command(
+        &client,
+        "plan.newFromIssue",
+        json!({"issue": "https://github.com/acme/rocket/issues/12", "path": "docs/retry.md"}),
+    )
+    .expect("created");
+    assert!(result["uri"].as_str().unwrap().ends_with("/docs/retry.md"));
+    let created = std::fs::read_to_string(bench.root().join("docs/retry.md")).unwrap();
+    assert!(
+        created.contains("Uploads must survive flaky networks."),
+        "{created}"
+    );
+    assert!(
+        created.contains("### Key components\n\n- upload client"),
+        "{created}"
+    );
+    assert!(
+        created.contains("### Open questions\n\n- [NEEDS CLARIFICATION: How many retries?]\n- [NEEDS CLARIFICATION: Should users see progress?]"),
+        "{created}"
+    );
+    let prompt = &bench.openai.user_prompts()[0];
+    assert!(
+        prompt.contains("Retry failed uploads") && prompt.contains("Mobile clients see this most."),
+        "{prompt}"
+    );
+    let progress = client.notifications("$/progress");
+    assert!(progress
+        .iter()
+        .any(|p| p["value"]["kind"] == "begin" && p["value"]["cancellable"] == true));
+    assert!(progress.iter().any(|p| p["value"]["kind"] == "end"));
+    assert!(!client
+        .server_requests("window/workDoneProgress/create")
+        .is_empty());
+}
+
+#[test]
+fn new_from_issue_failures_create_nothing_and_say_what_to_do() {
+    let bench = Bench::new();
+    let client = bench.start(false);
+    let cases: Vec<(Fault, &str)> = vec![
+        (
+            Fault::status(401, "Bad credentials"),
+            "set planLsp.github.token or GITHUB_TOKEN",
+        ),
+        (
+            Fault::rate_limited(1_900_000_000),
+            "try again after 2030-03-17 17:46:40 UTC",
+        ),
+        (Fault::status(500, "boom"), "try again in a minute"),
+        (Fault::MalformedJson, "planLsp.github.apiUrl"),
+    ];
+    for (fault, expected) in cases {
+        bench.github.clear_faults();
+        bench.github.fail(None, "/issues/12", fault);
+        let error = command(
+            &client,
+            "plan.newFromIssue",
+            json!({"issue": "acme/rocket#12"}),
+        )
+        .unwrap_err();
+        assert!(message(&error).contains(expected), "{expected}: {error}");
+        assert!(!message(&error).contains("ghp_test_token"));
+    }
+    bench.github.clear_faults();
+    let error = command(
+        &client,
+        "plan.newFromIssue",
+        json!({"issue": "acme/rocket#404"}),
+    )
+    .unwrap_err();
+    assert!(
+        message(&error).contains("not found on GitHub (404)"),
+        "{error}"
+    );
+    let error = command(&client, "plan.newFromIssue", json!({"issue": "nonsense"})).unwrap_err();
+    assert!(message(&error).contains("owner/repo#N"), "{error}");
+    assert!(client.server_requests("workspace/applyEdit").is_empty());
+    assert!(std::fs::read_dir(bench.root().join("plans"))
+        .unwrap()
+        .next()
+        .is_none());
+}
+
+#[test]
+fn fill_section_replaces_only_that_body_and_sends_only_allowed_files() {
+    let bench = Bench::new();
+    bench.openai.push(Reply::stream(&[
+        "```markdown\n### Overview\n",
+        "Wrap uploads in a retry loop ",
+        "with backoff.\n```",
+    ]));
+    let client = bench.start(true);
+    let uri = bench.open_plan(&client, PLAN);
+    let result = command(
+        &client,
+        "plan.fillSection",
+        json!({"uri": uri, "section": "Overview", "instruction": "be brief"}),
+    )
+    .expect("filled");
+    assert_eq!(result["applied"], true);
+    let expected = PLAN.replace(
+        "[PLACEHOLDER: Summarise the approach in a few sentences.]",
+        "Wrap uploads in a retry loop with backoff.",
+    );
+    assert_eq!(client.text(&uri), expected);
+    let prompt = &bench.openai.user_prompts()[0];
+    assert!(prompt.contains("Write the body of the section \"Overview\""));
+    assert!(prompt.contains("The author asks: be brief"));
+    assert!(
+        prompt.contains("A high-level overview of the approach"),
+        "template guidance: {prompt}"
+    );
+    assert!(
+        prompt.contains("pub fn upload_with_retry"),
+        "cited file is context: {prompt}"
+    );
+    assert!(
+        prompt.contains("Uploads fail on flaky networks."),
+        "issue is material"
+    );
+    let all: String = bench
+        .openai
+        .requests()
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).to_string())
+        .collect();
+    assert!(
+        !all.contains("SECRET_VALUE_NEVER_SENT"),
+        ".env must never reach the model"
+    );
+    let error = command(
+        &client,
+        "plan.fillSection",
+        json!({"uri": uri, "section": "Nope"}),
+    )
+    .unwrap_err();
+    assert!(
+        message(&error).contains("its sections are: Retry failed uploads, Status quo"),
+        "{error}"
+    );
+}
+
+#[test]
+fn refine_rewrites_only_the_range() {
+    let bench = Bench::new();
+    bench
+        .openai
+        .push(Reply::stream(&["Use capped exponential backoff."]));
+    let client = bench.start(true);
+    let uri = bench.open_plan(&client, PLAN);
+    let line = line_of(PLAN, "Use exponential backoff.");
+    let result = command(
+        &client,
+        "plan.refine",
+        json!({"uri": uri, "range": range(line, 0, line, 24), "instruction": "be precise"}),
+    )
+    .expect("refined");
+    assert_eq!(result["applied"], true);
+    assert_eq!(
+        client.text(&uri),
+        PLAN.replace(
+            "Use exponential backoff.",
+            "Use capped exponential backoff."
+        )
+    );
+    let prompt = &bench.openai.user_prompts()[0];
+    assert!(
+        prompt.contains("<selection>\nUse exponential backoff.\n</selection>"),
+        "{prompt}"
+    );
+}
+
+#[test]
+fn suggest_answer_offers_and_answer_placeholder_records_a_clarification() {
+    let bench = Bench::new();
+    bench
+        .openai
+        .push(Reply::json("Three retries, then give up."));
+    let client = bench.start(true);
+    let uri = bench.open_plan(&client, PLAN);
+    let suggested = command(
+        &client,
+        "plan.suggestAnswer",
+        json!({"uri": uri, "placeholder": "P2"}),
+    )
+    .expect("suggested");
+    assert_eq!(suggested["answer"], "Three retries, then give up.");
+    assert_eq!(suggested["question"], "How many retries?");
+    assert_eq!(
+        client.text(&uri),
+        PLAN,
+        "a suggestion alone changes nothing"
+    );
+    let line = line_of(PLAN, "How many retries?");
+    let answered = command(
+        &client,
+        "plan.answerPlaceholder",
+        json!({"uri": uri, "placeholder": {"line": line, "character": 5}, "answer": "Three."}),
+    )
+    .expect("answered");
+    assert_eq!(answered["answered"], "P2");
+    let text = client.text(&uri);
+    assert!(text.contains("### Components\n\n- Three.\n"), "{text}");
+    assert!(
+        text.ends_with("## Clarifications\n\n- Q: How many retries? → A: Three.\n"),
+        "{text}"
+    );
+    let status = command(&client, "plan.status", json!({"uri": uri})).unwrap();
+    assert_eq!(status["answered"], 1);
+    assert_eq!(status["open"], 2);
+}
+
+#[test]
+fn ask_on_issue_posts_once_then_edits_and_sync_reads_the_replies() {
+    let bench = Bench::new();
+    let client = bench.start(false);
+    let uri = bench.open_plan(&client, PLAN);
+    let asked = command(&client, "plan.askOnIssue", json!({"uri": uri})).expect("asked");
+    let id = asked["commentId"].as_u64().unwrap();
+    assert_eq!(
+        asked["questions"], 2,
+        "writing prompts are not questions for the author"
+    );
+    let posted = bench
+        .github
+        .comments()
+        .into_iter()
+        .find(|c| c.id == id)
+        .unwrap();
+    assert!(
+        posted.body.contains(
+            "1. [ ] **P2**: How many retries?\n2. [ ] **P3**: Which errors are transient?"
+        ),
+        "{}",
+        posted.body
+    );
+    let text = client.text(&uri);
+    assert!(
+        text.contains(&format!("questions_comment: {id}\n---")),
+        "{text}"
+    );
+
+    let again = command(&client, "plan.askOnIssue", json!({"uri": uri})).expect("asked again");
+    assert_eq!(again["commentId"].as_u64(), Some(id));
+    assert_eq!(again["edited"], true);
+    assert_eq!(bench.github.comments().len(), 2, "edited, not posted twice");
+    let update = bench
+        .github
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with(&format!("/comments/{id}")))
+        .count();
+    assert_eq!(update, 1);
+
+    bench.github.add_comment(
+        "acme",
+        "rocket",
+        12,
+        "mona",
+        "> P2 How many retries?\nP2: three\nP3 — timeouts and 503s",
+    );
+    let offered = command(&client, "plan.syncAnswers", json!({"uri": uri})).expect("synced");
+    assert_eq!(offered["applied"], false);
+    let answers = offered["answers"].as_array().unwrap();
+    assert_eq!(answers.len(), 2, "{offered}");
+    assert_eq!(answers[0]["placeholder"], "P2");
+    assert_eq!(answers[0]["answer"], "three");
+    assert_eq!(answers[0]["author"], "mona");
+    assert_eq!(client.text(&uri), text, "offering changes nothing");
+    let applied = command(
+        &client,
+        "plan.syncAnswers",
+        json!({"uri": uri, "apply": true}),
+    )
+    .expect("applied");
+    assert_eq!(applied["applied"], true);
+    let text = client.text(&uri);
+    assert!(text.contains("- Q: How many retries? → A: three\n- Q: Which errors are transient? → A: timeouts and 503s\n"), "{text}");
+    assert!(!text.contains("NEEDS CLARIFICATION"));
+}
+
+#[test]
+fn ask_on_issue_failures_leave_the_plan_alone() {
+    let bench = Bench::new();
+    let client = bench.start_with(json!({"github": {"apiUrl": bench.github.url}}));
+    let uri = bench.open_plan(&client, PLAN);
+    let error = command(&client, "plan.askOnIssue", json!({"uri": uri})).unwrap_err();
+    assert!(
+        message(&error).contains("GitHub token not configured: set planLsp.github.token"),
+        "{error}"
+    );
+    drop(client);
+    let client = bench.start(false);
+    let uri = bench.open_plan(&client, PLAN);
+    bench.github.fail(
+        Some("POST"),
+        "/comments",
+        Fault::status(403, "Resource not accessible by integration"),
+    );
+    let error = command(&client, "plan.askOnIssue", json!({"uri": uri})).unwrap_err();
+    assert!(message(&error).contains("permission"), "{error}");
+    assert_eq!(client.text(&uri), PLAN);
+    let error = command(&client, "plan.syncAnswers", json!({"uri": uri})).unwrap_err();
+    assert!(
+        message(&error).contains("run plan.askOnIssue first"),
+        "{error}"
+    );
+    let no_issue = PLAN.replace("issue: acme/rocket#12\n", "");
+    client.change(&uri, range(0, 0, 100, 0), &no_issue);
+    let error = command(&client, "plan.askOnIssue", json!({"uri": uri})).unwrap_err();
+    assert!(
+        message(&error).contains("add `issue: owner/repo#N`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn status_and_diagnostics_report_issue_drift() {
+    let bench = Bench::new();
+    bench.github.touch_issue(
+        "acme",
+        "rocket",
+        12,
+        Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap(),
+    );
+    let client = bench.start(false);
+    let uri = bench.open_plan(&client, PLAN);
+    let diagnostics =
+        client.diagnostics_where(&uri, |d| d.iter().any(|d| d["code"] == "issue-drift"));
+    let drift = diagnostics
+        .iter()
+        .find(|d| d["code"] == "issue-drift")
+        .unwrap();
+    assert_eq!(drift["range"]["start"]["line"], 2, "on the updated_at line");
+    assert!(
+        drift["message"]
+            .as_str()
+            .unwrap()
+            .contains("changed on GitHub at 2026-11-25T08:00:00Z"),
+        "{drift}"
+    );
+    let status = command(&client, "plan.status", json!({"uri": uri})).unwrap();
+    assert_eq!(status["issueDrift"]["changed"], true, "{status}");
+    assert_eq!(status["issueDrift"]["current"], "2026-11-25T08:00:00Z");
+}
+
+#[test]
+fn hover_on_issue_mentions_shows_title_state_and_labels_from_a_cache() {
+    let bench = Bench::new();
+    let client = bench.start(false);
+    let text = format!("{PLAN}\nSee #12 and https://github.com/acme/rocket/issues/12.\n");
+    let uri = bench.open_plan(&client, &text);
+    let line = line_of(&text, "See #12");
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": pos(line, 5)}),
+        )
+        .unwrap();
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("**Retry failed uploads** · open"), "{value}");
+    assert!(value.contains("`bug`, `network`"), "{value}");
+    assert_eq!(hover["range"]["start"]["character"], 4);
+    let before = bench.github.requests().len();
+    let url_hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": pos(line, 30)}),
+        )
+        .unwrap();
+    assert!(url_hover["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("Retry failed uploads"));
+    assert_eq!(
+        bench.github.requests().len(),
+        before,
+        "served from the cache"
+    );
+    let plain = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": pos(line, 1)}),
+        )
+        .unwrap();
+    assert!(plain.is_null(), "{plain}");
+}
+
+#[test]
+fn code_actions_offer_the_ai_commands_where_they_apply() {
+    let bench = Bench::new();
+    let client = bench.start(true);
+    let uri = bench.open_plan(&client, PLAN);
+    let titles = |r: Value| -> Vec<String> {
+        let actions = client
+            .request(
+                "textDocument/codeAction",
+                json!({"textDocument": {"uri": uri}, "range": r, "context": {"diagnostics": []}}),
+            )
+            .unwrap();
+        actions
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let placeholder = line_of(PLAN, "How many retries?");
+    assert!(titles(range(placeholder, 5, placeholder, 5))
+        .contains(&"Suggest an answer to P2".to_string()));
+    let heading = line_of(PLAN, "### Overview");
+    assert!(titles(range(heading, 4, heading, 4))
+        .contains(&"Fill section \"Overview\" with AI".to_string()));
+    let prose = line_of(PLAN, "Use exponential");
+    let selected = titles(range(prose, 0, prose, 10));
+    assert!(
+        selected.contains(&"Refine with AI…".to_string()),
+        "{selected:?}"
+    );
+    assert!(!selected.iter().any(|t| t.starts_with("Fill section")));
+}
+
+#[test]
+fn model_commands_without_a_model_say_how_to_configure_one() {
+    let bench = Bench::new();
+    let client = bench.start(false);
+    let uri = bench.open_plan(&client, PLAN);
+    for (name, args) in [
+        (
+            "plan.fillSection",
+            json!({"uri": uri, "section": "Overview"}),
+        ),
+        (
+            "plan.refine",
+            json!({"uri": uri, "range": range(10, 0, 10, 5), "instruction": "x"}),
+        ),
+        (
+            "plan.suggestAnswer",
+            json!({"uri": uri, "placeholder": "P1"}),
+        ),
+    ] {
+        let error = command(&client, name, args).unwrap_err();
+        assert_eq!(
+            message(&error),
+            "LLM not configured: set planLsp.llm.apiBase and planLsp.llm.model",
+            "{name}"
+        );
+    }
+    assert_eq!(client.text(&uri), PLAN);
+    assert!(client.server_requests("workspace/applyEdit").is_empty());
+}
+
+#[test]
+fn model_failures_change_nothing_and_say_what_to_do() {
+    let bench = Bench::new();
+    let client = bench.start_with(bench.settings(true, 2));
+    let uri = bench.open_plan(&client, PLAN);
+    let cases: Vec<(Vec<Reply>, &str)> = vec![
+        (
+            vec![Reply::status(401, "Incorrect API key provided")],
+            "PLAN_LSP_TEST_LLM_KEY",
+        ),
+        (
+            vec![Reply::status(404, "model not found")],
+            "check planLsp.llm.apiBase",
+        ),
+        (
+            vec![Reply::status(500, "crashed"); 4],
+            "server error (500 crashed)",
+        ),
+        (
+            vec![Reply::Delayed(
+                Duration::from_secs(10),
+                Box::new(Reply::stream(&["late"])),
+            )],
+            "did not finish within 2 s",
+        ),
+        (
+            vec![Reply::stream(&["Half a ", "sentence"]).ending(StreamEnd::Abort)],
+            "cut off before it finished",
+        ),
+        (
+            vec![Reply::stream(&["Half a ", "sentence"]).ending(StreamEnd::CleanCloseWithoutFinish)],
+            "cut off before it finished",
+        ),
+        (
+            vec![Reply::Raw {
+                content_type: "text/event-stream".into(),
+                body: "data: {\"choices\": [oops\n\n".into(),
+            }],
+            "OpenAI-compatible",
+        ),
+    ];
+    for (replies, expected) in cases {
+        for reply in replies {
+            bench.openai.push(reply);
+        }
+        let error = command(
+            &client,
+            "plan.fillSection",
+            json!({"uri": uri, "section": "Overview"}),
+        )
+        .unwrap_err();
+        assert!(message(&error).contains(expected), "{expected}: {error}");
+        assert!(
+            message(&error).contains("nothing was changed") || !expected.contains("cut"),
+            "{error}"
+        );
+        assert!(!message(&error).contains("sk-test-key"));
+    }
+    bench.openai.push(Reply::Raw {
+        content_type: "application/json".into(),
+        body: "{\"choices\": [".into(),
+    });
+    let error = command(
+        &client,
+        "plan.suggestAnswer",
+        json!({"uri": uri, "placeholder": "P2"}),
+    )
+    .unwrap_err();
+    assert!(
+        message(&error).contains("not an OpenAI chat completion"),
+        "{error}"
+    );
+    assert_eq!(client.text(&uri), PLAN);
+    assert!(client.server_requests("workspace/applyEdit").is_empty());
+}
+
+#[test]
+fn cancelling_mid_stream_changes_nothing() {
+    let bench = Bench::new();
+    let client = bench.start(true);
+    let uri = bench.open_plan(&client, PLAN);
+    let slow = || {
+        Reply::stream(&["one ", "two ", "three ", "four ", "five "])
+            .paced(Duration::from_millis(400))
+    };
+
+    // Through the progress UI: window/workDoneProgress/cancel.
+    bench.openai.push(slow());
+    let id = client.send_request(
+        "workspace/executeCommand",
+        json!({"command": "plan.fillSection", "arguments": [{"uri": uri, "section": "Overview"}]}),
+    );
+    let begin = client.wait_notification("$/progress", |p| p["value"]["kind"] == "begin");
+    wait_for("the first streamed text", || {
+        client.notifications("$/progress").iter().any(|p| {
+            p["value"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("characters"))
+        })
+    });
+    client.notify(
+        "window/workDoneProgress/cancel",
+        json!({"token": begin["token"]}),
+    );
+    let error = client.response(id, Duration::from_secs(10)).unwrap_err();
+    assert!(message(&error).contains("cancelled"), "{error}");
+    wait_for("the stream to be dropped", || {
+        bench.openai.abandoned_streams() == 1
+    });
+
+    // Through the request: $/cancelRequest.
+    bench.openai.push(slow());
+    let id = client.send_request(
+        "workspace/executeCommand",
+        json!({"command": "plan.fillSection", "arguments": [{"uri": uri, "section": "Overview"}]}),
+    );
+    wait_for("the second request", || bench.openai.requests().len() == 2);
+    client.notify("$/cancelRequest", json!({"id": id}));
+    let error = client.response(id, Duration::from_secs(10)).unwrap_err();
+    assert_eq!(error["code"], -32800, "{error}");
+    wait_for("the second stream to be dropped", || {
+        bench.openai.abandoned_streams() == 2
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(client.text(&uri), PLAN);
+    assert!(client.server_requests("workspace/applyEdit").is_empty());
+}
+
+#[test]
+fn a_user_edit_during_generation_is_kept() {
+    let bench = Bench::new();
+    let client = bench.start(true);
+    let uri = bench.open_plan(&client, PLAN);
+    let paced =
+        |text: &str| Reply::stream(&[text, " (generated)"]).paced(Duration::from_millis(600));
+
+    // An edit elsewhere: the generated body is re-anchored on its section and applied.
+    bench.openai.push(paced("Retry with backoff."));
+    let id = client.send_request(
+        "workspace/executeCommand",
+        json!({"command": "plan.fillSection", "arguments": [{"uri": uri, "section": "Overview"}]}),
+    );
+    wait_for("the model to be asked", || {
+        bench.openai.requests().len() == 1
+    });
+    let line = line_of(PLAN, "Use exponential backoff.");
+    client.change(&uri, range(line, 0, line, 0), "Always ");
+    let result = client
+        .response(id, Duration::from_secs(10))
+        .expect("applied after re-anchoring");
+    assert_eq!(result["applied"], true);
+    let text = client.text(&uri);
+    assert!(
+        text.contains("Always Use exponential backoff."),
+        "the user's edit survives: {text}"
+    );
+    assert!(
+        text.contains("### Overview\n\nRetry with backoff. (generated)\n\n### Components"),
+        "{text}"
+    );
+
+    // An edit inside the section being written: the result is refused, the user's text stays.
+    bench.openai.push(paced("Something else."));
+    let before_edit = client.text(&uri);
+    let id = client.send_request(
+        "workspace/executeCommand",
+        json!({"command": "plan.fillSection", "arguments": [{"uri": uri, "section": "Overview"}]}),
+    );
+    wait_for("the model to be asked again", || {
+        bench.openai.requests().len() == 2
+    });
+    let line = line_of(&before_edit, "Retry with backoff.");
+    client.change(&uri, range(line, 0, line, 5), "Never");
+    let error = client.response(id, Duration::from_secs(10)).unwrap_err();
+    assert!(
+        message(&error).contains("the document changed while this ran"),
+        "{error}"
+    );
+    let text = client.text(&uri);
+    assert!(text.contains("Never with backoff. (generated)"), "{text}");
+    assert!(!text.contains("Something else."));
+}
+
+#[test]
+fn an_editor_refusing_the_edit_is_reported() {
+    let bench = Bench::new();
+    bench.openai.push(Reply::stream(&["Body."]));
+    let client = bench.start(true);
+    let uri = bench.open_plan(&client, PLAN);
+    client.set_edit_policy(EditPolicy::Refuse);
+    let error = command(
+        &client,
+        "plan.fillSection",
+        json!({"uri": uri, "section": "Overview"}),
+    )
+    .unwrap_err();
+    assert!(
+        message(&error).contains("did not apply the edit"),
+        "{error}"
+    );
+    assert_eq!(client.text(&uri), PLAN);
+}
