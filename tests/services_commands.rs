@@ -891,3 +891,41 @@ fn an_editor_refusing_the_edit_is_reported() {
     );
     assert_eq!(client.text(&uri), PLAN);
 }
+
+#[test]
+fn plans_outside_the_workspace_or_named_like_secrets_never_reach_the_model() {
+    let bench = Bench::new();
+    bench.openai.push(Reply::stream(&["Body."]));
+    let client = bench.start(true);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let outside = elsewhere.path().join("plan.md");
+    std::fs::write(&outside, PLAN).unwrap();
+    let outside_uri = lsp_client::file_uri(&std::fs::canonicalize(&outside).unwrap());
+    client.open(&outside_uri, PLAN);
+    let error = command(
+        &client,
+        "plan.fillSection",
+        json!({"uri": outside_uri, "section": "Overview"}),
+    )
+    .unwrap_err();
+    assert!(
+        message(&error).contains("outside the workspace folders"),
+        "{error}"
+    );
+    assert!(
+        message(&error).contains("open its folder as a workspace folder"),
+        "{error}"
+    );
+
+    let secret = client.uri("plans/.env.plan.md");
+    std::fs::write(bench.root().join("plans/.env.plan.md"), PLAN).unwrap();
+    client.open(&secret, PLAN);
+    let error = command(
+        &client,
+        "plan.refine",
+        json!({"uri": secret, "range": range(6, 0, 6, 5), "instruction": "x"}),
+    )
+    .unwrap_err();
+    assert!(message(&error).contains("may hold secrets"), "{error}");
+    assert!(bench.openai.requests().is_empty());
+}

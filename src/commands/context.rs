@@ -2,7 +2,10 @@
 //! with some surroundings). Every file passes the context filter first: inside the workspace
 //! folders, not gitignored, not a secret.
 
-use crate::services::context_filter::ContextFilter;
+use tower_lsp::jsonrpc;
+
+use crate::server::context::errors;
+use crate::services::context_filter::{ContextFilter, Exclusion};
 use crate::services::prompts::ContextFile;
 use crate::snapshot::Snapshot;
 use crate::workspace::resolve::{resolve, Resolution};
@@ -67,6 +70,24 @@ pub fn gather(snapshot: &Snapshot) -> Vec<ContextFile> {
         });
     }
     files
+}
+
+/// Whether the plan itself may go to the model. The user asked for it explicitly, so a plan
+/// ignored by `.gitignore` (local notes) or not saved yet is fine; one outside the workspace
+/// folders or named like a secret is not.
+pub fn check_document(snapshot: &Snapshot) -> jsonrpc::Result<()> {
+    let Some(path) = &snapshot.path else {
+        return Ok(());
+    };
+    match ContextFilter::new(snapshot.effective_roots()).check(path) {
+        Ok(_) | Err(Exclusion::Gitignored(_)) | Err(Exclusion::Unreadable(_)) => Ok(()),
+        Err(exclusion @ Exclusion::OutsideWorkspace(_)) => Err(errors::failed(format!(
+            "{exclusion}: open its folder as a workspace folder to use AI on it"
+        ))),
+        Err(exclusion) => Err(errors::failed(format!(
+            "{exclusion}: rename it to use AI on it"
+        ))),
+    }
 }
 
 /// Lines `start..=end` (1-based) with [`SURROUNDING_LINES`] on each side, numbered.

@@ -16,6 +16,8 @@ use crate::settings::Settings;
 
 /// Longest a GitHub call may take.
 const GITHUB_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest a hover or drift check waits for GitHub.
+const QUICK_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a fetched issue serves hovers and drift checks.
 const ISSUE_TTL: Duration = Duration::from_secs(120);
 
@@ -57,30 +59,39 @@ pub fn llm_configured(settings: &Settings) -> bool {
 
 type CacheKey = (String, IssueRef);
 
-fn cache() -> &'static Mutex<HashMap<CacheKey, (Instant, IssueDetails)>> {
-    static CACHE: OnceLock<Mutex<HashMap<CacheKey, (Instant, IssueDetails)>>> = OnceLock::new();
+/// A fetched issue, or why it could not be fetched (remembered too, so an unreachable GitHub
+/// does not stall every hover).
+type CacheEntry = (Instant, Result<IssueDetails, String>);
+
+fn cache() -> &'static Mutex<HashMap<CacheKey, CacheEntry>> {
+    static CACHE: OnceLock<Mutex<HashMap<CacheKey, CacheEntry>>> = OnceLock::new();
     CACHE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
-/// The issue without comments, from the cache when fetched in the last two minutes.
-pub async fn cached_issue(
-    settings: &Settings,
-    issue: &IssueRef,
-) -> Result<IssueDetails, GitHubError> {
+/// The issue without comments, from the cache when fetched (or failed) in the last two minutes.
+/// Calls are short (`QUICK_TIMEOUT`): hovers and drift checks must not hang on a slow GitHub.
+pub async fn cached_issue(settings: &Settings, issue: &IssueRef) -> Result<IssueDetails, String> {
     let key = (settings.github.api_url.clone(), issue.clone());
-    if let Some((at, details)) = cache().lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+    if let Some((at, entry)) = cache().lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
         if at.elapsed() < ISSUE_TTL {
-            return Ok(details.clone());
+            return entry.clone();
         }
     }
     let config = GitHubConfig::resolve(
         settings.github.token.as_deref(),
         Some(&settings.github.api_url),
-        GITHUB_TIMEOUT,
+        QUICK_TIMEOUT,
     );
-    let details = GitHubService::new(&config)?.issue_summary(issue).await?;
-    remember(settings, &details);
-    Ok(details)
+    let fetched = match GitHubService::new(&config) {
+        Ok(github) => github.issue_summary(issue).await,
+        Err(error) => Err(error),
+    };
+    let entry = fetched.map_err(|e: GitHubError| e.to_string());
+    cache()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, (Instant::now(), entry.clone()));
+    entry
 }
 
 /// The issue as last fetched, however long ago; never does I/O (for per-keystroke diagnostics).
@@ -90,7 +101,7 @@ pub fn peek_issue(settings: &Settings, issue: &IssueRef) -> Option<IssueDetails>
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .get(&key)
-        .map(|(_, details)| details.clone())
+        .and_then(|(_, entry)| entry.as_ref().ok().cloned())
 }
 
 /// Records a freshly fetched issue for later hovers and drift checks.
@@ -101,7 +112,7 @@ pub fn remember(settings: &Settings, details: &IssueDetails) {
     cache()
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .insert(key, (Instant::now(), summary));
+        .insert(key, (Instant::now(), Ok(summary)));
 }
 
 /// The repository `#N` refers to: the plan's issue, else the `origin` remote of a workspace folder.

@@ -75,6 +75,7 @@ pub async fn fill_section(
 ) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
     let llm = services::llm(&snapshot.settings)?;
+    context::check_document(&snapshot)?;
     let index =
         find_section(&snapshot.plan, &snapshot.template, &args.section).ok_or_else(|| {
             let titles: Vec<&str> = snapshot
@@ -126,6 +127,7 @@ pub async fn fill_section(
 pub async fn refine(ctx: &ServerContext, args: RefineArgs) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
     let llm = services::llm(&snapshot.settings)?;
+    context::check_document(&snapshot)?;
     if args.instruction.trim().is_empty() {
         return Err(errors::invalid_params(
             "plan.refine needs an instruction: say how to rewrite the selection",
@@ -174,6 +176,7 @@ pub async fn suggest_answer(
 ) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
     let llm = services::llm(&snapshot.settings)?;
+    context::check_document(&snapshot)?;
     let id = placeholder_id(&snapshot, &args.placeholder)?;
     let placeholder = snapshot
         .plan
