@@ -27,6 +27,8 @@ pub struct Snapshot {
     /// Workspace folders, canonical.
     pub roots: Arc<Vec<PathBuf>>,
     pub files: Arc<FileFacts>,
+    /// The workspace's code index, shared by every snapshot.
+    pub code: Arc<crate::workspace::code::CodeIndex>,
     /// The document's path, for `file:` URIs.
     pub path: Option<PathBuf>,
 }
@@ -70,6 +72,7 @@ impl Snapshot {
         };
         let mut findings = diagnostics::diagnose(&ctx);
         findings.extend(crate::commands::drift_finding(&self.plan, &self.settings));
+        findings.extend(crate::features::code_refs::findings(self));
         diagnostics::apply_severity(findings, &self.settings)
     }
 }

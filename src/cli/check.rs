@@ -147,6 +147,7 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
             encoding: PositionEncoding::Utf32,
             roots: roots.clone(),
             files: facts.clone(),
+            code: Default::default(),
             path: Some(absolute),
         };
         for finding in snapshot.findings() {

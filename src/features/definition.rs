@@ -14,7 +14,7 @@ pub fn definition(
 ) -> Result<Option<GotoDefinitionResponse>, FeatureError> {
     let offset = snapshot.offset(position)?;
     let Some(reference) = snapshot.plan.reference_at(offset) else {
-        return Ok(None);
+        return Ok(super::code_refs::definition(snapshot, offset));
     };
     Ok(location_of(snapshot, &reference.target).map(GotoDefinitionResponse::Scalar))
 }

@@ -19,6 +19,8 @@ pub fn hover(snapshot: &Snapshot, position: Position) -> Result<Option<Hover>, F
         (placeholder_markdown(snapshot, p), p.range.clone())
     } else if let Some(r) = plan.reference_at(offset) {
         (reference_markdown(snapshot, r), r.range.clone())
+    } else if let Some(symbol) = super::code_refs::hover(snapshot, offset) {
+        symbol
     } else {
         return Ok(None);
     };

@@ -6,7 +6,7 @@ use super::definition::location_of;
 use crate::snapshot::Snapshot;
 
 pub fn document_links(snapshot: &Snapshot) -> Vec<DocumentLink> {
-    snapshot
+    let mut links: Vec<DocumentLink> = snapshot
         .plan
         .references
         .iter()
@@ -28,5 +28,7 @@ pub fn document_links(snapshot: &Snapshot) -> Vec<DocumentLink> {
                 data: None,
             })
         })
-        .collect()
+        .collect();
+    links.extend(super::code_refs::document_links(snapshot));
+    links
 }

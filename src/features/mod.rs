@@ -3,12 +3,17 @@
 
 pub mod code_action;
 pub mod code_lens;
+pub mod code_refs;
+pub mod completion;
 pub mod definition;
 pub mod diagnostics;
 pub mod folding;
+pub mod gather_context;
 pub mod hover;
+pub mod indexing;
 pub mod links;
 pub mod symbols;
+pub mod workspace_symbols;
 
 use crate::document::position::OutOfRange;
 

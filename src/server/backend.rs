@@ -23,6 +23,10 @@ use crate::snapshot::Snapshot;
 pub struct Backend {
     pub ctx: ServerContext,
     supports_configuration: AtomicBool,
+    /// Whether the client lets us register a file watcher (for the code index).
+    watch_files_dynamically: AtomicBool,
+    /// Whether completion items may be snippets.
+    snippets: AtomicBool,
 }
 
 impl Backend {
@@ -30,6 +34,8 @@ impl Backend {
         Backend {
             ctx: ServerContext::new(client, Arc::new(ServerState::default())),
             supports_configuration: AtomicBool::new(false),
+            watch_files_dynamically: AtomicBool::new(false),
+            snippets: AtomicBool::new(false),
         }
     }
 
@@ -125,6 +131,23 @@ impl LanguageServer for Backend {
             .unwrap_or(false);
         self.supports_configuration
             .store(supports_configuration, Ordering::Relaxed);
+        let caps = &params.capabilities;
+        let dynamic_watch = caps
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|d| d.dynamic_registration)
+            .unwrap_or(false);
+        self.watch_files_dynamically
+            .store(dynamic_watch, Ordering::Relaxed);
+        let snippets = caps
+            .text_document
+            .as_ref()
+            .and_then(|t| t.completion.as_ref())
+            .and_then(|c| c.completion_item.as_ref())
+            .and_then(|i| i.snippet_support)
+            .unwrap_or(false);
+        self.snippets.store(snippets, Ordering::Relaxed);
         self.apply_settings(
             params
                 .initialization_options
@@ -144,6 +167,11 @@ impl LanguageServer for Backend {
                 },
             )),
             hover_provider: Some(HoverProviderCapability::Simple(true)),
+            completion_provider: Some(CompletionOptions {
+                trigger_characters: Some(["/", "`", "[", ":", ".", "#"].map(String::from).to_vec()),
+                ..CompletionOptions::default()
+            }),
+            workspace_symbol_provider: Some(OneOf::Left(true)),
             definition_provider: Some(OneOf::Left(true)),
             document_symbol_provider: Some(OneOf::Left(true)),
             folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
@@ -190,6 +218,10 @@ impl LanguageServer for Backend {
                 format!("plan-lsp {} ready", env!("CARGO_PKG_VERSION")),
             )
             .await;
+        if self.watch_files_dynamically.load(Ordering::Relaxed) {
+            features::indexing::register_watcher(&self.ctx).await;
+        }
+        features::indexing::start(&self.ctx).await;
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -253,6 +285,7 @@ impl LanguageServer for Backend {
                 self.ctx.state.files.invalidate(&path);
             }
         }
+        features::indexing::watched_files_changed(&self.ctx, &params).await;
         self.ctx.republish_all();
     }
 
@@ -320,6 +353,40 @@ impl LanguageServer for Backend {
                 },
             }),
         ))
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let p = params.text_document_position;
+        let snapshot = self.snapshot(&p.text_document.uri)?;
+        let snippets = self.snippets.load(Ordering::Relaxed);
+        features::completion::completion(&snapshot, p.position, snippets).map_err(feature_error)
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<Vec<SymbolInformation>>> {
+        let state = self.ctx.state.clone();
+        let open: Vec<Snapshot> = state
+            .open_uris()
+            .iter()
+            .filter_map(|uri| state.snapshot(uri).ok())
+            .collect();
+        let syntax = state.config().syntax;
+        let encoding = state.encoding();
+        let found = tokio::task::spawn_blocking(move || {
+            features::workspace_symbols::workspace_symbols(
+                &state.code,
+                &state.plan_digests,
+                &open,
+                &syntax,
+                encoding,
+                &params.query,
+            )
+        })
+        .await
+        .map_err(|e| errors::failed(format!("workspace symbols failed: {e}")))?;
+        Ok(Some(found))
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {

@@ -68,6 +68,7 @@ pub async fn execute(
             move_placeholder(ctx, parse_args(command, &arguments)?).await
         }
         "plan.status" => status(ctx, parse_args(command, &arguments)?).await,
+        "plan.gatherContext" => crate::features::gather_context::execute(ctx, &arguments).await,
         other if crate::commands::COMMANDS.contains(&other) => {
             crate::commands::execute(ctx, other, &arguments).await
         }

@@ -72,6 +72,11 @@ pub struct ServerState {
     roots: RwLock<Arc<Vec<PathBuf>>>,
     encoding: RwLock<PositionEncoding>,
     pub files: Arc<FileFacts>,
+    /// The code index (files, symbols, drift), filled in the background.
+    pub code: Arc<crate::workspace::code::CodeIndex>,
+    /// Sections and placeholders of plans on disk, for workspace symbols.
+    pub plan_digests:
+        Arc<crate::workspace::code::SummaryCache<crate::features::workspace_symbols::PlanDigest>>,
 }
 
 /// A document the request named is not open.
@@ -190,6 +195,7 @@ impl ServerState {
             encoding: self.encoding(),
             roots: self.roots(),
             files: self.files.clone(),
+            code: self.code.clone(),
             path: uri_path(uri),
         })
     }

@@ -1,0 +1,333 @@
+//! Completion in a plan: file paths inside links (relative to the document) and code spans
+//! (relative to the workspace, or to the document with `./`, `../`), code symbols inside code
+//! spans, a placeholder snippet after `[`, and the template's missing sections at the start of
+//! a line.
+
+use tower_lsp::lsp_types::{
+    CompletionItem, CompletionItemKind, CompletionResponse, CompletionTextEdit, InsertTextFormat,
+    Position, TextEdit,
+};
+
+use super::FeatureError;
+use crate::analysis::{edits, template_check};
+use crate::snapshot::Snapshot;
+use crate::workspace::index::{join_relative, FileKind};
+use crate::workspace::symbols::{separator, SymbolQuery};
+
+/// Items offered at once.
+const MAX_ITEMS: usize = 100;
+
+/// The placeholder snippet and its plain-text fallback.
+const PLACEHOLDER_SNIPPET: &str = "[NEEDS CLARIFICATION: ${1:question}]";
+const PLACEHOLDER_PLAIN: &str = "[NEEDS CLARIFICATION: question]";
+
+/// Where the cursor is, judged from the text of its line before it.
+#[derive(Debug, PartialEq, Eq)]
+enum Context<'a> {
+    /// `## Sta|` or an empty line.
+    LineStart { hashes: usize, typed: &'a str },
+    /// Inside a code span; `partial` is what follows the opening backtick.
+    CodeSpan { partial: &'a str },
+    /// Inside a link destination `](partial`.
+    LinkDestination { partial: &'a str },
+    /// After `[` (`partial` starts with it) in prose.
+    Bracket { partial: &'a str },
+    /// Nothing to offer.
+    Other,
+}
+
+fn context_of(before: &str) -> Context<'_> {
+    let trimmed = before.trim_start();
+    let rest = trimmed.trim_start_matches('#');
+    let heading_typed = rest.is_empty()
+        || (rest.len() < trimmed.len() && rest.starts_with(' ') && !rest.contains(['`', '[', '(']));
+    if heading_typed {
+        let hashes = trimmed.len() - trimmed.trim_start_matches('#').len();
+        return Context::LineStart {
+            hashes,
+            typed: trimmed.trim_start_matches('#').trim_start(),
+        };
+    }
+    if before.matches('`').count() % 2 == 1 {
+        let open = before.rfind('`').map_or(0, |i| i + 1);
+        return Context::CodeSpan {
+            partial: &before[open..],
+        };
+    }
+    if let Some(i) = before.rfind("](") {
+        let partial = &before[i + 2..];
+        if !partial.contains([')', ' ']) {
+            return Context::LinkDestination { partial };
+        }
+    }
+    if let Some(i) = before.rfind('[') {
+        let partial = &before[i..];
+        let word = partial[1..].to_ascii_uppercase();
+        if !word.contains(']') && "NEEDS CLARIFICATION".starts_with(&word) {
+            return Context::Bracket { partial };
+        }
+    }
+    Context::Other
+}
+
+/// Completion items at `position`.
+pub fn completion(
+    snapshot: &Snapshot,
+    position: Position,
+    snippets: bool,
+) -> Result<Option<CompletionResponse>, FeatureError> {
+    let offset = snapshot.offset(position)?;
+    let line = snapshot.rope.byte_to_line(offset);
+    let line_start = snapshot.rope.line_to_byte(line);
+    let before = snapshot.rope.byte_slice(line_start..offset).to_string();
+    let items = match context_of(&before) {
+        Context::LineStart { hashes, typed } => {
+            missing_sections(snapshot, line_start, offset, hashes, typed)
+        }
+        Context::CodeSpan { partial } => {
+            let mut items = Vec::new();
+            let relative_to_document = partial.starts_with("./") || partial.starts_with("../");
+            items.extend(paths(snapshot, offset, partial, relative_to_document));
+            if !partial.contains('/') {
+                items.extend(symbols(snapshot, offset, partial));
+            }
+            items
+        }
+        Context::LinkDestination { partial } => paths(snapshot, offset, partial, true),
+        Context::Bracket { partial } => vec![placeholder(snapshot, offset, partial, snippets)],
+        Context::Other => Vec::new(),
+    };
+    Ok((!items.is_empty()).then_some(CompletionResponse::Array(items)))
+}
+
+fn edit(snapshot: &Snapshot, range: std::ops::Range<usize>, text: String) -> CompletionTextEdit {
+    CompletionTextEdit::Edit(TextEdit {
+        range: snapshot.range(range),
+        new_text: text,
+    })
+}
+
+fn missing_sections(
+    snapshot: &Snapshot,
+    line_start: usize,
+    offset: usize,
+    hashes: usize,
+    typed: &str,
+) -> Vec<CompletionItem> {
+    let report = template_check::check(&snapshot.plan, &snapshot.template);
+    let typed = typed.to_ascii_lowercase();
+    report
+        .missing
+        .iter()
+        .filter_map(|missing| {
+            let section = snapshot.template.section_at(&missing.path)?;
+            if !section.title.to_ascii_lowercase().starts_with(&typed) {
+                return None;
+            }
+            let level = if hashes > 0 {
+                hashes
+            } else {
+                missing.path.len() + 1
+            };
+            let markdown = edits::section_markdown(section, level as u8, snapshot.plan.line_ending);
+            Some(CompletionItem {
+                label: section.title.clone(),
+                kind: Some(CompletionItemKind::MODULE),
+                detail: Some(format!("Missing section ({})", missing.path.join(" › "))),
+                documentation: (!section.guidance.is_empty())
+                    .then(|| tower_lsp::lsp_types::Documentation::String(section.guidance.clone())),
+                filter_text: Some(format!("{} {}", "#".repeat(hashes), section.title)),
+                text_edit: Some(edit(snapshot, line_start..offset, markdown)),
+                ..CompletionItem::default()
+            })
+        })
+        .collect()
+}
+
+fn paths(
+    snapshot: &Snapshot,
+    offset: usize,
+    partial: &str,
+    relative_to_document: bool,
+) -> Vec<CompletionItem> {
+    let code = &snapshot.code;
+    let Some(doc_path) = snapshot.path.as_deref() else {
+        return Vec::new();
+    };
+    let (dir_part, prefix) = match partial.rsplit_once('/') {
+        Some((dir, prefix)) => (dir, prefix),
+        None => ("", partial),
+    };
+    let (root, doc_rel) = match code.locate(doc_path) {
+        Some(located) => located,
+        None => (0, String::new()),
+    };
+    let doc_dir = doc_rel.rsplit_once('/').map_or("", |(d, _)| d);
+    let base = if relative_to_document { doc_dir } else { "" };
+    let Some(dir) = join_relative(base, dir_part) else {
+        return Vec::new();
+    };
+    let lookup = if dir.is_empty() {
+        prefix.to_owned()
+    } else {
+        format!("{dir}/{prefix}")
+    };
+    let index = code.read();
+    index
+        .complete_path(root, &lookup, MAX_ITEMS)
+        .into_iter()
+        .map(|entry| {
+            let text = if entry.is_dir {
+                format!("{}/", entry.name)
+            } else {
+                entry.name.clone()
+            };
+            CompletionItem {
+                label: text.clone(),
+                kind: Some(if entry.is_dir {
+                    CompletionItemKind::FOLDER
+                } else {
+                    CompletionItemKind::FILE
+                }),
+                detail: Some(if dir.is_empty() {
+                    entry.name.clone()
+                } else {
+                    format!("{dir}/{}", entry.name)
+                }),
+                text_edit: Some(edit(snapshot, offset - prefix.len()..offset, text)),
+                ..CompletionItem::default()
+            }
+        })
+        .collect()
+}
+
+fn symbols(snapshot: &Snapshot, offset: usize, partial: &str) -> Vec<CompletionItem> {
+    let code = &snapshot.code;
+    let (qualifier, prefix) = match (partial.rfind("::"), partial.rfind('.')) {
+        (Some(i), _) => (Some(&partial[..i]), &partial[i + 2..]),
+        (None, Some(i)) => (Some(&partial[..i]), &partial[i + 1..]),
+        (None, None) => (None, partial),
+    };
+    let replace = offset - prefix.len()..offset;
+    match qualifier.and_then(SymbolQuery::parse) {
+        // Members of a type or module: `Document::` lists what is defined inside it.
+        Some(query) => {
+            let index = code.read();
+            let mut items = Vec::new();
+            for owner in code.symbols().find(&index, &query, 5) {
+                let Some(parsed) = code.symbols().file_symbols(&index, owner.file) else {
+                    continue;
+                };
+                let sep = separator(FileKind::from_path(&owner.path));
+                let scope = format!("{}{sep}", owner.symbol.qualified);
+                for s in &parsed.symbols {
+                    let Some(rest) = s.qualified.strip_prefix(&scope) else {
+                        continue;
+                    };
+                    if rest.contains(sep) || !s.name.starts_with(prefix) {
+                        continue;
+                    }
+                    items.push(CompletionItem {
+                        label: s.name.clone(),
+                        kind: Some(CompletionItemKind::METHOD),
+                        detail: Some(s.signature.clone()),
+                        text_edit: Some(edit(snapshot, replace.clone(), s.name.clone())),
+                        ..CompletionItem::default()
+                    });
+                }
+            }
+            items.truncate(MAX_ITEMS);
+            items
+        }
+        None if prefix.len() >= 2 => {
+            let index = code.read();
+            index
+                .content()
+                .defined_names_with_prefix(prefix, MAX_ITEMS)
+                .into_iter()
+                .map(|name| CompletionItem {
+                    label: name.to_owned(),
+                    kind: Some(CompletionItemKind::FUNCTION),
+                    detail: Some("defined in the workspace".to_owned()),
+                    text_edit: Some(edit(snapshot, replace.clone(), name.to_owned())),
+                    ..CompletionItem::default()
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    }
+}
+
+fn placeholder(
+    snapshot: &Snapshot,
+    offset: usize,
+    partial: &str,
+    snippets: bool,
+) -> CompletionItem {
+    CompletionItem {
+        label: PLACEHOLDER_PLAIN.to_owned(),
+        kind: Some(CompletionItemKind::SNIPPET),
+        detail: Some("Open question placeholder".to_owned()),
+        filter_text: Some(partial.to_owned()),
+        insert_text_format: Some(if snippets {
+            InsertTextFormat::SNIPPET
+        } else {
+            InsertTextFormat::PLAIN_TEXT
+        }),
+        text_edit: Some(edit(
+            snapshot,
+            offset - partial.len()..offset,
+            if snippets {
+                PLACEHOLDER_SNIPPET
+            } else {
+                PLACEHOLDER_PLAIN
+            }
+            .to_owned(),
+        )),
+        ..CompletionItem::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cursor_context_comes_from_the_line_before_it() {
+        assert_eq!(
+            context_of("## Sta"),
+            Context::LineStart {
+                hashes: 2,
+                typed: "Sta"
+            }
+        );
+        assert_eq!(
+            context_of(""),
+            Context::LineStart {
+                hashes: 0,
+                typed: ""
+            }
+        );
+        assert_eq!(
+            context_of("See `src/wor"),
+            Context::CodeSpan { partial: "src/wor" }
+        );
+        assert_eq!(
+            context_of("`a` then `Document::ap"),
+            Context::CodeSpan {
+                partial: "Document::ap"
+            }
+        );
+        assert_eq!(
+            context_of("read [the index](../src/"),
+            Context::LinkDestination { partial: "../src/" }
+        );
+        assert_eq!(
+            context_of("Ask: [NEE"),
+            Context::Bracket { partial: "[NEE" }
+        );
+        assert_eq!(context_of("Ask: ["), Context::Bracket { partial: "[" });
+        assert_eq!(context_of("a [link](x.md) and"), Context::Other);
+        assert_eq!(context_of("`done` and text"), Context::Other);
+    }
+}

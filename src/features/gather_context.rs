@@ -1,0 +1,146 @@
+//! `plan.gatherContext {uri, query?}`: ranks the workspace for the plan's text, outlines the top
+//! files, finds prior documents, inserts the result under **Status quo** as one undoable edit,
+//! and returns it as data for the LLM commands.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tower_lsp::jsonrpc;
+use tower_lsp::lsp_types::Url;
+
+use crate::analysis::edits::TextChange;
+use crate::plan::headings::normalize_title;
+use crate::server::commands::parse_args;
+use crate::server::context::{errors, ServerContext};
+use crate::snapshot::Snapshot;
+use crate::workspace::context::{gather_context, ContextOptions, GatheredContext};
+
+/// Marks the gathered block so that gathering again replaces it rather than piling up.
+const BLOCK_START: &str = "<!-- plan-lsp:context -->";
+const BLOCK_END: &str = "<!-- /plan-lsp:context -->";
+const SECTION: &str = "Status quo";
+
+#[derive(Deserialize)]
+struct Args {
+    uri: Url,
+    query: Option<String>,
+}
+
+/// The plan's own words for ranking: its text without code blocks, front matter, and what a
+/// previous gathering wrote.
+pub fn plan_query(snapshot: &Snapshot) -> String {
+    let text = snapshot.text();
+    let mut out = String::new();
+    let mut in_fence = false;
+    let mut in_block = false;
+    let body_start = snapshot
+        .plan
+        .front_matter
+        .as_ref()
+        .map_or(0, |fm| fm.range.end);
+    for line in text[body_start.min(text.len())..].lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if trimmed.starts_with(BLOCK_START) {
+            in_block = true;
+        }
+        if !in_fence && !in_block {
+            out.push_str(line);
+            out.push('\n');
+        }
+        if trimmed.starts_with(BLOCK_END) {
+            in_block = false;
+        }
+    }
+    out
+}
+
+/// The edit that puts `markdown` under Status quo: replacing an earlier gathered block, or at
+/// the end of the section's own text, or in a new section at the end of the plan.
+pub fn status_quo_change(snapshot: &Snapshot, markdown: &str) -> TextChange {
+    let text = snapshot.text();
+    let eol = snapshot.plan.line_ending;
+    let block = format!(
+        "{BLOCK_START}{eol}{}{BLOCK_END}",
+        markdown.replace('\n', eol)
+    );
+    if let (Some(start), Some(end)) = (text.find(BLOCK_START), text.find(BLOCK_END)) {
+        if start < end {
+            return TextChange {
+                range: start..end + BLOCK_END.len(),
+                new_text: block,
+            };
+        }
+    }
+    let wanted = normalize_title(SECTION);
+    let plan = &snapshot.plan;
+    match plan.sections.iter().find(|s| s.normalized == wanted) {
+        Some(section) => {
+            let end = section
+                .children
+                .first()
+                .map_or(section.range.end, |&c| plan.sections[c].range.start);
+            // After the section's last text, before the blank lines that lead to what follows.
+            let at = section.heading.end.max(text[..end].trim_end().len());
+            let tail = if end == text.len() { eol } else { "" };
+            TextChange {
+                range: at..at,
+                new_text: format!("{eol}{eol}{block}{eol}{tail}"),
+            }
+        }
+        None => {
+            let at = text.trim_end().len();
+            TextChange {
+                range: at..text.len(),
+                new_text: format!("{eol}{eol}## {SECTION}{eol}{eol}{block}{eol}"),
+            }
+        }
+    }
+}
+
+/// Gathers context for a plan from the index as it is now (complete or not).
+pub fn gather_for(snapshot: &Snapshot, query: &str) -> (GatheredContext, String) {
+    let code = &snapshot.code;
+    let index = code.read();
+    let (exclude, from_dir) = match snapshot.path.as_deref().and_then(|p| index.locate(p)) {
+        Some((root, rel)) => (
+            index.lookup(root, &rel),
+            rel.rsplit_once('/')
+                .map_or(String::new(), |(d, _)| d.to_owned()),
+        ),
+        None => (None, String::new()),
+    };
+    let gathered = gather_context(
+        &index,
+        code.symbols(),
+        query,
+        exclude,
+        &ContextOptions::default(),
+    );
+    let markdown = gathered.to_markdown(&from_dir);
+    (gathered, markdown)
+}
+
+/// Runs the command.
+pub async fn execute(ctx: &ServerContext, arguments: &[Value]) -> jsonrpc::Result<Option<Value>> {
+    let args: Args = parse_args("plan.gatherContext", arguments)?;
+    let snapshot = ctx.snapshot(&args.uri)?;
+    let query = args.query.unwrap_or_else(|| plan_query(&snapshot));
+    let worker = snapshot.clone();
+    let (gathered, markdown) = tokio::task::spawn_blocking(move || gather_for(&worker, &query))
+        .await
+        .map_err(|e| errors::failed(format!("gathering context failed: {e}")))?;
+    let change = status_quo_change(&snapshot, &markdown);
+    ctx.apply_change(&snapshot, &change, "gather context")
+        .await
+        .map_err(|e| errors::failed(e.to_string()))?;
+    Ok(Some(json!({
+        "files": gathered.files,
+        "documents": gathered.documents,
+        "terms": gathered.terms,
+        "complete": snapshot.code.is_ready(),
+        "markdown": markdown,
+    })))
+}
