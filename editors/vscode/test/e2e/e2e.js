@@ -333,6 +333,38 @@ async function tests(probeResult) {
     await screenshot("quick-fix-applied");
   });
 
+  await check("the status bar follows the plan's open placeholders live", async () => {
+    // The inserted section carries its own placeholder (the template's question), so the count moves.
+    const panel = page.locator(".markers-panel");
+    let panelText = "";
+    const count = await poll("two or more placeholder problems", async () => {
+      panelText = await panel.innerText();
+      const n = (panelText.match(/plan-lsp\W*placeholder/g) || []).length;
+      return n >= 2 ? n : false;
+    }, 15000).catch((e) => {
+      throw new Error(`${e.message}; the Problems panel shows ${JSON.stringify(panelText)}`);
+    });
+    const item = page.locator(".statusbar-item", { hasText: "Plan:" }).first();
+    await poll(`"Plan: ${count} open" in the status bar`, async () => (await item.innerText()).includes(`Plan: ${count} open`), 15000);
+  });
+
+  await check('"Plan: Insert missing sections" from the palette fills a *.plan.md plan', async () => {
+    await openFromExplorer(["plans", "sparse.plan.md"]);
+    await poll("the sparse plan in the editor", async () => (await editorText()).includes("Plan: Say goodbye"), 20000);
+    const mode = page.locator(".statusbar-item", { hasText: /^Plan$/ }).first();
+    await poll("the plan language in the status bar", async () => (await mode.count()) > 0, 10000);
+    assert.ok(!(await editorText()).includes("Best Practices"));
+    await runCommandPalette("Plan: Insert missing sections");
+    await poll("the inserted sections in the editor", async () => {
+      const t = await editorText();
+      return t.includes("## Best Practices") && t.includes("## Proposed Implementation");
+    }, 15000);
+    const toast = page.locator(".notifications-toasts .notification-toast", { hasText: "Plan: inserted" }).first();
+    await toast.waitFor({ state: "visible", timeout: 10000 });
+    assert.match(await toast.innerText(), /Best Practices/);
+    await screenshot("insert-missing-sections");
+  });
+
   await check("a command the server cannot run shows the server's message", async () => {
     await runCommandPalette("Plan: Fill section…");
     const qp = page.locator(".quick-input-widget");
