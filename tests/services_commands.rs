@@ -110,6 +110,17 @@ impl Bench {
         .unwrap();
         std::fs::write(root.join(".env"), "API_TOKEN=SECRET_VALUE_NEVER_SENT\n").unwrap();
         std::fs::write(
+            root.join("src/retry_policy.rs"),
+            "/// Upload retry policy.\npub fn upload_retry_delay(attempt: u32) -> u64 {\n    100 << attempt\n}\n",
+        )
+        .unwrap();
+        std::fs::write(root.join(".gitignore"), "src/generated_uploads.rs\n").unwrap();
+        std::fs::write(
+            root.join("src/generated_uploads.rs"),
+            "pub fn upload_retry_generated() { let _ = \"IGNORED_FILE_NEVER_SENT\"; }\n",
+        )
+        .unwrap();
+        std::fs::write(
             root.join(".git/config"),
             "[remote \"origin\"]\n\turl = git@github.com:acme/rocket.git\n",
         )
@@ -188,6 +199,16 @@ fn wait_for(what: &str, ready: impl Fn() -> bool) {
     }
 }
 
+/// Waits until the background code index is complete (its progress ends).
+fn wait_indexed(client: &LspClient) {
+    client.wait_notification("$/progress", |p| {
+        p["value"]["kind"] == "end"
+            && p["value"]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("Indexed"))
+    });
+}
+
 fn line_of(text: &str, needle: &str) -> u32 {
     text.lines().position(|l| l.contains(needle)).expect(needle) as u32
 }
@@ -263,10 +284,14 @@ fn new_from_issue_with_a_model_writes_its_analysis_and_questions() {
         "{prompt}"
     );
     let progress = client.notifications("$/progress");
+    let analysing = progress
+        .iter()
+        .find(|p| p["value"]["title"] == "Analysing acme/rocket#12")
+        .expect("progress while the model writes");
+    assert_eq!(analysing["value"]["cancellable"], true);
     assert!(progress
         .iter()
-        .any(|p| p["value"]["kind"] == "begin" && p["value"]["cancellable"] == true));
-    assert!(progress.iter().any(|p| p["value"]["kind"] == "end"));
+        .any(|p| p["token"] == analysing["token"] && p["value"]["kind"] == "end"));
     assert!(!client
         .server_requests("window/workDoneProgress/create")
         .is_empty());
@@ -329,6 +354,7 @@ fn fill_section_replaces_only_that_body_and_sends_only_allowed_files() {
         "with backoff.\n```",
     ]));
     let client = bench.start(true);
+    wait_indexed(&client);
     let uri = bench.open_plan(&client, PLAN);
     let result = command(
         &client,
@@ -354,6 +380,10 @@ fn fill_section_replaces_only_that_body_and_sends_only_allowed_files() {
         "cited file is context: {prompt}"
     );
     assert!(
+        prompt.contains("src/retry_policy.rs:2 fn pub fn upload_retry_delay"),
+        "ranked file outlines are context: {prompt}"
+    );
+    assert!(
         prompt.contains("Uploads fail on flaky networks."),
         "issue is material"
     );
@@ -366,6 +396,10 @@ fn fill_section_replaces_only_that_body_and_sends_only_allowed_files() {
     assert!(
         !all.contains("SECRET_VALUE_NEVER_SENT"),
         ".env must never reach the model"
+    );
+    assert!(
+        !all.contains("IGNORED_FILE_NEVER_SENT") && !all.contains("upload_retry_generated"),
+        "gitignored files never reach the model"
     );
     let error = command(
         &client,
@@ -781,7 +815,9 @@ fn cancelling_mid_stream_changes_nothing() {
         "workspace/executeCommand",
         json!({"command": "plan.fillSection", "arguments": [{"uri": uri, "section": "Overview"}]}),
     );
-    let begin = client.wait_notification("$/progress", |p| p["value"]["kind"] == "begin");
+    let begin = client.wait_notification("$/progress", |p| {
+        p["value"]["kind"] == "begin" && p["value"]["title"] == "Writing \"Overview\""
+    });
     wait_for("the first streamed text", || {
         client.notifications("$/progress").iter().any(|p| {
             p["value"]["message"]

@@ -2,8 +2,11 @@
 //! with some surroundings). Every file passes the context filter first: inside the workspace
 //! folders, not gitignored, not a secret.
 
+use std::path::PathBuf;
+
 use tower_lsp::jsonrpc;
 
+use crate::features::gather_context::{gather_for, plan_query};
 use crate::server::context::errors;
 use crate::services::context_filter::{ContextFilter, Exclusion};
 use crate::services::prompts::ContextFile;
@@ -15,12 +18,70 @@ const MAX_FILES: usize = 8;
 /// Lines shown around a cited line span.
 const SURROUNDING_LINES: usize = 20;
 
-/// Excerpts of the workspace files the plan references, cleared by the context filter, at most
-/// a quarter of `planLsp.llm.maxContextBytes` each, in the order the plan cites them.
-pub fn gather(snapshot: &Snapshot) -> Vec<ContextFile> {
+/// The context for one prompt: excerpts of the files the plan cites, then the outlines (symbol
+/// signatures with `path:line`) of the workspace files the code index ranks highest for the plan
+/// and `focus`. Every file is cleared by the context filter; each entry is at most a quarter of
+/// `planLsp.llm.maxContextBytes`.
+pub async fn gather(snapshot: &Snapshot, focus: &str) -> Vec<ContextFile> {
     let roots = snapshot.effective_roots();
     let filter = ContextFilter::new(roots.iter().cloned());
     let per_file = (snapshot.settings.llm.max_context_bytes / 4).max(1);
+    let mut files = cited_files(snapshot, &roots, &filter, per_file);
+    let worker = snapshot.clone();
+    let query = format!("{focus}\n{}", plan_query(snapshot));
+    let ranked = match tokio::task::spawn_blocking(move || gather_for(&worker, &query).0).await {
+        Ok(gathered) => gathered.files,
+        Err(error) => {
+            tracing::warn!(%error, "ranking the workspace failed; using cited files only");
+            Vec::new()
+        }
+    };
+    for file in ranked {
+        if files.len() >= MAX_FILES {
+            break;
+        }
+        if file.outline.is_empty()
+            || files
+                .iter()
+                .any(|f| f.path.split(':').next() == Some(file.path.as_str()))
+        {
+            continue;
+        }
+        let allowed = roots
+            .iter()
+            .map(|root| root.join(&file.path))
+            .any(|path| filter.check(&path).is_ok());
+        if !allowed {
+            continue;
+        }
+        let outline: String = file
+            .outline
+            .iter()
+            .map(|entry| {
+                format!(
+                    "{}:{} {} {}\n",
+                    file.path,
+                    entry.line,
+                    entry.kind.label(),
+                    entry.signature
+                )
+            })
+            .collect();
+        files.push(ContextFile {
+            path: format!("{} (outline)", file.path),
+            text: cap(&outline, per_file).to_string(),
+        });
+    }
+    files
+}
+
+/// Excerpts of the workspace files the plan references, in the order the plan cites them.
+fn cited_files(
+    snapshot: &Snapshot,
+    roots: &[PathBuf],
+    filter: &ContextFilter,
+    per_file: usize,
+) -> Vec<ContextFile> {
     let mut files: Vec<ContextFile> = Vec::new();
     for reference in &snapshot.plan.references {
         if files.len() >= MAX_FILES {
@@ -29,7 +90,7 @@ pub fn gather(snapshot: &Snapshot) -> Vec<ContextFile> {
         let Resolution::Found { path, .. } = resolve(
             &reference.target.path,
             snapshot.path.as_deref(),
-            &roots,
+            roots,
             &snapshot.files,
         ) else {
             continue;

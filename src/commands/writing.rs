@@ -93,7 +93,7 @@ pub async fn fill_section(
     let text = snapshot.text();
     let issue = issue_material::for_plan(&snapshot).await;
     let brief = issue.as_ref().map(|i| i.brief());
-    let files = context::gather(&snapshot);
+    let files = context::gather(&snapshot, &args.section).await;
     let prompt = prompts::fill_section(
         &guide(&snapshot, index),
         args.instruction.as_deref(),
@@ -186,7 +186,7 @@ pub async fn suggest_answer(
     let text = snapshot.text();
     let issue = issue_material::for_plan(&snapshot).await;
     let brief = issue.as_ref().map(|i| i.brief());
-    let files = context::gather(&snapshot);
+    let files = context::gather(&snapshot, &placeholder.question).await;
     let section = placeholder.section.map(|i| guide(&snapshot, i));
     let prompt = prompts::suggest_answer(
         &placeholder.question,
