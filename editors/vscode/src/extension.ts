@@ -17,7 +17,7 @@ import { COMMAND_TITLES, Host, PaletteCommand, runCommand } from "./commands";
 import { statusBarText, statusTooltip } from "./format";
 import { SERVER_COMMANDS, ServerCommand, StatusResult } from "./protocol";
 import { Section, sectionsFromSymbols, sectionsFromText, SymbolLike } from "./sections";
-import { ServerNotFoundError, resolveServer } from "./serverPath";
+import { ServerLocation, ServerNotFoundError, resolveServer } from "./serverPath";
 import { changeNeedsRestart, serverSettings } from "./settings";
 
 const DOCUMENT_SELECTOR = [
@@ -29,6 +29,13 @@ let client: LanguageClient | undefined;
 let output: vscode.OutputChannel;
 let statusItem: vscode.StatusBarItem;
 let progressCounter = 0;
+/** Where the running server came from; exported to other extensions (and the e2e probe). */
+let serverLocation: ServerLocation | undefined;
+
+export interface PlanLspApi {
+  /** The server binary in use and how it was found, or undefined when none was found. */
+  readonly server: ServerLocation | undefined;
+}
 
 function isExecutable(p: string): boolean {
   try {
@@ -53,6 +60,7 @@ function isPlanDocument(doc: vscode.TextDocument | undefined): doc is vscode.Tex
 
 async function startClient(context: vscode.ExtensionContext): Promise<void> {
   const config = vscode.workspace.getConfiguration("planLsp");
+  serverLocation = undefined;
   let server;
   try {
     server = resolveServer({
@@ -74,6 +82,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     }
     throw error;
   }
+  serverLocation = server;
   output.appendLine(`Starting ${server.command} (${server.source})`);
   const extraEnv = config.get<Record<string, string>>("server.extraEnv") ?? {};
   const serverOptions: ServerOptions = {
@@ -268,7 +277,7 @@ async function updateStatus(): Promise<void> {
   statusItem.show();
 }
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+export async function activate(context: vscode.ExtensionContext): Promise<PlanLspApi> {
   output = vscode.window.createOutputChannel("Plan LSP");
   statusItem = vscode.window.createStatusBarItem("planLsp.status", vscode.StatusBarAlignment.Right, 100);
   statusItem.name = "Plan placeholders";
@@ -308,6 +317,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
   await startClient(context);
+  return {
+    get server() {
+      return serverLocation;
+    },
+  };
 }
 
 export async function deactivate(): Promise<void> {

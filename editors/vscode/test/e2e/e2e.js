@@ -238,6 +238,13 @@ async function tests(probeResult) {
     for (const [name, s] of Object.entries(probe.steps)) assert.ok(s.ok, `${name}: ${s.error}`);
     const { steps } = probe;
     assert.equal(steps.activate.value.languageId, "markdown");
+    // The server the extension found: the setting, or the binary bundled in the .vsix.
+    const server = steps.activate.value.server;
+    if (SERVER_BIN) assert.deepEqual(server, { command: SERVER_BIN, source: "setting" });
+    else {
+      assert.equal(server && server.source, "bundled", JSON.stringify(server));
+      assert.match(server.command, /[\\/]extensions[\\/]plan-lsp\.plan-lsp-[^\\/]+[\\/]server[\\/]plan-lsp$/);
+    }
     for (const c of ["planLsp.newFromIssue", "planLsp.insertMissingSections", "planLsp.gatherContext", "planLsp.fillSection", "planLsp.refine", "planLsp.answerPlaceholder", "planLsp.askOnIssue", "planLsp.syncAnswers", "planLsp.status"]) {
       assert.ok(steps.activate.value.commands.includes(c), `${c} registered`);
     }

@@ -21,6 +21,20 @@ async function poll(what, fn, timeoutMs) {
   throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
 }
 
+// VS Code cancels a provider request when something newer supersedes it (the workbench asks too);
+// ask again rather than report a cancellation as the answer.
+async function retryCanceled(fn) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const canceled = e && (e.name === "Canceled" || /^Canceled/.test(e.message || ""));
+      if (!canceled || attempt >= 10) throw e;
+      await sleep(300);
+    }
+  }
+}
+
 function hoverText(hovers) {
   return (hovers || [])
     .flatMap((h) => h.contents)
@@ -48,7 +62,7 @@ async function probe(out) {
     if (!ext) throw new Error("plan-lsp.plan-lsp is not installed");
     doc = await vscode.workspace.openTextDocument(planUri);
     await poll("plan-lsp to activate", () => ext.isActive, 30000);
-    return { languageId: doc.languageId, active: ext.isActive, commands: (await vscode.commands.getCommands(true)).filter((c) => c.startsWith("planLsp.") || c.startsWith("plan.")).sort() };
+    return { languageId: doc.languageId, active: ext.isActive, server: ext.exports && ext.exports.server, commands: (await vscode.commands.getCommands(true)).filter((c) => c.startsWith("planLsp.") || c.startsWith("plan.")).sort() };
   });
   const text = doc.getText();
   const at = (needle, delta) => {
@@ -64,11 +78,11 @@ async function probe(out) {
     return diags.map((d) => ({ code: typeof d.code === "object" ? d.code.value : d.code, message: d.message, line: d.range.start.line, character: d.range.start.character, severity: d.severity }));
   });
   await step("hover", async () => {
-    const hovers = await vscode.commands.executeCommand("vscode.executeHoverProvider", planUri, at("[NEEDS CLARIFICATION", 3));
+    const hovers = await retryCanceled(() => vscode.commands.executeCommand("vscode.executeHoverProvider", planUri, at("[NEEDS CLARIFICATION", 3)));
     return hoverText(hovers);
   });
   await step("definition", async () => {
-    const locs = await vscode.commands.executeCommand("vscode.executeDefinitionProvider", planUri, at("src/lib.rs:3", 2));
+    const locs = await retryCanceled(() => vscode.commands.executeCommand("vscode.executeDefinitionProvider", planUri, at("src/lib.rs:3", 2)));
     return (locs || []).map((l) => {
       const uri = l.targetUri || l.uri;
       const range = l.targetSelectionRange || l.targetRange || l.range;
@@ -77,7 +91,7 @@ async function probe(out) {
   });
   await step("codeActions", async () => {
     const missing = vscode.languages.getDiagnostics(planUri).filter((d) => d.source === "plan-lsp" && (typeof d.code === "object" ? d.code.value : d.code) === "missing-section");
-    const actions = await vscode.commands.executeCommand("vscode.executeCodeActionProvider", planUri, missing[0].range, vscode.CodeActionKind.QuickFix.value);
+    const actions = await retryCanceled(() => vscode.commands.executeCommand("vscode.executeCodeActionProvider", planUri, missing[0].range, vscode.CodeActionKind.QuickFix.value));
     return (actions || []).map((a) => ({ title: a.title, kind: a.kind && a.kind.value, hasEdit: !!a.edit, command: a.command && a.command.command }));
   });
   await step("fillSectionDirect", async () => {
