@@ -25,10 +25,24 @@ struct Args {
     query: Option<String>,
 }
 
-/// The plan's own words for ranking: its text without code blocks, front matter, and what a
-/// previous gathering wrote.
+/// The plan's own words for ranking: its text without front matter, code blocks, placeholders,
+/// the template's own headings (boilerplate every plan shares) and a previous gathering.
 pub fn plan_query(snapshot: &Snapshot) -> String {
-    let text = snapshot.text();
+    let mut text = snapshot.text();
+    // Blank out placeholders back to front so earlier ranges stay valid.
+    for p in snapshot.plan.placeholders.iter().rev() {
+        if p.range.end <= text.len() {
+            text.replace_range(p.range.clone(), "");
+        }
+    }
+    let sections = snapshot.template.all_sections();
+    let is_template_heading = |line: &str| {
+        let title = line.trim_start_matches('#').trim();
+        line.starts_with('#') && {
+            let normalized = normalize_title(title);
+            sections.iter().any(|s| s.matches(&normalized))
+        }
+    };
     let mut out = String::new();
     let mut in_fence = false;
     let mut in_block = false;
@@ -36,8 +50,9 @@ pub fn plan_query(snapshot: &Snapshot) -> String {
         .plan
         .front_matter
         .as_ref()
-        .map_or(0, |fm| fm.range.end);
-    for line in text[body_start.min(text.len())..].lines() {
+        .map_or(0, |fm| fm.range.end)
+        .min(text.len());
+    for line in text[body_start..].lines() {
         let trimmed = line.trim_start();
         if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
             in_fence = !in_fence;
@@ -46,7 +61,7 @@ pub fn plan_query(snapshot: &Snapshot) -> String {
         if trimmed.starts_with(BLOCK_START) {
             in_block = true;
         }
-        if !in_fence && !in_block {
+        if !in_fence && !in_block && !is_template_heading(trimmed) {
             out.push_str(line);
             out.push('\n');
         }
@@ -84,10 +99,10 @@ pub fn status_quo_change(snapshot: &Snapshot, markdown: &str) -> TextChange {
                 .map_or(section.range.end, |&c| plan.sections[c].range.start);
             // After the section's last text, before the blank lines that lead to what follows.
             let at = section.heading.end.max(text[..end].trim_end().len());
-            let tail = if end == text.len() { eol } else { "" };
+            let tail = if text[at..].starts_with(eol) { "" } else { eol };
             TextChange {
                 range: at..at,
-                new_text: format!("{eol}{eol}{block}{eol}{tail}"),
+                new_text: format!("{eol}{eol}{block}{tail}"),
             }
         }
         None => {
