@@ -825,11 +825,14 @@ fn cancelling_mid_stream_changes_nothing() {
                 .is_some_and(|m| m.contains("characters"))
         })
     });
+    let cancelled_at = Instant::now();
     client.notify(
         "window/workDoneProgress/cancel",
         json!({"token": begin["token"]}),
     );
     let error = client.response(id, Duration::from_secs(10)).unwrap_err();
+    eprintln!("progress cancel → error in {:?}", cancelled_at.elapsed());
+    assert!(cancelled_at.elapsed() < Duration::from_secs(2));
     assert!(message(&error).contains("cancelled"), "{error}");
     wait_for("the stream to be dropped", || {
         bench.openai.abandoned_streams() == 1
@@ -842,8 +845,11 @@ fn cancelling_mid_stream_changes_nothing() {
         json!({"command": "plan.fillSection", "arguments": [{"uri": uri, "section": "Overview"}]}),
     );
     wait_for("the second request", || bench.openai.requests().len() == 2);
+    let cancelled_at = Instant::now();
     client.notify("$/cancelRequest", json!({"id": id}));
     let error = client.response(id, Duration::from_secs(10)).unwrap_err();
+    eprintln!("$/cancelRequest → error in {:?}", cancelled_at.elapsed());
+    assert!(cancelled_at.elapsed() < Duration::from_secs(2));
     assert_eq!(error["code"], -32800, "{error}");
     wait_for("the second stream to be dropped", || {
         bench.openai.abandoned_streams() == 2
@@ -964,4 +970,45 @@ fn plans_outside_the_workspace_or_named_like_secrets_never_reach_the_model() {
     .unwrap_err();
     assert!(message(&error).contains("may hold secrets"), "{error}");
     assert!(bench.openai.requests().is_empty());
+}
+
+#[test]
+fn hover_on_a_slow_github_gives_up_in_seconds_and_remembers_it() {
+    let bench = Bench::new();
+    bench
+        .github
+        .fail(None, "/issues/12", Fault::Delay(Duration::from_secs(60)));
+    let client = bench.start(false);
+    let text = "---\nissue: acme/rocket#12\n---\n\n# Plan\n\nSee #12.\n";
+    let uri = bench.open_plan(&client, text);
+    let hover = |what: &str| {
+        let started = Instant::now();
+        let answer = client
+            .request(
+                "textDocument/hover",
+                json!({"textDocument": {"uri": uri}, "position": pos(6, 5)}),
+            )
+            .unwrap();
+        let value = answer["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        eprintln!(
+            "{what} hover on a stalled GitHub answered in {:?}",
+            started.elapsed()
+        );
+        (value, started.elapsed())
+    };
+    let (first, waited) = hover("first");
+    assert!(
+        first.contains("acme/rocket#12: GitHub did not answer within 5 s"),
+        "{first}"
+    );
+    assert!(waited < Duration::from_secs(8), "{waited:?}");
+    let (second, waited) = hover("second");
+    assert_eq!(second, first);
+    assert!(
+        waited < Duration::from_secs(1),
+        "the failure is remembered: {waited:?}"
+    );
 }

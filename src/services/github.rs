@@ -70,6 +70,9 @@ pub enum GitHubError {
         /// Why it was rejected.
         detail: String,
     },
+    /// The token has characters a header cannot carry (octocrab would panic on it).
+    #[error("the GitHub token (planLsp.github.token or GITHUB_TOKEN) contains characters that cannot be sent: copy it again without spaces or line breaks")]
+    UnusableToken,
     /// Writing needs a token.
     #[error("GitHub token not configured: set planLsp.github.token or the GITHUB_TOKEN environment variable to {action}")]
     TokenRequired {
@@ -228,6 +231,13 @@ impl GitHubService {
             .add_retry_config(RetryConfig::None)
             .set_connect_timeout(Some(config.timeout))
             .set_read_timeout(Some(config.timeout));
+        if config
+            .token
+            .as_deref()
+            .is_some_and(|t| !t.bytes().all(|b| (0x21..0x7f).contains(&b)))
+        {
+            return Err(GitHubError::UnusableToken);
+        }
         let builder = match &config.token {
             Some(token) => builder.personal_token(token.clone()),
             None => builder,
@@ -494,6 +504,15 @@ mod tests {
             !format!("{config:?}").contains("abc"),
             "Debug must not show the token"
         );
+    }
+
+    #[test]
+    fn tokens_that_cannot_be_a_header_are_refused() {
+        let config = GitHubConfig::resolve(Some("ghp_a\nb"), None, Duration::from_secs(5));
+        assert!(matches!(
+            GitHubService::new(&config),
+            Err(GitHubError::UnusableToken)
+        ));
     }
 
     #[test]

@@ -71,6 +71,13 @@ impl LlmConfig {
             .ok()
             .map(|k| k.trim().to_string())
             .filter(|k| !k.is_empty());
+        // The key goes into an HTTP header: anything else would make the client panic.
+        if api_key
+            .as_deref()
+            .is_some_and(|k| !k.bytes().all(|b| (0x20..0x7f).contains(&b)))
+        {
+            return Err(LlmError::UnusableKey { env: api_key_env });
+        }
         if api_key.is_none() && api_base.contains("api.openai.com") {
             return Err(LlmError::MissingKey { env: api_key_env });
         }
@@ -93,6 +100,12 @@ pub enum LlmError {
     /// The hosted OpenAI API needs a key.
     #[error("LLM API key missing: export it in the environment variable {env} (named by planLsp.llm.apiKeyEnv) and restart the server")]
     MissingKey {
+        /// Variable name.
+        env: String,
+    },
+    /// The key has characters a header cannot carry.
+    #[error("the API key in the environment variable {env} contains characters that cannot be sent (spaces inside, control characters or non-ASCII): fix the variable and restart the server")]
+    UnusableKey {
         /// Variable name.
         env: String,
     },
@@ -199,9 +212,13 @@ impl std::fmt::Debug for LlmService {
 impl LlmService {
     /// Builds the client; needs a rustls crypto provider installed.
     pub fn new(config: LlmConfig) -> Self {
+        // Only what the settings name: no OPENAI_ORG_ID/OPENAI_PROJECT_ID from the environment
+        // goes to a third-party endpoint.
         let openai = OpenAIConfig::new()
             .with_api_base(config.api_base.clone())
-            .with_api_key(config.api_key.clone().unwrap_or_default());
+            .with_api_key(config.api_key.clone().unwrap_or_default())
+            .with_org_id("")
+            .with_project_id("");
         LlmService {
             client: Client::with_config(openai),
             config,
@@ -433,6 +450,16 @@ mod tests {
         assert_eq!(config.api_base, "http://127.0.0.1:1/v1");
         assert_eq!(config.timeout, Duration::from_secs(1));
         assert!(!format!("{config:?}").contains("sk-secret"));
+    }
+
+    #[test]
+    fn keys_that_cannot_be_a_header_are_refused() {
+        let name = "PLAN_LSP_TEST_KEY_WITH_NEWLINE";
+        // SAFETY: this variable is private to this test.
+        unsafe { std::env::set_var(name, "sk-abc\ndef") };
+        let error = LlmConfig::resolve(Some("http://x/v1"), Some("m"), Some(name), 5).unwrap_err();
+        assert!(matches!(error, LlmError::UnusableKey { .. }), "{error}");
+        assert!(!error.to_string().contains("sk-abc"));
     }
 
     #[test]
