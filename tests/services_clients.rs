@@ -101,16 +101,23 @@ async fn github_posts_then_edits_a_comment_and_lists_replies_after_it() {
         .expect("edit");
     assert_eq!(edited.id, posted.id);
     fake.add_comment("acme", "rocket", 12, "mona", "P1: three retries");
-    let after = service
-        .comments_after(&issue_ref(), posted.id)
+    let (asked, after) = service
+        .thread_after(&issue_ref(), posted.id)
         .await
-        .expect("list");
+        .expect("list")
+        .expect("the comment is there");
+    assert_eq!(asked.body, "1. [ ] P1 question, edited");
     assert_eq!(after.len(), 1);
     assert_eq!(after[0].body, "P1: three retries");
     assert_eq!(after[0].author, "mona");
     let stored = fake.comments();
     assert_eq!(stored.len(), 3, "edit must not post a second comment");
     assert_eq!(stored[1].body, "1. [ ] P1 question, edited");
+    assert!(service
+        .thread_after(&issue_ref(), 999_999)
+        .await
+        .expect("list")
+        .is_none());
 }
 
 #[tokio::test]

@@ -306,17 +306,19 @@ pub async fn sync_answers(ctx: &ServerContext, args: SyncArgs) -> jsonrpc::Resul
         ));
     };
     let github = services::github(&snapshot.settings)?;
-    let comments = github.comments(&reference).await.map_err(github_failed)?;
-    let Some(at) = comments.iter().position(|c| c.id == id) else {
+    let Some((questions, replies)) = github
+        .thread_after(&reference, id)
+        .await
+        .map_err(github_failed)?
+    else {
         return Err(errors::failed(format!(
             "the questions comment {id} is gone from {reference}: run plan.askOnIssue to post the questions again"
         )));
     };
-    let asked = plan_text::parse_questions_comment(&comments[at].body);
-    let replies = &comments[at + 1..];
+    let asked = plan_text::parse_questions_comment(&questions.body);
     let mut used = Vec::new();
     let mut matched = Vec::new();
-    for reply in plan_text::parse_answers(replies) {
+    for reply in plan_text::parse_answers(&replies) {
         let Some((_, question)) = asked
             .iter()
             .find(|(asked_id, _)| asked_id.eq_ignore_ascii_case(&reply.id))

@@ -297,18 +297,19 @@ impl GitHubService {
         Ok(all.into_iter().map(comment_from).collect())
     }
 
-    /// The comments posted after comment `after_id` (by position in the thread; by id when that
-    /// comment is gone).
-    pub async fn comments_after(
+    /// Comment `id` and the comments posted after it, oldest first; `None` when that comment is
+    /// gone from the thread.
+    pub async fn thread_after(
         &self,
         issue: &IssueRef,
-        after_id: u64,
-    ) -> Result<Vec<IssueComment>, GitHubError> {
-        let all = self.comments(issue).await?;
-        Ok(match all.iter().position(|c| c.id == after_id) {
-            Some(at) => all[at + 1..].to_vec(),
-            None => all.into_iter().filter(|c| c.id > after_id).collect(),
-        })
+        id: u64,
+    ) -> Result<Option<(IssueComment, Vec<IssueComment>)>, GitHubError> {
+        let mut all = self.comments(issue).await?;
+        let Some(at) = all.iter().position(|c| c.id == id) else {
+            return Ok(None);
+        };
+        let after = all.split_off(at + 1);
+        Ok(all.pop().map(|comment| (comment, after)))
     }
 
     /// Posts a new comment.
