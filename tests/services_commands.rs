@@ -854,6 +854,20 @@ fn cancelling_mid_stream_changes_nothing() {
     wait_for("the second stream to be dropped", || {
         bench.openai.abandoned_streams() == 2
     });
+    wait_for("both generations' progress to end", || {
+        let progress = client.notifications("$/progress");
+        let begun: Vec<&Value> = progress
+            .iter()
+            .filter(|p| p["value"]["title"] == "Writing \"Overview\"")
+            .map(|p| &p["token"])
+            .collect();
+        begun.len() == 2
+            && begun.iter().all(|token| {
+                progress
+                    .iter()
+                    .any(|p| p["token"] == **token && p["value"]["kind"] == "end")
+            })
+    });
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(client.text(&uri), PLAN);
     assert!(client.server_requests("workspace/applyEdit").is_empty());

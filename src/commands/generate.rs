@@ -6,12 +6,36 @@ use std::time::Duration;
 
 use tower_lsp::jsonrpc;
 
-use crate::server::context::{errors, ServerContext};
+use crate::server::context::{errors, ProgressHandle, ServerContext};
 use crate::services::llm::{LlmError, LlmService};
 use crate::services::prompts::Prompt;
 
 /// How often streamed progress is reported.
 const REPORT_EVERY: Duration = Duration::from_millis(250);
+
+/// Progress that always ends: when `$/cancelRequest` drops the request future mid-way, the
+/// editor would otherwise show the progress forever.
+struct EndingProgress(Option<ProgressHandle>);
+
+impl EndingProgress {
+    fn get(&self) -> &ProgressHandle {
+        self.0.as_ref().expect("present until ended")
+    }
+
+    async fn end(mut self, message: &str) {
+        if let Some(progress) = self.0.take() {
+            progress.end(message).await;
+        }
+    }
+}
+
+impl Drop for EndingProgress {
+    fn drop(&mut self) {
+        if let Some(progress) = self.0.take() {
+            tokio::spawn(async move { progress.end("cancelled; nothing was changed").await });
+        }
+    }
+}
 
 /// Streams `prompt` through the model under progress titled `title`; the whole text on success.
 pub async fn stream(
@@ -20,12 +44,13 @@ pub async fn stream(
     title: &str,
     prompt: &Prompt,
 ) -> jsonrpc::Result<String> {
-    let progress = ctx.begin_progress(title, true).await;
+    let progress = EndingProgress(Some(ctx.begin_progress(title, true).await));
     progress
+        .get()
         .report(format!("waiting for {}", llm.config().model), None)
         .await;
     let received = AtomicUsize::new(0);
-    let cancel = progress.cancel.clone();
+    let cancel = progress.get().cancel.clone();
     let generation = llm.stream_chat(prompt, &cancel, |delta| {
         received.fetch_add(delta.chars().count(), Ordering::Relaxed);
     });
@@ -39,7 +64,7 @@ pub async fn stream(
                 let count = received.load(Ordering::Relaxed);
                 if count != reported {
                     reported = count;
-                    progress.report(format!("{count} characters written"), None).await;
+                    progress.get().report(format!("{count} characters written"), None).await;
                 }
             }
         }
@@ -54,16 +79,17 @@ pub async fn complete(
     title: &str,
     prompt: &Prompt,
 ) -> jsonrpc::Result<String> {
-    let progress = ctx.begin_progress(title, true).await;
+    let progress = EndingProgress(Some(ctx.begin_progress(title, true).await));
     progress
+        .get()
         .report(format!("waiting for {}", llm.config().model), None)
         .await;
-    let outcome = llm.complete(prompt, &progress.cancel).await;
+    let outcome = llm.complete(prompt, &progress.get().cancel).await;
     finish(progress, outcome.map(|c| c.text)).await
 }
 
 async fn finish(
-    progress: crate::server::context::ProgressHandle,
+    progress: EndingProgress,
     outcome: Result<String, LlmError>,
 ) -> jsonrpc::Result<String> {
     match outcome {
