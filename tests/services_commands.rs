@@ -1026,3 +1026,60 @@ fn hover_on_a_slow_github_gives_up_in_seconds_and_remembers_it() {
         "the failure is remembered: {waited:?}"
     );
 }
+
+#[test]
+fn new_from_issue_creates_nothing_when_the_model_fails_or_ignores_the_format() {
+    let bench = Bench::new();
+    let client = bench.start(true);
+    bench
+        .openai
+        .push(Reply::stream(&["### Summary\n", "Uploads"]).ending(StreamEnd::Abort));
+    let error = command(
+        &client,
+        "plan.newFromIssue",
+        json!({"issue": "acme/rocket#12"}),
+    )
+    .unwrap_err();
+    assert!(
+        message(&error).contains("cut off before it finished"),
+        "{error}"
+    );
+    bench.openai.push(Reply::stream(&["Sure! Here is a plan."]));
+    let error = command(
+        &client,
+        "plan.newFromIssue",
+        json!({"issue": "acme/rocket#12"}),
+    )
+    .unwrap_err();
+    assert!(
+        message(&error).contains("none of the expected headings"),
+        "{error}"
+    );
+    assert!(client.server_requests("workspace/applyEdit").is_empty());
+    assert!(std::fs::read_dir(bench.root().join("plans"))
+        .unwrap()
+        .next()
+        .is_none());
+}
+
+#[test]
+fn ask_on_issue_posts_afresh_when_the_recorded_comment_is_gone() {
+    let bench = Bench::new();
+    let client = bench.start(false);
+    let text = PLAN.replace("updated_at:", "questions_comment: 424242\nupdated_at:");
+    let uri = bench.open_plan(&client, &text);
+    let asked = command(&client, "plan.askOnIssue", json!({"uri": uri})).expect("asked");
+    let id = asked["commentId"].as_u64().unwrap();
+    assert_ne!(id, 424242);
+    assert_eq!(asked["edited"], false);
+    assert!(client
+        .text(&uri)
+        .contains(&format!("questions_comment: {id}\n")));
+    let requests = bench.github.requests();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.path.ends_with("/comments/424242")),
+        "tried the old one first"
+    );
+}
