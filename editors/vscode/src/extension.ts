@@ -144,14 +144,18 @@ async function executeOnServer<T>(command: ServerCommand, args: Record<string, u
     throw new Error(`this plan-lsp server does not offer ${command}. Update plan-lsp (see “plan-lsp --version”).`);
   }
   const send = async (token?: vscode.CancellationToken, progress?: vscode.Progress<{ message?: string; increment?: number }>) => {
-    const workDoneToken = `plan-lsp-vscode-${process.pid}-${++progressCounter}`;
-    const sub = progress
-      ? c.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
-          if (value.kind !== "end") progress.report({ message: value.message });
-        })
-      : undefined;
+    // With a progress notification of our own, offer its token to the server too (client-initiated
+    // progress); the server may instead create its own token, which vscode-languageclient shows.
+    const workDoneToken = progress ? `plan-lsp-vscode-${process.pid}-${++progressCounter}` : undefined;
+    const sub =
+      progress && workDoneToken
+        ? c.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
+            if (value.kind !== "end") progress.report({ message: value.message });
+          })
+        : undefined;
     try {
-      return (await c.sendRequest(ExecuteCommandRequest.type, { command, arguments: [args], workDoneToken }, token)) as T;
+      const params = workDoneToken ? { command, arguments: [args], workDoneToken } : { command, arguments: [args] };
+      return (await c.sendRequest(ExecuteCommandRequest.type, params, token)) as T;
     } finally {
       sub?.dispose();
     }
