@@ -46,7 +46,7 @@ impl IssueMaterial {
 pub async fn for_plan(snapshot: &Snapshot) -> Option<IssueMaterial> {
     let front = snapshot.plan.front_matter.as_ref()?;
     let reference = IssueRef::parse(front.get(super::plan_text::ISSUE_KEY)?, None).ok()?;
-    let github = services::github(&snapshot.settings).ok()?;
+    let github = services::github_within(&snapshot.settings, services::QUICK_TIMEOUT).ok()?;
     match github.issue(&reference).await {
         Ok(details) => {
             services::remember(&snapshot.settings, &details);

@@ -16,19 +16,24 @@ use crate::settings::Settings;
 
 /// Longest a GitHub call may take.
 const GITHUB_TIMEOUT: Duration = Duration::from_secs(30);
-/// Longest a hover or drift check waits for GitHub.
-const QUICK_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest a hover, drift check or optional prompt material waits for GitHub.
+pub const QUICK_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a fetched issue serves hovers and drift checks.
 const ISSUE_TTL: Duration = Duration::from_secs(120);
 
 /// GitHub with the settings' token (or `GITHUB_TOKEN`/`GH_TOKEN`) and API URL.
 pub fn github(settings: &Settings) -> jsonrpc::Result<GitHubService> {
+    github_within(settings, GITHUB_TIMEOUT).map_err(|e| errors::failed(e.to_string()))
+}
+
+/// GitHub with calls limited to `timeout` (for optional material that must not hold a command up).
+pub fn github_within(settings: &Settings, timeout: Duration) -> Result<GitHubService, GitHubError> {
     let config = GitHubConfig::resolve(
         settings.github.token.as_deref(),
         Some(&settings.github.api_url),
-        GITHUB_TIMEOUT,
+        timeout,
     );
-    GitHubService::new(&config).map_err(|e| errors::failed(e.to_string()))
+    GitHubService::new(&config)
 }
 
 /// The model, or the "not configured: set …" error.
@@ -77,12 +82,7 @@ pub async fn cached_issue(settings: &Settings, issue: &IssueRef) -> Result<Issue
             return entry.clone();
         }
     }
-    let config = GitHubConfig::resolve(
-        settings.github.token.as_deref(),
-        Some(&settings.github.api_url),
-        QUICK_TIMEOUT,
-    );
-    let fetched = match GitHubService::new(&config) {
+    let fetched = match github_within(settings, QUICK_TIMEOUT) {
         Ok(github) => github.issue_summary(issue).await,
         Err(error) => Err(error),
     };

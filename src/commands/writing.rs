@@ -91,9 +91,11 @@ pub async fn fill_section(
             ))
         })?;
     let text = snapshot.text();
-    let issue = issue_material::for_plan(&snapshot).await;
+    let (issue, files) = tokio::join!(
+        issue_material::for_plan(&snapshot),
+        context::gather(&snapshot, &args.section)
+    );
     let brief = issue.as_ref().map(|i| i.brief());
-    let files = context::gather(&snapshot, &args.section).await;
     let prompt = prompts::fill_section(
         &guide(&snapshot, index),
         args.instruction.as_deref(),
@@ -184,9 +186,11 @@ pub async fn suggest_answer(
         .cloned()
         .ok_or_else(|| errors::invalid_params(format!("no placeholder {id} in this plan")))?;
     let text = snapshot.text();
-    let issue = issue_material::for_plan(&snapshot).await;
+    let (issue, files) = tokio::join!(
+        issue_material::for_plan(&snapshot),
+        context::gather(&snapshot, &placeholder.question)
+    );
     let brief = issue.as_ref().map(|i| i.brief());
-    let files = context::gather(&snapshot, &placeholder.question).await;
     let section = placeholder.section.map(|i| guide(&snapshot, i));
     let prompt = prompts::suggest_answer(
         &placeholder.question,
