@@ -441,6 +441,24 @@ fn refine_rewrites_only_the_range() {
         prompt.contains("<selection>\nUse exponential backoff.\n</selection>"),
         "{prompt}"
     );
+
+    // A whole indented line: the model's fence goes, the indentation and line break stay.
+    bench.openai.push(Reply::stream(&[
+        "```markdown\n- bounded by three attempts\n```",
+    ]));
+    let other = client.uri("plans/other.md");
+    let text = "# Notes\n\n- retries\n  - nested detail\n- last\n";
+    client.open(&other, text);
+    command(
+        &client,
+        "plan.refine",
+        json!({"uri": other, "range": range(3, 0, 4, 0), "instruction": "be precise"}),
+    )
+    .expect("refined");
+    assert_eq!(
+        client.text(&other),
+        "# Notes\n\n- retries\n  - bounded by three attempts\n- last\n"
+    );
 }
 
 #[test]

@@ -158,13 +158,13 @@ pub async fn refine(ctx: &ServerContext, args: RefineArgs) -> jsonrpc::Result<Op
         snapshot.settings.llm.max_context_bytes,
     );
     let output = generate::stream(ctx, &llm, "Refining the selection", &prompt).await?;
-    let mut rewritten = prompts::clean_section_body(&output, "");
-    // Keep the selection's own line ending so the text after it stays where it was.
+    let rewritten = prompts::clean_section_body(&output, "");
+    // Keep the selection's own indentation and line ending so the text around it stays put.
+    let leading = &selection[..selection.len() - selection.trim_start().len()];
     let trailing = &selection[selection.trim_end().len()..];
-    rewritten.push_str(trailing);
     let change = TextChange {
         range: start..end,
-        new_text: rewritten,
+        new_text: format!("{leading}{}{trailing}", rewritten.trim_start()),
     };
     apply(ctx, &snapshot, &change, "refine").await?;
     Ok(Some(json!({"applied": true})))
