@@ -19,7 +19,7 @@ use crate::workspace::index::{FileChange, IndexOptions};
 const REPORT_EVERY: Duration = Duration::from_millis(250);
 
 /// Asks the client to send `workspace/didChangeWatchedFiles` for every file.
-pub async fn register_watcher(ctx: &ServerContext) {
+async fn register_watcher(ctx: &ServerContext) {
     let options = DidChangeWatchedFilesRegistrationOptions {
         watchers: vec![FileSystemWatcher {
             glob_pattern: GlobPattern::String("**/*".to_owned()),
@@ -36,8 +36,20 @@ pub async fn register_watcher(ctx: &ServerContext) {
     }
 }
 
-/// Starts the background walk of the workspace folders; returns at once.
-pub async fn start(ctx: &ServerContext) {
+/// Registers the file watcher (when the client allows it) and walks the workspace folders, in
+/// a task of its own: a handler still waiting on the client when `exit` arrives would keep
+/// tower-lsp from ever stopping.
+pub fn start(ctx: &ServerContext, watch_files: bool) {
+    let ctx = ctx.clone();
+    tokio::spawn(async move {
+        if watch_files {
+            register_watcher(&ctx).await;
+        }
+        index_workspace(&ctx).await;
+    });
+}
+
+async fn index_workspace(ctx: &ServerContext) {
     let roots = ctx.state.roots().to_vec();
     if roots.is_empty() {
         return;
@@ -49,42 +61,39 @@ pub async fn start(ctx: &ServerContext) {
     let code = ctx.state.code.clone();
     code.reset(roots, options);
     let progress = ctx.begin_progress("Indexing workspace", true).await;
-    let ctx = ctx.clone();
-    tokio::spawn(async move {
-        let cancel = Arc::new(AtomicBool::new(false));
-        let seen = Arc::new(AtomicUsize::new(0));
-        let walk = tokio::task::spawn_blocking({
-            let (code, cancel, seen) = (code.clone(), cancel.clone(), seen.clone());
-            move || code.index_all(&cancel, &|n| seen.store(n, Ordering::Relaxed))
-        });
-        tokio::pin!(walk);
-        let mut tick = tokio::time::interval(REPORT_EVERY);
-        let outcome = loop {
-            tokio::select! {
-                done = &mut walk => break done,
-                _ = tick.tick() => {
-                    let n = seen.load(Ordering::Relaxed);
-                    progress.report(format!("{n} files"), None).await;
-                }
-                _ = progress.cancel.cancelled(), if !cancel.load(Ordering::Relaxed) => {
-                    cancel.store(true, Ordering::Relaxed);
-                }
+    let cancel = Arc::new(AtomicBool::new(false));
+    let seen = Arc::new(AtomicUsize::new(0));
+    let walk = tokio::task::spawn_blocking({
+        let (code, cancel, seen) = (code.clone(), cancel.clone(), seen.clone());
+        move || code.index_all(&cancel, &|n| seen.store(n, Ordering::Relaxed))
+    });
+    tokio::pin!(walk);
+    let mut tick = tokio::time::interval(REPORT_EVERY);
+    let outcome = loop {
+        tokio::select! {
+            done = &mut walk => break done,
+            _ = tick.tick() => {
+                let n = seen.load(Ordering::Relaxed);
+                progress.report(format!("{n} files"), None).await;
             }
-        };
-        match outcome {
-            Ok(Some(n)) => {
-                tracing::info!("indexed {n} files");
-                progress.end(format!("Indexed {n} files")).await;
-                // `unknown-symbol` waits for a complete index.
-                ctx.republish_all();
-            }
-            Ok(None) => progress.end("Indexing cancelled").await,
-            Err(error) => {
-                tracing::error!("indexing failed: {error}");
-                progress.end("Indexing failed").await;
+            _ = progress.cancel.cancelled(), if !cancel.load(Ordering::Relaxed) => {
+                cancel.store(true, Ordering::Relaxed);
             }
         }
-    });
+    };
+    match outcome {
+        Ok(Some(n)) => {
+            tracing::info!("indexed {n} files");
+            progress.end(format!("Indexed {n} files")).await;
+            // `unknown-symbol` waits for a complete index.
+            ctx.republish_all();
+        }
+        Ok(None) => progress.end("Indexing cancelled").await,
+        Err(error) => {
+            tracing::error!("indexing failed: {error}");
+            progress.end("Indexing failed").await;
+        }
+    }
 }
 
 /// Applies watched-file events to the index.

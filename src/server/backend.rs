@@ -218,10 +218,10 @@ impl LanguageServer for Backend {
                 format!("plan-lsp {} ready", env!("CARGO_PKG_VERSION")),
             )
             .await;
-        if self.watch_files_dynamically.load(Ordering::Relaxed) {
-            features::indexing::register_watcher(&self.ctx).await;
-        }
-        features::indexing::start(&self.ctx).await;
+        features::indexing::start(
+            &self.ctx,
+            self.watch_files_dynamically.load(Ordering::Relaxed),
+        );
     }
 
     async fn shutdown(&self) -> Result<()> {
