@@ -64,7 +64,8 @@ function H.finish()
   if #H.failures > 0 then
     io.stdout:write('failed: ' .. table.concat(H.failures, '; ') .. '\n')
   end
-  io.stdout:write(('%d passed, %d failed\n'):format(H.passed, H.failed))
+  -- On a line of its own even if something wrote a partial line before.
+  io.stdout:write(('\n%d passed, %d failed\n'):format(H.passed, H.failed))
   io.stdout:flush()
   os.exit(H.failed == 0 and H.passed > 0 and 0 or 1)
 end

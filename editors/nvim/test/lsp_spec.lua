@@ -284,6 +284,101 @@ H.test(':PlanAnswer answers the placeholder at the cursor and its diagnostic goe
   H.ok(note_matching('answered', vim.log.levels.INFO), 'the user is told')
 end)
 
+H.test('a long command reports progress and :PlanCancel cancels it', function()
+  vim.cmd.buffer(buf)
+  -- A local "LLM" endpoint that accepts the request and never answers, so the command stays busy.
+  local requests, sockets = {}, {}
+  local tcp = assert(vim.uv.new_tcp())
+  assert(tcp:bind('127.0.0.1', 0))
+  assert(tcp:listen(16, function(err)
+    assert(not err, err)
+    local sock = vim.uv.new_tcp()
+    tcp:accept(sock)
+    table.insert(sockets, sock)
+    sock:read_start(function(_, data)
+      if data then
+        table.insert(requests, data)
+      end
+    end)
+  end))
+  local port = tcp:getsockname().port
+  local progress = {}
+  local au = vim.api.nvim_create_autocmd('LspProgress', {
+    callback = function(ev)
+      if ev.data.client_id == client.id and type(ev.data.params.value) == 'table' then
+        table.insert(progress, ev.data.params.value)
+      end
+    end,
+  })
+  local ok, err = pcall(function()
+    plan_lsp.update_settings({ llm = { apiBase = ('http://127.0.0.1:%d/v1'):format(port), model = 'editor-test', timeoutSeconds = 60 } })
+    local before = vim.deepcopy(vim.api.nvim_buf_get_lines(buf, 0, -1, false))
+    local orig_input = vim.ui.input
+    vim.ui.input = function(_, on_confirm)
+      on_confirm('')
+    end
+    -- The server pulls the new settings after didChangeConfiguration; until then it may still say
+    -- the LLM is not configured, so ask again.
+    H.wait(10000, function()
+      local mark = #notes
+      vim.cmd('PlanFill Status quo')
+      local reached = vim.wait(1500, function()
+        return #requests > 0
+      end, 20)
+      if reached then
+        return true
+      end
+      for i = mark + 1, #notes do
+        H.ok(notes[i].msg:find('LLM not configured', 1, true), 'unexpected error: ' .. notes[i].msg)
+      end
+      return false
+    end, 'the fill request to reach the local LLM endpoint')
+    vim.ui.input = orig_input
+    H.match('POST /v1/chat/completions', requests[1], 'the request line')
+    H.wait(5000, function()
+      for _, v in ipairs(progress) do
+        if v.kind == 'begin' then
+          return true
+        end
+      end
+    end, 'a $/progress begin from the server')
+    H.eq(true, (function()
+      for _, v in ipairs(progress) do
+        if v.kind == 'begin' then
+          return v.cancellable
+        end
+      end
+    end)(), 'the progress is cancellable')
+    local mark = #notes
+    vim.cmd('PlanCancel')
+    H.match('cancelled 1 request', notes[mark + 1] and notes[mark + 1].msg, ':PlanCancel reports')
+    H.wait(10000, function()
+      for _, v in ipairs(progress) do
+        if v.kind == 'end' then
+          return true
+        end
+      end
+    end, 'the server to end its progress after the cancel')
+    H.eq(before, vim.api.nvim_buf_get_lines(buf, 0, -1, false), 'nothing was applied')
+    -- The server is still responsive.
+    local row, col = find(buf, '`src/lib.rs:3`')
+    local res = client:request_sync('textDocument/definition', {
+      textDocument = { uri = vim.uri_from_bufnr(buf) },
+      position = { line = row, character = col + 2 },
+    }, 5000, buf)
+    H.ok(res and res.result and not res.err, 'definition still answers: ' .. vim.inspect(res))
+  end)
+  vim.api.nvim_del_autocmd(au)
+  plan_lsp.update_settings({ llm = { apiBase = '', model = '' } })
+  for _, sock in ipairs(sockets) do
+    sock:close()
+  end
+  tcp:close()
+  if not ok then
+    error(err, 0)
+  end
+end)
+
 H.test(':checkhealth plan_lsp passes', function()
   vim.cmd('checkhealth plan_lsp')
   local lines = vim.api.nvim_buf_get_lines(0, 0, -1, false)

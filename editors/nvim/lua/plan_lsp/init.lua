@@ -544,7 +544,8 @@ function M.setup(opts)
       callback = function(ev)
         local client = vim.lsp.get_client_by_id(ev.data.client_id)
         local value = ev.data.params and ev.data.params.value
-        if not client or client.name ~= M.name or type(value) ~= 'table' then
+        -- Without a UI (headless, scripts) an echo only garbles stdout.
+        if not client or client.name ~= M.name or type(value) ~= 'table' or #vim.api.nvim_list_uis() == 0 then
           return
         end
         local text = table.concat(
