@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use tower_lsp::jsonrpc;
@@ -66,7 +66,7 @@ type CacheKey = (String, IssueRef);
 
 /// A fetched issue, or why it could not be fetched (remembered too, so an unreachable GitHub
 /// does not stall every hover).
-type CacheEntry = (Instant, Result<IssueDetails, String>);
+type CacheEntry = (Instant, Result<Arc<IssueDetails>, String>);
 
 fn cache() -> &'static Mutex<HashMap<CacheKey, CacheEntry>> {
     static CACHE: OnceLock<Mutex<HashMap<CacheKey, CacheEntry>>> = OnceLock::new();
@@ -75,7 +75,10 @@ fn cache() -> &'static Mutex<HashMap<CacheKey, CacheEntry>> {
 
 /// The issue without comments, from the cache when fetched (or failed) in the last two minutes.
 /// Calls are short (`QUICK_TIMEOUT`): hovers and drift checks must not hang on a slow GitHub.
-pub async fn cached_issue(settings: &Settings, issue: &IssueRef) -> Result<IssueDetails, String> {
+pub async fn cached_issue(
+    settings: &Settings,
+    issue: &IssueRef,
+) -> Result<Arc<IssueDetails>, String> {
     let key = (settings.github.api_url.clone(), issue.clone());
     if let Some((at, entry)) = cache().lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
         if at.elapsed() < ISSUE_TTL {
@@ -86,7 +89,9 @@ pub async fn cached_issue(settings: &Settings, issue: &IssueRef) -> Result<Issue
         Ok(github) => github.issue_summary(issue).await,
         Err(error) => Err(error),
     };
-    let entry = fetched.map_err(|e: GitHubError| e.to_string());
+    let entry = fetched
+        .map(Arc::new)
+        .map_err(|e: GitHubError| e.to_string());
     cache()
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -95,7 +100,7 @@ pub async fn cached_issue(settings: &Settings, issue: &IssueRef) -> Result<Issue
 }
 
 /// The issue as last fetched, however long ago; never does I/O (for per-keystroke diagnostics).
-pub fn peek_issue(settings: &Settings, issue: &IssueRef) -> Option<IssueDetails> {
+pub fn peek_issue(settings: &Settings, issue: &IssueRef) -> Option<Arc<IssueDetails>> {
     let key = (settings.github.api_url.clone(), issue.clone());
     cache()
         .lock()
@@ -112,7 +117,7 @@ pub fn remember(settings: &Settings, details: &IssueDetails) {
     cache()
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .insert(key, (Instant::now(), Ok(summary)));
+        .insert(key, (Instant::now(), Ok(Arc::new(summary))));
 }
 
 /// The repository `#N` refers to: the plan's issue, else the `origin` remote of a workspace folder.
