@@ -158,10 +158,7 @@ fn paths(
         Some((dir, prefix)) => (dir, prefix),
         None => ("", partial),
     };
-    let (root, doc_rel) = match code.locate(doc_path) {
-        Some(located) => located,
-        None => (0, String::new()),
-    };
+    let (root, doc_rel) = code.locate(doc_path).unwrap_or_default();
     let doc_dir = doc_rel.rsplit_once('/').map_or("", |(d, _)| d);
     let base = if relative_to_document { doc_dir } else { "" };
     let Some(dir) = join_relative(base, dir_part) else {

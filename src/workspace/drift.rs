@@ -35,12 +35,15 @@ struct PlanCommit {
 
 type CommitCache = HashMap<PathBuf, (Instant, Option<PlanCommit>)>;
 
+/// File contents at a commit, by (commit, canonical path); `None` when absent there.
+type BlobCache = HashMap<(String, PathBuf), Option<Arc<str>>>;
+
 /// Git lookups for drift checks, cached: the plan's last commit for a few seconds, file
 /// contents at a commit for good (a commit never changes).
 #[derive(Default)]
 pub struct DriftChecker {
     commits: Mutex<CommitCache>,
-    blobs: Mutex<HashMap<(String, PathBuf), Option<Arc<str>>>>,
+    blobs: Mutex<BlobCache>,
 }
 
 impl DriftChecker {
