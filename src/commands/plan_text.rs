@@ -324,6 +324,34 @@ pub fn replace_section_body(
     TextChange { range, new_text }
 }
 
+/// Keeps a generated body inside its section: headings at the section's level or above become
+/// subsections (`level + 1`, at most `######`); code blocks are left alone.
+pub fn nest_headings(body: &str, section_level: u8) -> String {
+    let floor = (section_level as usize + 1).min(6);
+    let mut fence: Option<&str> = None;
+    let mut out: Vec<String> = Vec::new();
+    for line in body.lines() {
+        let trimmed = line.trim_start();
+        let marker = ["```", "~~~"].into_iter().find(|m| trimmed.starts_with(m));
+        match (fence, marker) {
+            (None, Some(m)) => fence = Some(m),
+            (Some(open), Some(m)) if open == m => fence = None,
+            _ => {}
+        }
+        let hashes = trimmed.chars().take_while(|c| *c == '#').count();
+        let is_heading = fence.is_none()
+            && marker.is_none()
+            && (1..=6).contains(&hashes)
+            && trimmed[hashes..].starts_with([' ', '\t']);
+        if is_heading && hashes < floor {
+            out.push(format!("{}{}", "#".repeat(floor), &trimmed[hashes..]));
+        } else {
+            out.push(line.to_string());
+        }
+    }
+    out.join("\n")
+}
+
 /// Applies non-overlapping replacements (in any order) to `text`.
 pub fn apply_all(text: &str, changes: &[TextChange]) -> String {
     let mut sorted: Vec<&TextChange> = changes.iter().collect();
@@ -712,6 +740,16 @@ mod tests {
             replace_section_body(last, &p, 0, "new", "\n").apply(last),
             "## A\n\nnew\n"
         );
+    }
+
+    #[test]
+    fn generated_headings_stay_below_the_section() {
+        let body = "Intro\n## Steps\n#### Detail\n```sh\n# a comment\n```\n#hashtag\n# Top";
+        assert_eq!(
+            nest_headings(body, 3),
+            "Intro\n#### Steps\n#### Detail\n```sh\n# a comment\n```\n#hashtag\n#### Top"
+        );
+        assert_eq!(nest_headings("# A", 6), "###### A");
     }
 
     #[test]

@@ -106,7 +106,11 @@ pub async fn fill_section(
     );
     let title = format!("Writing \"{}\"", snapshot.plan.sections[index].title);
     let output = generate::stream(ctx, &llm, &title, &prompt).await?;
-    let body = prompts::clean_section_body(&output, &snapshot.plan.sections[index].title);
+    let section = &snapshot.plan.sections[index];
+    let body = plan_text::nest_headings(
+        &prompts::clean_section_body(&output, &section.title),
+        section.level,
+    );
     if body.is_empty() {
         return Err(errors::failed(
             "the model returned only a heading: nothing was changed; retry",
