@@ -716,6 +716,29 @@ fn model_commands_without_a_model_say_how_to_configure_one() {
     let bench = Bench::new();
     let client = bench.start(false);
     let uri = bench.open_plan(&client, PLAN);
+    let line = line_of(PLAN, "How many retries?");
+    let actions = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": range(line, 5, line, 20), "context": {"diagnostics": []}}),
+        )
+        .unwrap();
+    let titles: Vec<&str> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["title"].as_str())
+        .collect();
+    assert!(
+        !titles
+            .iter()
+            .any(|t| t.contains("AI") || t.starts_with("Suggest")),
+        "no AI actions without a model: {titles:?}"
+    );
+    assert!(
+        titles.iter().any(|t| t.contains("Open questions")),
+        "the core's own actions stay: {titles:?}"
+    );
     for (name, args) in [
         (
             "plan.fillSection",

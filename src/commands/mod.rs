@@ -125,9 +125,13 @@ pub async fn issue_hover(snapshot: &Snapshot, position: Position) -> Option<Hove
     })
 }
 
-/// Code actions for the AI commands: "Suggest an answer" on a placeholder, "Fill section with
-/// AI" on a section heading, "Refine with AI…" on a selection.
+/// Code actions for the AI commands, when a model is configured: "Suggest an answer" on a
+/// placeholder, "Fill section with AI" on a section heading, "Refine with AI…" on a selection.
 pub fn code_actions(snapshot: &Snapshot, range: Range) -> Vec<CodeActionOrCommand> {
+    // Without a model they would only answer "not configured".
+    if !services::llm_configured(&snapshot.settings) {
+        return Vec::new();
+    }
     let (Ok(start), Ok(end)) = (snapshot.offset(range.start), snapshot.offset(range.end)) else {
         return Vec::new();
     };
