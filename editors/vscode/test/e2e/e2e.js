@@ -90,6 +90,40 @@ function httpOk(url) {
   });
 }
 
+/**
+ * A local OpenAI-compatible chat completions endpoint (the real wire format: server-sent events
+ * for `"stream": true`, JSON otherwise) that answers `reply` after `delayMs`.
+ */
+function startFakeLlm(reply, delayMs) {
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      let parsed = {};
+      try {
+        parsed = JSON.parse(body);
+      } catch {}
+      requests.push({ path: req.url, body: parsed });
+      if (reply === null) return; // a model that never answers
+      setTimeout(() => {
+        const model = parsed.model || "test";
+        if (parsed.stream) {
+          const chunk = (delta, finish) =>
+            `data: ${JSON.stringify({ id: "chatcmpl-e2e", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta, finish_reason: finish ?? null }] })}\n\n`;
+          const half = Math.floor(reply.length / 2);
+          res.writeHead(200, { "Content-Type": "text/event-stream", Connection: "close" });
+          res.end(chunk({ role: "assistant", content: reply.slice(0, half) }) + chunk({ content: reply.slice(half) }) + chunk({}, "stop") + "data: [DONE]\n\n");
+        } else {
+          res.writeHead(200, { "Content-Type": "application/json" });
+          res.end(JSON.stringify({ id: "chatcmpl-e2e", object: "chat.completion", created: 1, model, choices: [{ index: 0, message: { role: "assistant", content: reply }, finish_reason: "stop" }] }));
+        }
+      }, delayMs);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, requests, url: `http://127.0.0.1:${server.address().port}/v1` })));
+}
+
 function killGroup(child) {
   if (!child || child.exitCode !== null) return;
   try {
@@ -223,6 +257,16 @@ async function main() {
   } finally {
     await browser.close().catch(() => {});
   }
+}
+
+async function updateSettings(probeResult, values) {
+  const id = `${Date.now()}`;
+  fs.writeFileSync(`${probeResult}.request.json`, JSON.stringify({ id, settings: values }));
+  const response = await poll("the probe to update the settings", () => {
+    const file = `${probeResult}.response-${id}.json`;
+    return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : undefined;
+  }, 15000);
+  assert.ok(response.ok, response.error);
 }
 
 async function tests(probeResult) {
@@ -388,6 +432,74 @@ async function tests(probeResult) {
     assert.ok(direct && direct.ok === false && direct.message, `the server refuses plan.fillSection without an LLM: ${JSON.stringify(direct)}`);
     assert.ok(text.replace(/\s+/g, " ").includes(`Plan – Fill section…: ${direct.message}`.replace(/\s+/g, " ")), `the toast ${JSON.stringify(text)} shows the server's message ${JSON.stringify(direct.message)}`);
     await screenshot("command-error");
+  });
+
+  await check("settings apply live, and Fill section… drafts the section with progress shown", async () => {
+    const draft = "Saying goodbye is new: `greet` in src/lib.rs only says hello today.";
+    const llm = await startFakeLlm(draft, 2500);
+    try {
+      // Change the user settings the way the Settings UI does (through the probe); the extension
+      // must pass the change on to the running server.
+      await updateSettings(probeResult, { "planLsp.llm.apiBase": llm.url, "planLsp.llm.model": "e2e-model" });
+      await poll("a fill request to reach the local model", async () => {
+        if (llm.requests.length > 0) return true;
+        log("running Plan: Fill section…");
+        await runCommandPalette("Plan: Fill section…");
+        const qp = page.locator(".quick-input-widget");
+        const row = qp.locator(".monaco-list-row", { hasText: "Status quo" }).first();
+        await row.waitFor({ state: "visible", timeout: 10000 });
+        await row.click();
+        await poll("the instruction box", async () => /Extra instruction/.test(await qp.innerText()), 10000);
+        await qp.locator("input").fill("keep it to one sentence");
+        await qp.locator("input").press("Enter");
+        await sleep(1500);
+        return llm.requests.length > 0;
+      }, 30000, 500);
+      // While the model "thinks", the long command shows progress in a notification.
+      const progress = page.locator(".notifications-toasts .notification-toast", { hasText: /Status quo/ }).first();
+      await progress.waitFor({ state: "visible", timeout: 5000 });
+      await screenshot("fill-section-progress");
+      await poll("the draft in the editor", async () => (await editorText()).includes(draft), 20000);
+      const request = llm.requests[llm.requests.length - 1];
+      assert.equal(request.path, "/v1/chat/completions");
+      assert.equal(request.body.model, "e2e-model", "the model setting reached the server live");
+      assert.equal(request.body.stream, true);
+      const prompt = JSON.stringify(request.body.messages);
+      assert.ok(prompt.includes("keep it to one sentence"), "the instruction typed in the input box is in the prompt");
+      assert.ok(!(await editorText()).includes("Nothing says goodbye yet"), "the section's old body was replaced");
+      await screenshot("fill-section-applied");
+    } finally {
+      llm.server.closeAllConnections();
+      llm.server.close();
+    }
+  });
+
+  await check("a long command is cancelled from its notification and nothing changes", async () => {
+    const llm = await startFakeLlm(null, 0);
+    try {
+      await updateSettings(probeResult, { "planLsp.llm.apiBase": llm.url });
+      const before = await editorText();
+      await runCommandPalette("Plan: Fill section…");
+      const qp = page.locator(".quick-input-widget");
+      await qp.locator(".monaco-list-row", { hasText: "Status quo" }).first().click({ timeout: 10000 });
+      await poll("the instruction box", async () => /Extra instruction/.test(await qp.innerText()), 10000);
+      await qp.locator("input").press("Enter");
+      await poll("the fill request to reach the model", () => llm.requests.length > 0, 20000);
+      const serverProgress = page.locator(".statusbar-item", { hasText: /Writing "Status quo"/ });
+      await poll("the server's progress in the status bar", async () => (await serverProgress.count()) > 0, 10000);
+      const toast = page.locator(".notifications-toasts .notification-toast", { hasText: "Plan: filling" }).first();
+      await toast.waitFor({ state: "visible", timeout: 10000 });
+      await toast.locator(".monaco-button", { hasText: "Cancel" }).first().click();
+      await poll("the server to end its progress", async () => (await serverProgress.count()) === 0, 15000);
+      await poll("the notification to close", async () => !(await toast.isVisible()), 10000);
+      assert.equal(await editorText(), before, "nothing was applied");
+      const errors = await page.locator(".notifications-toasts .notification-toast", { hasText: /Plan – Fill section…: .*[Cc]ancel/ }).count();
+      assert.equal(errors, 0, "a cancellation is not reported as an error");
+      await screenshot("fill-section-cancelled");
+    } finally {
+      llm.server.closeAllConnections();
+      llm.server.close();
+    }
   });
 }
 

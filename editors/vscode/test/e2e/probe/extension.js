@@ -108,9 +108,40 @@ async function probe(out) {
   write();
 }
 
-function activate() {
+// Requests from the Playwright test, as files: `<result>.request.json` {id, settings} is answered
+// with `<result>.response-<id>.json` after the settings are updated the way the Settings UI does.
+function serveRequests(out) {
+  const requestFile = `${out}.request.json`;
+  let lastId;
+  const timer = setInterval(async () => {
+    let request;
+    try {
+      request = JSON.parse(fs.readFileSync(requestFile, "utf8"));
+    } catch {
+      return;
+    }
+    if (request.id === lastId) return;
+    lastId = request.id;
+    const response = { id: request.id };
+    try {
+      const config = vscode.workspace.getConfiguration();
+      for (const [key, value] of Object.entries(request.settings || {})) {
+        await config.update(key, value, vscode.ConfigurationTarget.Global);
+      }
+      response.ok = true;
+    } catch (e) {
+      response.ok = false;
+      response.error = String(e && e.stack ? e.stack : e);
+    }
+    fs.writeFileSync(`${out}.response-${request.id}.json`, JSON.stringify(response));
+  }, 200);
+  return { dispose: () => clearInterval(timer) };
+}
+
+function activate(context) {
   const out = process.env.PLAN_LSP_E2E_RESULT;
   if (!out) return;
+  context.subscriptions.push(serveRequests(out));
   probe(out).catch((e) => fs.writeFileSync(out, JSON.stringify({ done: true, fatal: String(e && e.stack ? e.stack : e) })));
 }
 
