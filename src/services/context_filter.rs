@@ -99,11 +99,6 @@ impl ContextFilter {
         }
     }
 
-    /// The workspace folders.
-    pub fn roots(&self) -> &[PathBuf] {
-        &self.roots
-    }
-
     /// `Ok(resolved path)` when `path` may be sent to a model, else why not.
     pub fn check(&self, path: &Path) -> Result<PathBuf, Exclusion> {
         let resolved = path
@@ -141,11 +136,6 @@ impl ContextFilter {
             return Err(Exclusion::Gitignored(path.to_path_buf()));
         }
         Ok(resolved)
-    }
-
-    /// Whether `path` may be sent to a model.
-    pub fn allows(&self, path: &Path) -> bool {
-        self.check(path).is_ok()
     }
 
     /// Deepest `.gitignore` first, as git does; `.git/info/exclude` last.
@@ -294,7 +284,7 @@ mod tests {
         let outside = tempfile::tempdir().unwrap();
         fs::write(outside.path().join("private.txt"), "private").unwrap();
         let filter = ContextFilter::new([dir.path().join("src")]);
-        assert!(filter.allows(&dir.path().join("src/main.rs")));
+        assert!(filter.check(&dir.path().join("src/main.rs")).is_ok());
         assert!(matches!(
             filter.check(&dir.path().join("src/../docs/keys.md")),
             Err(Exclusion::OutsideWorkspace(_))

@@ -251,11 +251,6 @@ impl GitHubService {
         })
     }
 
-    /// Whether a token is configured (writes need one).
-    pub fn is_authenticated(&self) -> bool {
-        self.authenticated
-    }
-
     /// The issue with its labels, without comments (one request; for hovers and drift checks).
     pub async fn issue_summary(&self, issue: &IssueRef) -> Result<IssueDetails, GitHubError> {
         let what = format!("issue {issue}");
