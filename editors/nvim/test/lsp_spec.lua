@@ -28,6 +28,26 @@ local function note_matching(pattern, level)
   end
 end
 
+-- Every $/progress of the session, by token, to wait for the server's background indexing.
+local progress_by_token = {}
+vim.api.nvim_create_autocmd('LspProgress', {
+  callback = function(ev)
+    local p = ev.data.params
+    if p and type(p.value) == 'table' then
+      progress_by_token[p.token] = progress_by_token[p.token] or {}
+      table.insert(progress_by_token[p.token], p.value)
+    end
+  end,
+})
+local function progress_done(title_pattern)
+  for _, values in pairs(progress_by_token) do
+    if values[1].kind == 'begin' and values[1].title:find(title_pattern) and values[#values].kind == 'end' then
+      return true
+    end
+  end
+  return false
+end
+
 local plan_lsp = require('plan_lsp')
 plan_lsp.setup({ cmd = { bin } })
 
@@ -527,6 +547,64 @@ H.test('a long command reports progress and :PlanCancel cancels it', function()
   vim.api.nvim_del_autocmd(au)
   plan_lsp.update_settings({ llm = { apiBase = '', model = '' } })
   llm:close()
+  if not ok then
+    error(err, 0)
+  end
+end)
+
+H.test(':PlanGatherContext shows the codebase context in a scratch buffer', function()
+  vim.cmd.buffer(buf)
+  -- The ranking reads the code index, which the server builds in the background at startup.
+  H.wait(20000, function()
+    return progress_done('^Indexing')
+  end, 'the server to finish indexing the workspace')
+  vim.cmd('PlanGatherContext greet')
+  H.wait(15000, function()
+    return vim.api.nvim_buf_get_name(0):find('^plan%-context://')
+  end, 'the context buffer')
+  local scratch = vim.api.nvim_get_current_buf()
+  local text = buffer_text(scratch)
+  vim.fn.writefile(vim.split(text, '\n'), out .. '/gather-context.md')
+  H.ok(text:find('src/lib.rs', 1, true), 'the context names src/lib.rs:\n' .. text)
+  H.eq('nofile', vim.bo[scratch].buftype, 'a scratch buffer')
+  H.eq('markdown', vim.bo[scratch].filetype, 'shown as Markdown')
+  H.eq(0, #vim.lsp.get_clients({ bufnr = scratch }), 'the server does not lint the scratch buffer')
+  vim.cmd('close')
+  H.eq(buf, vim.api.nvim_get_current_buf(), 'back in the plan')
+end)
+
+H.test(':PlanNew {owner/repo#N} writes a plan from the issue and opens it', function()
+  local fake_github = require('fake_github')
+  local gh = fake_github.start({
+    owner = 'acme',
+    repo = 'rocket',
+    number = 12,
+    title = 'Retry failed uploads',
+    body = 'Uploads fail on flaky networks.',
+    labels = { 'bug', 'network' },
+  })
+  local ok, err = pcall(function()
+    local pulls = config_pulls
+    plan_lsp.update_settings({ github = { apiUrl = gh.url } })
+    H.wait(5000, function()
+      return config_pulls > pulls
+    end, 'the server to pull the new settings')
+    vim.cmd('PlanNew acme/rocket#12')
+    H.wait(15000, function()
+      return vim.api.nvim_buf_get_name(0):find('/plans/12%-[^/]*%.md$')
+    end, 'the new plan to open (current: ' .. vim.api.nvim_buf_get_name(0) .. ')')
+    local path = vim.api.nvim_buf_get_name(0)
+    H.ok(vim.startswith(vim.fn.resolve(path), vim.fn.resolve(workspace) .. '/plans/'), 'created in the workspace: ' .. path)
+    local text = buffer_text(0)
+    H.match('issue: acme/rocket#12', text, 'the front matter names the issue')
+    H.ok(text:find('Uploads fail on flaky networks.', 1, true), 'the issue text is in the plan:\n' .. text)
+    H.ok(gh.requests[1] and gh.requests[1].path:find('/repos/acme/rocket/issues/12', 1, true), 'GitHub was asked for the issue')
+    H.wait(10000, function()
+      return vim.lsp.get_clients({ bufnr = 0, name = plan_lsp.name })[1]
+    end, 'the server attached to the new plan')
+    vim.fn.writefile(vim.api.nvim_buf_get_lines(0, 0, -1, false), out .. '/plan-new.md')
+  end)
+  gh:close()
   if not ok then
     error(err, 0)
   end

@@ -104,7 +104,10 @@ function M.check()
     end
   end
   local llm = config.settings.llm or {}
-  if llm.apiBase and llm.model then
+  local function set(v)
+    return type(v) == 'string' and vim.trim(v) ~= ''
+  end
+  if set(llm.apiBase) and set(llm.model) then
     health.ok(('LLM: %s at %s'):format(llm.model, llm.apiBase))
   else
     health.info('LLM not configured (settings.llm.apiBase, settings.llm.model): :PlanFill, :PlanRefine and answer suggestions report that')
