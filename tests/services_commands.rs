@@ -633,6 +633,26 @@ fn status_and_diagnostics_report_issue_drift() {
     let status = command(&client, "plan.status", json!({"uri": uri})).unwrap();
     assert_eq!(status["issueDrift"]["changed"], true, "{status}");
     assert_eq!(status["issueDrift"]["current"], "2026-11-25T08:00:00Z");
+    let actions = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": range(2, 3, 2, 3), "context": {"diagnostics": [drift]}}),
+        )
+        .unwrap();
+    let fix = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| {
+            a["title"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("Mark the plan as up to date")
+        })
+        .expect("a quick fix for the drift");
+    let edit = &fix["edit"]["documentChanges"][0]["edits"][0];
+    assert_eq!(edit["newText"], "updated_at: 2026-11-25T08:00:00Z");
+    assert_eq!(edit["range"]["start"]["line"], 2);
 }
 
 #[test]

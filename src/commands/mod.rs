@@ -128,13 +128,15 @@ pub async fn issue_hover(snapshot: &Snapshot, position: Position) -> Option<Hove
 /// Code actions for the AI commands, when a model is configured: "Suggest an answer" on a
 /// placeholder, "Fill section with AI" on a section heading, "Refine with AI…" on a selection.
 pub fn code_actions(snapshot: &Snapshot, range: Range) -> Vec<CodeActionOrCommand> {
-    // Without a model they would only answer "not configured".
-    if !services::llm_configured(&snapshot.settings) {
-        return Vec::new();
-    }
     let (Ok(start), Ok(end)) = (snapshot.offset(range.start), snapshot.offset(range.end)) else {
         return Vec::new();
     };
+    let mut actions: Vec<CodeActionOrCommand> =
+        drift_fix(snapshot, start, end).into_iter().collect();
+    // Without a model they would only answer "not configured".
+    if !services::llm_configured(&snapshot.settings) {
+        return actions;
+    }
     let uri = &snapshot.uri;
     let action = |title: String, command: &str, arguments: Value, kind: CodeActionKind| {
         CodeActionOrCommand::CodeAction(CodeAction {
@@ -148,7 +150,6 @@ pub fn code_actions(snapshot: &Snapshot, range: Range) -> Vec<CodeActionOrComman
             ..CodeAction::default()
         })
     };
-    let mut actions = Vec::new();
     if let Some(placeholder) = snapshot.plan.placeholder_at(start) {
         actions.push(action(
             format!("Suggest an answer to {}", placeholder.id),
@@ -187,4 +188,25 @@ pub fn code_actions(snapshot: &Snapshot, range: Range) -> Vec<CodeActionOrComman
         ));
     }
     actions
+}
+
+/// On an `issue-drift` finding: record the issue's current `updated_at`, once the plan has been
+/// checked against the changed issue.
+fn drift_fix(snapshot: &Snapshot, start: usize, end: usize) -> Option<CodeActionOrCommand> {
+    let finding = drift_finding(&snapshot.plan, &snapshot.settings)?;
+    if !(finding.range.start <= end && start <= finding.range.end) {
+        return None;
+    }
+    let current = finding.data["current"].as_str()?;
+    let change = crate::analysis::edits::TextChange {
+        range: finding.range.clone(),
+        new_text: format!("{}: {current}", plan_text::UPDATED_AT_KEY),
+    };
+    let issue = finding.data["issue"].as_str().unwrap_or("the issue");
+    Some(CodeActionOrCommand::CodeAction(CodeAction {
+        title: format!("Mark the plan as up to date with {issue} ({current})"),
+        kind: Some(CodeActionKind::QUICKFIX),
+        edit: Some(crate::features::workspace_edit(snapshot, &change)),
+        ..CodeAction::default()
+    }))
 }
