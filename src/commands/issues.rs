@@ -367,31 +367,33 @@ pub fn drift_subject(plan: &Plan) -> Option<IssueRef> {
     IssueRef::parse(front.get(ISSUE_KEY)?, None).ok()
 }
 
-/// Whether the plan's issue changed on GitHub after the plan recorded it (for `plan.status`):
-/// `null` when the plan names no issue or records no `updated_at`, or GitHub cannot be asked.
-/// Republishes the diagnostics, which show the drift too.
+/// `plan.status`'s `issueDrift`: `{issue, recorded, current, url}` when the plan's issue changed
+/// on GitHub after the plan recorded its `updated_at`; `null` when it did not, when the plan
+/// names no issue or time, or when GitHub cannot be asked (logged). Republishes the diagnostics,
+/// which show the drift too.
 pub async fn issue_drift(ctx: &ServerContext, snapshot: &Snapshot) -> Value {
     let Some(reference) = drift_subject(&snapshot.plan) else {
         return Value::Null;
     };
     let details = match services::cached_issue(&snapshot.settings, &reference).await {
         Ok(details) => details,
-        Err(error) => return json!({"issue": reference.to_string(), "error": error.to_string()}),
+        Err(error) => {
+            tracing::warn!(%error, "issue drift unknown for {reference}");
+            return Value::Null;
+        }
     };
     if let Ok(current) = ctx.snapshot(&snapshot.uri) {
         ctx.publish(&current);
     }
-    let recorded = snapshot
-        .plan
-        .front_matter
-        .as_ref()
-        .and_then(|f| f.get(plan_text::UPDATED_AT_KEY));
-    json!({
-        "issue": reference.to_string(),
-        "changed": plan_text::drift(&snapshot.plan, details.updated_at).is_some(),
-        "recorded": recorded,
-        "current": plan_text::timestamp(details.updated_at),
-    })
+    match plan_text::drift(&snapshot.plan, details.updated_at) {
+        Some(recorded) => json!({
+            "issue": reference.to_string(),
+            "recorded": plan_text::timestamp(recorded),
+            "current": plan_text::timestamp(details.updated_at),
+            "url": details.html_url,
+        }),
+        None => Value::Null,
+    }
 }
 
 /// Fetches the plan's issue in the background when it is not cached, then republishes the
