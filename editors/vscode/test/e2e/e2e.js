@@ -9,6 +9,7 @@ const http = require("node:http");
 const net = require("node:net");
 const path = require("node:path");
 const { chromium } = require("playwright-core");
+const { startFakeGithub } = require("./fakeGithub");
 
 const env = (name) => {
   const v = process.env[name];
@@ -500,6 +501,60 @@ async function tests(probeResult) {
       llm.server.closeAllConnections();
       llm.server.close();
     }
+  });
+
+  await check("New plan from GitHub issue… asks for the issue, writes the plan and opens it", async () => {
+    const gh = await startFakeGithub({ owner: "acme", repo: "rocket", number: 12, title: "Retry failed uploads", body: "Uploads fail on flaky networks.", labels: ["bug", "network"] });
+    try {
+      // No model: the server writes the template skeleton with the issue text.
+      await updateSettings(probeResult, { "planLsp.github.apiUrl": gh.url, "planLsp.llm.apiBase": null });
+      await runCommandPalette("Plan: New plan from GitHub issue…");
+      const qp = page.locator(".quick-input-widget");
+      const input = qp.locator("input");
+      await poll("the issue input box", async () => /owner\/repo#123/.test(await qp.innerText()) || (await input.getAttribute("placeholder")) === "owner/repo#123", 10000);
+      await input.fill("acme/rocket 12");
+      await poll("the validation message", async () => /Not an issue reference/.test(await qp.innerText()), 5000);
+      await input.fill("acme/rocket#12");
+      await input.press("Enter");
+      await poll("the new plan in the editor", async () => /^12-.*\.md/.test(await page.title()), 20000);
+      await poll("the issue text in the plan", async () => {
+        const t = await editorText();
+        return t.includes("# Retry failed uploads") && t.includes("Uploads fail on flaky networks.");
+      }, 10000);
+      assert.ok(gh.requests.some((r) => r.method === "GET" && r.path.startsWith("/repos/acme/rocket/issues/12")), JSON.stringify(gh.requests));
+      await screenshot("new-plan-from-issue");
+    } finally {
+      gh.server.close();
+    }
+  });
+
+  await check("Answer placeholder… picks a question, takes the answer and writes it in", async () => {
+    const question = "How does the code work today?";
+    await runCommandPalette("Plan: Answer placeholder…");
+    const qp = page.locator(".quick-input-widget");
+    const row = qp.locator(".monaco-list-row", { hasText: question }).first();
+    await row.waitFor({ state: "visible", timeout: 10000 });
+    await row.click();
+    await poll("the answer box", async () => (await qp.innerText()).includes("leave empty to ask the LLM"), 10000);
+    await qp.locator("input").fill("Uploads go through src/storage.rs without retries.");
+    await qp.locator("input").press("Enter");
+    await poll("the answer in the plan", async () => (await editorText()).includes("Uploads go through src/storage.rs without retries."), 10000);
+    const toast = page.locator(".notifications-toasts .notification-toast", { hasText: "Plan: answered" }).first();
+    await toast.waitFor({ state: "visible", timeout: 10000 });
+    await screenshot("answer-placeholder");
+  });
+
+  await check("Show plan status lists the open questions and jumps to one", async () => {
+    await runCommandPalette("Plan: Show plan status");
+    const qp = page.locator(".quick-input-widget");
+    await poll("the status title", async () => /Plan status: \d+ open, 1 answered/.test(await qp.innerText()), 10000);
+    const row = qp.locator(".monaco-list-row", { hasText: "Which established practices" }).first();
+    await row.waitFor({ state: "visible", timeout: 10000 });
+    const detail = await row.innerText();
+    const line = Number(/line (\d+)/.exec(detail)[1]);
+    await row.click();
+    const cursor = page.locator(".statusbar-item", { hasText: /Ln \d+, Col \d+/ }).first();
+    await poll(`the cursor on line ${line}`, async () => new RegExp(`Ln ${line}, Col`).test(await cursor.innerText()), 10000);
   });
 }
 
