@@ -230,6 +230,11 @@ fn render_section(
 /// The section a command names: a title, an alias of its template section, or a path
 /// `Parent › Child` (also `Parent > Child` or `Parent/Child`).
 pub fn find_section(plan: &Plan, template: &Template, name: &str) -> Option<usize> {
+    // A title that itself holds a separator ("Input/Output") is a title first.
+    let whole = normalize_title(name);
+    if let Some(i) = plan.sections.iter().position(|s| s.normalized == whole) {
+        return Some(i);
+    }
     let parts: Vec<String> = name
         .split(['›', '>', '/'])
         .map(normalize_title)
@@ -708,6 +713,8 @@ mod tests {
             Some(overview)
         );
         assert_eq!(find_section(&p, &template, "Nope › Overview"), None);
+        let slashed = plan("## Input/Output\n\nx\n");
+        assert_eq!(find_section(&slashed, &template, "Input/Output"), Some(0));
         assert_eq!(
             template_section(&p, &template, overview).unwrap().title,
             "Overview"
