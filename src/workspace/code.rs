@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use rustc_hash::FxHashMap;
 
 use super::drift::DriftChecker;
-use super::index::{scan, FileChange, FileId, FileKind, IndexOptions, WorkspaceIndex};
+use super::index::{scan_into, FileChange, FileId, FileKind, IndexOptions, WorkspaceIndex};
 use super::symbols::{SymbolCache, SymbolMatch, SymbolQuery};
 
 /// Where the background walk is.
@@ -79,7 +79,7 @@ impl CodeIndex {
             let index = self.read();
             (index.roots().to_vec(), index.options().clone())
         };
-        scan(&roots, &options, cancel, &|batch| {
+        scan_into(&roots, &options, cancel, |batch| {
             let n = batch.len();
             self.write().ingest(batch);
             let total = self.indexed.fetch_add(n, Ordering::Relaxed) + n;

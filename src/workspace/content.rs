@@ -6,6 +6,11 @@
 //! background walk, where a tree-sitter parse of 100,000 files would be far too slow. Exact
 //! symbol ranges come later, lazily, from `symbols`.
 
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
+#[cfg(test)]
 use rustc_hash::FxHashMap;
 
 use super::index::FileId;
@@ -149,6 +154,25 @@ impl ScannedContent {
             k += run;
         }
         out
+    }
+
+    /// Adds the terms of the file's path, each occurrence weighing [`PATH_TERM_WEIGHT`].
+    pub fn with_path_terms(mut self, path: &str) -> Self {
+        for term in terms_of(path) {
+            let found = self.terms.iter().position(|&(s, l, _)| {
+                &self.buf[s as usize..s as usize + l as usize] == term.as_str()
+            });
+            match found {
+                Some(k) => self.terms[k].2 = self.terms[k].2.saturating_add(PATH_TERM_WEIGHT),
+                None => {
+                    let at = self.buf.len() as u32;
+                    self.buf.push_str(&term);
+                    self.terms.push((at, term.len() as u16, PATH_TERM_WEIGHT));
+                }
+            }
+            self.length += u32::from(PATH_TERM_WEIGHT);
+        }
+        self
     }
 
     /// The unique identifiers of the file.
@@ -377,158 +401,223 @@ pub fn terms_of(text: &str) -> Vec<String> {
     out
 }
 
-/// A string interner: ids are dense and stable for the life of the index.
-#[derive(Debug, Default)]
+/// A string interner: ids are dense and stable for the life of the index. Strings live once,
+/// in one arena; the table holds only ids.
+#[derive(Default)]
 pub(super) struct Interner {
-    ids: FxHashMap<Box<str>, u32>,
-    names: Vec<Box<str>>,
+    arena: String,
+    spans: Vec<(u32, u32)>,
+    table: HashTable<u32>,
+}
+
+impl std::fmt::Debug for Interner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Interner")
+            .field("len", &self.spans.len())
+            .finish()
+    }
+}
+
+fn hash_str(s: &str) -> u64 {
+    FxBuildHasher.hash_one(s)
+}
+
+fn span_str<'a>(arena: &'a str, spans: &[(u32, u32)], id: u32) -> &'a str {
+    let (at, len) = spans[id as usize];
+    &arena[at as usize..at as usize + len as usize]
 }
 
 impl Interner {
     pub(super) fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
+        let hash = hash_str(s);
+        let (arena, spans) = (&self.arena, &self.spans);
+        if let Some(&id) = self.table.find(hash, |&id| span_str(arena, spans, id) == s) {
             return id;
         }
-        let id = self.names.len() as u32;
-        self.names.push(s.into());
-        self.ids.insert(s.into(), id);
+        let id = self.spans.len() as u32;
+        self.spans.push((self.arena.len() as u32, s.len() as u32));
+        self.arena.push_str(s);
+        let (arena, spans) = (&self.arena, &self.spans);
+        self.table
+            .insert_unique(hash, id, |&i| hash_str(span_str(arena, spans, i)));
         id
     }
 
     pub(super) fn get(&self, s: &str) -> Option<u32> {
-        self.ids.get(s).copied()
+        self.table
+            .find(hash_str(s), |&id| self.name(id) == s)
+            .copied()
     }
 
     pub(super) fn name(&self, id: u32) -> &str {
-        &self.names[id as usize]
+        span_str(&self.arena, &self.spans, id)
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.spans.len()
     }
 }
 
-/// Per-file entry kept for removal and for BM25 lengths.
-#[derive(Debug, Default)]
+/// A postings list that holds its first entry inline: most identifiers occur in one file.
+#[derive(Debug, Clone, Default)]
+enum Postings<T> {
+    #[default]
+    Empty,
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T: Copy> Postings<T> {
+    fn push(&mut self, item: T) {
+        *self = match std::mem::take(self) {
+            Self::Empty => Self::One(item),
+            Self::One(first) => Self::Many(vec![first, item]),
+            Self::Many(mut items) => {
+                items.push(item);
+                Self::Many(items)
+            }
+        };
+    }
+
+    fn as_slice(&self) -> &[T] {
+        match self {
+            Self::Empty => &[],
+            Self::One(item) => std::slice::from_ref(item),
+            Self::Many(items) => items,
+        }
+    }
+
+    fn retain(&mut self, keep: impl Fn(&T) -> bool) {
+        let mut items: Vec<T> = self
+            .as_slice()
+            .iter()
+            .copied()
+            .filter(|i| keep(i))
+            .collect();
+        *self = match items.len() {
+            0 => Self::Empty,
+            1 => Self::One(items.remove(0)),
+            _ => Self::Many(items),
+        };
+    }
+}
+
+/// Per-file entry kept for removal and BM25 lengths: identifier ids, then the indexes of the
+/// definitions among them, then term ids, in one allocation.
+#[derive(Debug)]
 struct FileTokens {
-    idents: Box<[IdentId]>,
-    defs: Box<[IdentId]>,
-    terms: Box<[TermId]>,
+    tokens: Box<[u32]>,
+    idents: u32,
+    defs: u32,
     length: u32,
+}
+
+impl FileTokens {
+    fn idents(&self) -> &[u32] {
+        &self.tokens[..self.idents as usize]
+    }
+
+    fn defs(&self) -> &[u32] {
+        &self.tokens[self.idents as usize..(self.idents + self.defs) as usize]
+    }
+
+    fn terms(&self) -> &[u32] {
+        &self.tokens[(self.idents + self.defs) as usize..]
+    }
 }
 
 /// Weight of a path-segment term relative to a term in the body: a file named after a
 /// concept is more likely about it than one that mentions it.
 pub const PATH_TERM_WEIGHT: u16 = 3;
 
-/// Inverted index over every file's identifiers and terms.
+/// Inverted index over every file's identifiers and terms. Ids are dense, so the postings
+/// are vectors indexed by id rather than hash maps.
 #[derive(Debug, Default)]
 pub struct ContentIndex {
     idents: Interner,
     terms: Interner,
-    ident_files: FxHashMap<IdentId, Vec<FileId>>,
-    /// Definition counts per identifier, for completion candidates.
-    defined: FxHashMap<IdentId, u32>,
-    term_postings: FxHashMap<TermId, Vec<(FileId, u16)>>,
-    files: FxHashMap<FileId, FileTokens>,
+    ident_files: Vec<Postings<FileId>>,
+    /// Definition counts per identifier id, for completion candidates.
+    defined: Vec<u32>,
+    term_postings: Vec<Postings<(FileId, u16)>>,
+    files: Vec<Option<FileTokens>>,
+    file_count: usize,
     total_length: u64,
 }
 
 impl ContentIndex {
-    /// Adds (or replaces) a file's tokens; `path` contributes weighted path terms.
-    pub fn insert(&mut self, file: FileId, path: &str, content: Option<&ScannedContent>) {
+    /// Adds (or replaces) a file's tokens.
+    pub fn insert(&mut self, file: FileId, content: &ScannedContent) {
         self.remove(file);
-        let mut idents = Vec::new();
-        let mut defs = Vec::new();
-        let mut tf: FxHashMap<TermId, u16> = FxHashMap::default();
-        let mut length = 0u32;
-        if let Some(content) = content {
-            idents.reserve(content.idents.len());
-            for name in content.identifiers() {
-                let id = IdentId(self.idents.intern(name));
-                self.ident_files.entry(id).or_default().push(file);
-                idents.push(id);
+        let mut tokens =
+            Vec::with_capacity(content.idents.len() + content.defs.len() + content.terms.len());
+        for name in content.identifiers() {
+            let id = self.idents.intern(name);
+            if id as usize == self.ident_files.len() {
+                self.ident_files.push(Postings::Empty);
+                self.defined.push(0);
             }
-            for name in content.definitions() {
-                let id = IdentId(self.idents.intern(name));
-                *self.defined.entry(id).or_default() += 1;
-                defs.push(id);
+            self.ident_files[id as usize].push(file);
+            tokens.push(id);
+        }
+        for &k in &content.defs {
+            let id = tokens[k as usize];
+            self.defined[id as usize] += 1;
+            tokens.push(id);
+        }
+        for (term, count) in content.terms() {
+            let id = self.terms.intern(term);
+            if id as usize == self.term_postings.len() {
+                self.term_postings.push(Postings::Empty);
             }
-            for (term, count) in content.terms() {
-                let id = TermId(self.terms.intern(term));
-                *tf.entry(id).or_default() += count;
-            }
-            length = content.length;
+            self.term_postings[id as usize].push((file, count));
+            tokens.push(id);
         }
-        for term in terms_of(path) {
-            let id = TermId(self.terms.intern(&term));
-            let entry = tf.entry(id).or_default();
-            *entry = entry.saturating_add(PATH_TERM_WEIGHT);
-            length += u32::from(PATH_TERM_WEIGHT);
+        self.total_length += u64::from(content.length);
+        let slot = file.0 as usize;
+        if slot >= self.files.len() {
+            self.files.resize_with(slot + 1, || None);
         }
-        let mut terms = Vec::with_capacity(tf.len());
-        for (id, count) in tf {
-            self.term_postings
-                .entry(id)
-                .or_default()
-                .push((file, count));
-            terms.push(id);
-        }
-        self.total_length += u64::from(length);
-        self.files.insert(
-            file,
-            FileTokens {
-                idents: idents.into(),
-                defs: defs.into(),
-                terms: terms.into(),
-                length,
-            },
-        );
+        self.files[slot] = Some(FileTokens {
+            tokens: tokens.into(),
+            idents: content.idents.len() as u32,
+            defs: content.defs.len() as u32,
+            length: content.length,
+        });
+        self.file_count += 1;
     }
 
     /// Forgets a file's tokens.
     pub fn remove(&mut self, file: FileId) {
-        let Some(tokens) = self.files.remove(&file) else {
+        let Some(tokens) = self.files.get_mut(file.0 as usize).and_then(Option::take) else {
             return;
         };
-        for id in tokens.idents.iter() {
-            if let Some(list) = self.ident_files.get_mut(id) {
-                list.retain(|&f| f != file);
-                if list.is_empty() {
-                    self.ident_files.remove(id);
-                }
-            }
+        for &id in tokens.idents() {
+            self.ident_files[id as usize].retain(|&f| f != file);
         }
-        for id in tokens.defs.iter() {
-            if let Some(count) = self.defined.get_mut(id) {
-                *count -= 1;
-                if *count == 0 {
-                    self.defined.remove(id);
-                }
-            }
+        for &id in tokens.defs() {
+            self.defined[id as usize] -= 1;
         }
-        for id in tokens.terms.iter() {
-            if let Some(list) = self.term_postings.get_mut(id) {
-                list.retain(|&(f, _)| f != file);
-                if list.is_empty() {
-                    self.term_postings.remove(id);
-                }
-            }
+        for &id in tokens.terms() {
+            self.term_postings[id as usize].retain(|&(f, _)| f != file);
         }
         self.total_length -= u64::from(tokens.length);
+        self.file_count -= 1;
     }
 
     /// Files whose text contains `identifier` exactly.
     pub fn files_with_identifier(&self, identifier: &str) -> &[FileId] {
         self.idents
             .get(identifier)
-            .and_then(|id| self.ident_files.get(&IdentId(id)))
-            .map_or(&[], Vec::as_slice)
+            .map_or(&[], |id| self.ident_files[id as usize].as_slice())
     }
 
     /// Names defined somewhere in the workspace (after `fn`, `class`, `def`…) that start with
     /// `prefix`, most defined first, at most `limit`.
     pub fn defined_names_with_prefix(&self, prefix: &str, limit: usize) -> Vec<&str> {
-        let mut hits: Vec<(&str, u32)> = self
-            .defined
-            .iter()
-            .map(|(id, &n)| (self.idents.name(id.0), n))
+        let mut hits: Vec<(&str, u32)> = (0..self.idents.len() as u32)
+            .filter(|&id| self.defined[id as usize] > 0)
+            .map(|id| (self.idents.name(id), self.defined[id as usize]))
             .filter(|(name, _)| name.starts_with(prefix))
             .collect();
         hits.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
@@ -548,25 +637,30 @@ impl ContentIndex {
 
     /// Files containing `term`, with weighted frequencies.
     pub fn postings(&self, term: TermId) -> &[(FileId, u16)] {
-        self.term_postings.get(&term).map_or(&[], Vec::as_slice)
+        self.term_postings
+            .get(term.0 as usize)
+            .map_or(&[], Postings::as_slice)
     }
 
     /// BM25 length of a file (weighted term occurrences).
     pub fn length(&self, file: FileId) -> u32 {
-        self.files.get(&file).map_or(0, |t| t.length)
+        self.files
+            .get(file.0 as usize)
+            .and_then(Option::as_ref)
+            .map_or(0, |t| t.length)
     }
 
     /// Number of files with tokens.
     pub fn file_count(&self) -> usize {
-        self.files.len()
+        self.file_count
     }
 
     /// Mean BM25 length over files.
     pub fn average_length(&self) -> f32 {
-        if self.files.is_empty() {
+        if self.file_count == 0 {
             0.0
         } else {
-            self.total_length as f32 / self.files.len() as f32
+            self.total_length as f32 / self.file_count as f32
         }
     }
 }
@@ -633,8 +727,9 @@ mod tests {
         let mut index = ContentIndex::default();
         let a = ScannedContent::from_text(b"fn alpha_beta() {}");
         let b = ScannedContent::from_text(b"fn alpha_gamma() {}");
-        index.insert(FileId(0), "src/a.rs", Some(&a));
-        index.insert(FileId(1), "src/b.rs", Some(&b));
+        index.insert(FileId(0), &a.with_path_terms("src/a.rs"));
+        let b = b.with_path_terms("src/b.rs");
+        index.insert(FileId(1), &b);
         assert_eq!(index.files_with_identifier("alpha_beta"), [FileId(0)]);
         let alpha = index.term("alpha").unwrap();
         assert_eq!(index.postings(alpha).len(), 2);
@@ -651,7 +746,7 @@ mod tests {
         );
         assert_eq!(index.file_count(), 1);
         let before = index.average_length();
-        index.insert(FileId(1), "src/b.rs", Some(&b));
+        index.insert(FileId(1), &b);
         assert_eq!(
             index.average_length(),
             before,
@@ -662,7 +757,10 @@ mod tests {
     #[test]
     fn path_terms_are_weighted() {
         let mut index = ContentIndex::default();
-        index.insert(FileId(3), "src/workspace/rank.rs", None);
+        index.insert(
+            FileId(3),
+            &ScannedContent::default().with_path_terms("src/workspace/rank.rs"),
+        );
         let rank = index.term("rank").unwrap();
         assert_eq!(index.postings(rank), [(FileId(3), PATH_TERM_WEIGHT)]);
         assert!(index.term("rs").is_some());

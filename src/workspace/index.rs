@@ -25,6 +25,9 @@ pub const DEFAULT_MAX_FILE_BYTES: u64 = 1 << 20;
 /// How many scanned files a walker thread hands over at once.
 const BATCH_SIZE: usize = 256;
 
+/// Batches waiting to be merged before walker threads wait for the consumer.
+const MERGE_QUEUE: usize = 32;
+
 /// How much of a file is inspected for NUL bytes to decide it is binary.
 const BINARY_SNIFF_BYTES: usize = 8192;
 
@@ -125,8 +128,8 @@ pub struct ScannedFile {
     pub size: u64,
     /// Modification time, nanoseconds since the Unix epoch.
     pub mtime: u64,
-    /// Tokens, for tokenized kinds within the size limit.
-    pub content: Option<ScannedContent>,
+    /// Tokens: the path's terms, and the text's for tokenized kinds within the size limit.
+    pub content: ScannedContent,
 }
 
 #[derive(Debug)]
@@ -215,25 +218,14 @@ impl WorkspaceIndex {
         index
     }
 
-    /// Walks every root in parallel and returns the complete index. Batches are merged as
-    /// they arrive, so scanned tokens never pile up.
+    /// Walks every root in parallel and returns the complete index. A consumer thread merges
+    /// batches while the walker threads go on reading, so scanned tokens never pile up.
     pub fn build(roots: Vec<PathBuf>, options: IndexOptions) -> Self {
-        let index = std::sync::Mutex::new(Self::new(roots, options));
-        let (roots, options) = {
-            let guard = index
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            (guard.roots.clone(), guard.options.clone())
-        };
-        scan(&roots, &options, &AtomicBool::new(false), &|batch| {
-            index
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .ingest(batch);
+        let mut index = Self::new(roots.clone(), options.clone());
+        scan_into(&roots, &options, &AtomicBool::new(false), |batch| {
+            index.ingest(batch);
         });
         index
-            .into_inner()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The workspace roots, in the order their indexes refer to.
@@ -300,8 +292,7 @@ impl WorkspaceIndex {
                 id
             }
         };
-        self.content
-            .insert(id, &file.rel_path, file.content.as_ref());
+        self.content.insert(id, &file.content);
         id
     }
 
@@ -546,6 +537,29 @@ pub fn scan(
     }
 }
 
+/// Like [`scan`], but hands every batch to `merge` on one consumer thread (merging is
+/// sequential anyway), through a bounded queue, while the walker threads keep reading.
+pub fn scan_into(
+    roots: &[PathBuf],
+    options: &IndexOptions,
+    cancel: &AtomicBool,
+    mut merge: impl FnMut(Vec<ScannedFile>) + Send,
+) {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<ScannedFile>>(MERGE_QUEUE);
+    std::thread::scope(|threads| {
+        threads.spawn(move || {
+            for batch in rx {
+                merge(batch);
+            }
+        });
+        scan(roots, options, cancel, &|batch| {
+            // The consumer only stops when the queue closes, after this scan.
+            let _ = tx.send(batch);
+        });
+        drop(tx);
+    });
+}
+
 /// Scans one path (a file, or a directory's subtree) inside root `root`, applying the same
 /// ignore rules as the full walk, including ignored ancestors.
 pub fn scan_path(
@@ -645,17 +659,18 @@ fn scan_entry(
     let content = if kind.is_tokenized() && size <= options.max_file_bytes {
         match std::fs::read(entry.path()) {
             Ok(bytes) if !bytes[..bytes.len().min(BINARY_SNIFF_BYTES)].contains(&0) => {
-                Some(ScannedContent::from_text(&bytes))
+                ScannedContent::from_text(&bytes)
             }
-            Ok(_) => None,
+            Ok(_) => ScannedContent::default(),
             Err(error) => {
                 tracing::debug!(%error, path = %rel_path, "could not read file");
-                None
+                ScannedContent::default()
             }
         }
     } else {
-        None
-    };
+        ScannedContent::default()
+    }
+    .with_path_terms(&rel_path);
     Some(ScannedFile {
         root: root_ix,
         rel_path,
