@@ -83,6 +83,29 @@ async fn github_fetches_issue_labels_and_every_comment_page() {
 }
 
 #[tokio::test]
+async fn github_enterprise_urls_keep_their_api_prefix() {
+    let (fake, _) = github(Duration::from_secs(10), Some(TOKEN)).await;
+    for n in 0..120 {
+        fake.add_comment("acme", "rocket", 12, "mona", &format!("comment {n}"));
+    }
+    let config = GitHubConfig::resolve(
+        Some(TOKEN),
+        Some(&format!("{}/api/v3/", fake.url)),
+        Duration::from_secs(10),
+    );
+    let service = GitHubService::new(&config).expect("client");
+    let issue = service.issue(&issue_ref()).await.expect("issue");
+    assert_eq!(issue.comments.len(), 120);
+    let paths: Vec<String> = fake.requests().iter().map(|r| r.path.clone()).collect();
+    assert!(
+        paths
+            .iter()
+            .all(|p| p.starts_with("/api/v3/repos/acme/rocket/issues/12")),
+        "{paths:?}"
+    );
+}
+
+#[tokio::test]
 async fn github_posts_then_edits_a_comment_and_lists_replies_after_it() {
     let (fake, service) = github(Duration::from_secs(10), Some(TOKEN)).await;
     fake.add_comment("acme", "rocket", 12, "mona", "before");

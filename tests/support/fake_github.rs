@@ -275,7 +275,15 @@ fn not_found() -> (u16, Value, Option<String>) {
 }
 
 fn route(request: &Request, state: &Mutex<State>, base: &str) -> (u16, Value, Option<String>) {
-    let segments: Vec<&str> = request.path.trim_matches('/').split('/').collect();
+    let mut segments: Vec<&str> = request.path.trim_matches('/').split('/').collect();
+    // GitHub Enterprise serves the same API under /api/v3.
+    let enterprise = format!("{base}/api/v3");
+    let base = if segments.starts_with(&["api", "v3"]) {
+        segments.drain(..2);
+        enterprise.as_str()
+    } else {
+        base
+    };
     let mut state = state.lock().unwrap();
     match (request.method.as_str(), segments.as_slice()) {
         ("GET", ["repos", owner, repo, "issues", number]) => {
