@@ -164,7 +164,9 @@ fn names_written_as_paths_that_match_nothing_get_a_hint() {
     let dir = fixture();
     let client = start(dir.path());
     let uri = client.uri("plans/hint.plan.md");
-    let text = "# Plan\n\n## Status quo\n\nCall `Nope::missing_fn` after `Document::apply_change` and `plain_word`.\n";
+    let text =
+        "# Plan\n\n## Status quo\n\nCall `Document::missing_fn` after `Document::apply_change`, \
+        `plain_word`, `std::fs::read` and `os.path.join()`.\n";
     client.open(&uri, text);
     let diagnostics =
         client.diagnostics_where(&uri, |ds| ds.iter().any(|d| d["code"] == "unknown-symbol"));
@@ -176,7 +178,7 @@ fn names_written_as_paths_that_match_nothing_get_a_hint() {
     assert!(unknown[0]["message"]
         .as_str()
         .unwrap()
-        .contains("Nope::missing_fn"));
+        .contains("Document::missing_fn"));
     assert_eq!(unknown[0]["severity"], 4, "a hint");
     client.shutdown();
 }
@@ -420,7 +422,7 @@ fn watched_file_events_keep_the_index_current() {
         "{registrations:?}"
     );
     let uri = client.uri("plans/fresh.plan.md");
-    let text = "# Plan\n\nUses `fresh::freshly_added`.\n";
+    let text = "# Plan\n\nUses `crate::fresh::freshly_added`.\n";
     client.open(&uri, text);
     client.diagnostics_where(&uri, |ds| ds.iter().any(|d| d["code"] == "unknown-symbol"));
 
@@ -437,7 +439,7 @@ fn watched_file_events_keep_the_index_current() {
     let result = client
         .request(
             "textDocument/definition",
-            json!({"textDocument": {"uri": uri}, "position": position_in(text, "fresh::freshly_added")}),
+            json!({"textDocument": {"uri": uri}, "position": position_in(text, "crate::fresh::freshly_added")}),
         )
         .unwrap();
     assert!(result["uri"].as_str().unwrap().ends_with("src/fresh.rs"));

@@ -150,7 +150,8 @@ pub fn document_links(snapshot: &Snapshot) -> Vec<DocumentLink> {
 }
 
 /// `unknown-symbol` and `stale-reference` findings. `unknown-symbol` waits for a complete index,
-/// so that "not found" means not in the workspace.
+/// so that "not found" means not in the workspace, and is only for paths that start in the
+/// workspace (not `std::fs::read`).
 pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
     let mut out = Vec::new();
     let code = &snapshot.code;
@@ -182,7 +183,7 @@ pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
                 continue;
             }
         }
-        if code.is_ready() {
+        if code.is_ready() && code.starts_in_workspace(&span.query) {
             out.push(Finding::new(
                 "unknown-symbol",
                 span.range.clone(),

@@ -139,6 +139,22 @@ impl CodeIndex {
         self.symbols.find(&index, query, limit)
     }
 
+    /// Whether a qualified reference starts inside the workspace: its first segment is
+    /// `crate`/`self`/`super`, a name defined here, or a module (directory or file stem).
+    /// `std::fs::read` or `os.path.join` start elsewhere and are not ours to judge.
+    pub fn starts_in_workspace(&self, query: &SymbolQuery) -> bool {
+        if query.path.is_some() {
+            return true;
+        }
+        let Some(first) = query.segments.first() else {
+            return false;
+        };
+        let index = self.read();
+        matches!(first.as_str(), "crate" | "self" | "super")
+            || index.content().is_defined(first)
+            || index.has_module_named(first)
+    }
+
     /// The absolute path of a match.
     pub fn abs_path(&self, file: FileId) -> Option<PathBuf> {
         self.read().abs_path(file)
@@ -232,6 +248,23 @@ mod tests {
         code.reset(vec![root.to_path_buf()], IndexOptions::default());
         assert_eq!(code.index_all(&cancelled, &|_| {}), None);
         assert!(!code.is_ready());
+    }
+
+    #[test]
+    fn only_paths_that_start_in_the_workspace_are_ours_to_judge() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("src/plan")).unwrap();
+        std::fs::write(dir.path().join("src/plan/walk.py"), "class Indexer: pass\n").unwrap();
+        let code = CodeIndex::default();
+        code.reset(vec![dir.path().to_path_buf()], IndexOptions::default());
+        code.index_all(&AtomicBool::new(false), &|_| {}).unwrap();
+        let starts = |text: &str| code.starts_in_workspace(&SymbolQuery::parse(text).unwrap());
+        assert!(starts("Indexer.missing"), "a defined class");
+        assert!(starts("walk.nothing"), "a file stem");
+        assert!(starts("plan::nothing"), "a directory");
+        assert!(starts("crate::nothing"));
+        assert!(!starts("std::fs::read"));
+        assert!(!starts("os.path.join()"));
     }
 
     #[test]

@@ -625,6 +625,13 @@ impl ContentIndex {
         hits.into_iter().map(|(name, _)| name).collect()
     }
 
+    /// Whether `name` follows a definition keyword somewhere in the workspace.
+    pub fn is_defined(&self, name: &str) -> bool {
+        self.idents
+            .get(name)
+            .is_some_and(|id| self.defined[id as usize] > 0)
+    }
+
     /// The term id of a lower-case word, if any file contains it.
     pub fn term(&self, word: &str) -> Option<TermId> {
         self.terms.get(word).map(TermId)

@@ -393,6 +393,19 @@ impl WorkspaceIndex {
             .collect()
     }
 
+    /// Whether a directory or a source file stem is called `name` (`plan` for `src/plan/`,
+    /// `walk` for `walk.py`): the module names a qualified path may start with.
+    pub fn has_module_named(&self, name: &str) -> bool {
+        const SOURCE_EXTENSIONS: &[&str] = &["rs", "py", "ts", "tsx", "js", "mjs", "go"];
+        SOURCE_EXTENSIONS
+            .iter()
+            .any(|ext| !self.find_by_name(&format!("{name}.{ext}")).is_empty())
+            || self
+                .dirs
+                .iter()
+                .any(|d| !d.path.is_empty() && split_dir(&d.path).1 == name)
+    }
+
     /// Completion under `root`: the entries of the directory named by `partial` up to its last
     /// `/` whose names start with what follows it.
     pub fn complete_path(&self, root: usize, partial: &str, limit: usize) -> Vec<PathEntry> {
