@@ -13,6 +13,7 @@ NVIM_VERSION=0.11.4
 bin="${PLAN_LSP_BIN:-$repo/target/debug/plan-lsp}"
 [[ "$bin" = /* ]] || bin="$PWD/$bin"
 cache="${PLAN_LSP_TEST_CACHE:-$HOME/.cache/plan-lsp-test}"
+mkdir -p "$cache" && cache="$(cd "$cache" && pwd)"
 out="${PLAN_LSP_TEST_OUT:-$repo/.test-output}/nvim"
 
 pgids=()
@@ -48,6 +49,7 @@ log "server: $bin ($(timeout 10 "$bin" --version 2>&1))"
 
 rm -rf "$out"
 mkdir -p "$out"
+out="$(cd "$out" && pwd)"  # absolute: editors and servers run in other directories
 # A scratch copy of the fixture workspace: the tests edit buffers, and `.git` marks the root.
 cp -R "$repo/editors/test-fixtures/workspace" "$out/workspace"
 mkdir -p "$out/workspace/.git"

@@ -17,6 +17,7 @@ CODE_SERVER_VERSION=4.139.1
 bin="${PLAN_LSP_BIN:-$repo/target/debug/plan-lsp}"
 [[ "$bin" = /* ]] || bin="$PWD/$bin"
 cache="${PLAN_LSP_TEST_CACHE:-$HOME/.cache/plan-lsp-test}"
+mkdir -p "$cache" && cache="$(cd "$cache" && pwd)"
 out="${PLAN_LSP_TEST_OUT:-$repo/.test-output}/vscode"
 server_mode="${PLAN_LSP_E2E_SERVER:-setting}"
 export npm_config_cache="$cache/npm"
@@ -53,6 +54,7 @@ guarded() {
 
 rm -rf "$out"
 mkdir -p "$out" "$cache"
+out="$(cd "$out" && pwd)"  # absolute: editors and servers run in other directories
 step_start=$SECONDS
 timing() { log "$1 took $((SECONDS - step_start))s"; step_start=$SECONDS; }
 
