@@ -10,7 +10,6 @@ pub mod plan_text;
 mod services;
 mod writing;
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_lsp::jsonrpc;
 use tower_lsp::lsp_types::{
@@ -18,6 +17,7 @@ use tower_lsp::lsp_types::{
     MarkupKind, Position, Range,
 };
 
+use crate::server::commands::parse_args;
 use crate::server::context::{errors, ServerContext};
 use crate::services::issue_ref::find_issue_mentions;
 use crate::snapshot::Snapshot;
@@ -39,15 +39,6 @@ pub const COMMANDS: &[&str] = &[
 pub const DEFAULT_REFINE_INSTRUCTION: &str =
     "Rewrite this passage to be clearer and more concrete, keeping every fact and reference.";
 
-fn args<T: for<'de> Deserialize<'de>>(command: &str, arguments: &[Value]) -> jsonrpc::Result<T> {
-    let first = arguments.first().cloned().unwrap_or(Value::Null);
-    serde_json::from_value(first).map_err(|e| {
-        errors::invalid_params(format!(
-            "{command}: bad arguments ({e}); see docs/PROTOCOL.md"
-        ))
-    })
-}
-
 /// Runs one of [`COMMANDS`].
 pub async fn execute(
     ctx: &ServerContext,
@@ -55,15 +46,15 @@ pub async fn execute(
     arguments: &[Value],
 ) -> jsonrpc::Result<Option<Value>> {
     match command {
-        "plan.newFromIssue" => issues::new_from_issue(ctx, args(command, arguments)?).await,
-        "plan.fillSection" => writing::fill_section(ctx, args(command, arguments)?).await,
-        "plan.refine" => writing::refine(ctx, args(command, arguments)?).await,
-        "plan.suggestAnswer" => writing::suggest_answer(ctx, args(command, arguments)?).await,
+        "plan.newFromIssue" => issues::new_from_issue(ctx, parse_args(command, arguments)?).await,
+        "plan.fillSection" => writing::fill_section(ctx, parse_args(command, arguments)?).await,
+        "plan.refine" => writing::refine(ctx, parse_args(command, arguments)?).await,
+        "plan.suggestAnswer" => writing::suggest_answer(ctx, parse_args(command, arguments)?).await,
         "plan.answerPlaceholder" => {
-            writing::answer_placeholder(ctx, args(command, arguments)?).await
+            writing::answer_placeholder(ctx, parse_args(command, arguments)?).await
         }
-        "plan.askOnIssue" => issues::ask_on_issue(ctx, args(command, arguments)?).await,
-        "plan.syncAnswers" => issues::sync_answers(ctx, args(command, arguments)?).await,
+        "plan.askOnIssue" => issues::ask_on_issue(ctx, parse_args(command, arguments)?).await,
+        "plan.syncAnswers" => issues::sync_answers(ctx, parse_args(command, arguments)?).await,
         other => Err(errors::invalid_params(format!(
             "{other} is not a service command"
         ))),
