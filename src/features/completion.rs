@@ -38,6 +38,9 @@ enum Context<'a> {
 
 fn context_of(before: &str) -> Context<'_> {
     let trimmed = before.trim_start();
+    if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+        return Context::Other; // A fence's info string, not a code span.
+    }
     let rest = trimmed.trim_start_matches('#');
     let heading_typed = rest.is_empty()
         || (rest.len() < trimmed.len() && rest.starts_with(' ') && !rest.contains(['`', '[', '(']));
@@ -326,5 +329,6 @@ mod tests {
         assert_eq!(context_of("Ask: ["), Context::Bracket { partial: "[" });
         assert_eq!(context_of("a [link](x.md) and"), Context::Other);
         assert_eq!(context_of("`done` and text"), Context::Other);
+        assert_eq!(context_of("```ru"), Context::Other);
     }
 }

@@ -840,7 +840,7 @@ impl SymbolCache {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Definitions named by `query`, best first (exact qualified matches, then by path),
+    /// Definitions named by `query`, closest first (fewest extra qualifiers, then by path),
     /// at most `limit`.
     pub fn find(
         &self,
@@ -892,14 +892,14 @@ impl SymbolCache {
                 }
             }
         }
-        let full = query.segments.join("");
-        matches.sort_by(|a, b| {
-            let exact_a = a.symbol.qualified.replace(['.', ':'], "") == full;
-            let exact_b = b.symbol.qualified.replace(['.', ':'], "") == full;
-            exact_b
-                .cmp(&exact_a)
-                .then_with(|| a.path.cmp(&b.path))
-                .then(a.symbol.range.start_line.cmp(&b.symbol.range.start_line))
+        // Closest first: the fewest segments beyond what was written, then by path.
+        matches.sort_by_cached_key(|m| {
+            let depth = m
+                .symbol
+                .qualified
+                .split(separator(FileKind::from_path(&m.path)))
+                .count();
+            (depth, m.path.clone(), m.symbol.range.start_line)
         });
         matches.truncate(limit);
         matches
