@@ -95,6 +95,17 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     outputChannel: output,
     initializationOptions: currentSettings(),
     middleware: {
+      // Server commands run from code lenses and code actions: let the server's message reach
+      // VS Code (which shows it) instead of vscode-languageclient's generic "Request failed".
+      executeCommand: async (command, args) => {
+        const running = runningClient();
+        try {
+          return await running.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+        } catch (error) {
+          output.appendLine(`${command} failed: ${error instanceof Error ? error.message : String(error)}`);
+          throw error;
+        }
+      },
       workspace: {
         // Answer `planLsp` with the server's settings only (no client-only keys such as server.path).
         configuration: async (params, token, next) => {

@@ -432,6 +432,7 @@ async function tests(probeResult) {
     const direct = probe && probe.steps.fillSectionDirect && probe.steps.fillSectionDirect.value;
     assert.ok(direct && direct.ok === false && direct.message, `the server refuses plan.fillSection without an LLM: ${JSON.stringify(direct)}`);
     assert.ok(text.replace(/\s+/g, " ").includes(`Plan – Fill section…: ${direct.message}`.replace(/\s+/g, " ")), `the toast ${JSON.stringify(text)} shows the server's message ${JSON.stringify(direct.message)}`);
+    await sleep(800); // let the notification animations settle for the evidence screenshot
     await screenshot("command-error");
   });
 
