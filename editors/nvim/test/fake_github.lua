@@ -1,7 +1,7 @@
 -- A local GitHub REST API for the tests: the issue and comment paths, with GitHub's full JSON
 -- shapes (octocrab rejects trimmed objects) and GitHub's 404 body for anything else.
 --   local gh = require('fake_github').start({ owner=, repo=, number=, title=, body=, labels= })
---   gh.url (the apiUrl setting), gh.requests, gh:close()
+--   gh.url (the apiUrl setting), gh.requests, gh.comments, gh:add_comment(author, body), gh:close()
 local fake_http = require('fake_http')
 local M = {}
 
@@ -43,17 +43,57 @@ local function issue_json(base, issue)
   }
 end
 
+local function comment_json(base, issue, c)
+  local url = ('%s/repos/%s/%s/issues/comments/%d'):format(base, issue.owner, issue.repo, c.id)
+  return {
+    id = c.id, node_id = 'MDEyOklzc3VlQ29tbWVudDE' .. c.id, url = url,
+    html_url = ('%s/%s/%s/issues/%d#issuecomment-%d'):format(base, issue.owner, issue.repo, issue.number, c.id),
+    body = c.body, user = user(base, c.author, 2 + c.id % 97),
+    created_at = c.created_at, updated_at = c.created_at,
+    issue_url = ('%s/repos/%s/%s/issues/%d'):format(base, issue.owner, issue.repo, issue.number),
+    author_association = 'CONTRIBUTOR',
+    reactions = { url = url .. '/reactions', total_count = 0, ['+1'] = 0, ['-1'] = 0, laugh = 0, hooray = 0, confused = 0, heart = 0, rocket = 0, eyes = 0 },
+    performed_via_github_app = vim.NIL,
+  }
+end
+
 function M.start(issue)
-  local gh = {}
+  local gh = { comments = {} }
+  local next_id = 4100
   local srv
+  --- Adds a comment as if `author` wrote it on GitHub; returns its id.
+  function gh:add_comment(author, body)
+    next_id = next_id + 1
+    table.insert(self.comments, { id = next_id, author = author, body = body, created_at = ('2026-11-21T10:%02d:00Z'):format(#self.comments) })
+    return next_id
+  end
   srv = fake_http.start(function(req, respond)
     local path = req.path:gsub('%?.*$', '')
     local prefix = ('/repos/%s/%s/issues/%d'):format(issue.owner, issue.repo, issue.number)
+    local comment_prefix = ('/repos/%s/%s/issues/comments/'):format(issue.owner, issue.repo)
     local json = { ['Content-Type'] = 'application/json; charset=utf-8', ['x-ratelimit-limit'] = '5000', ['x-ratelimit-remaining'] = '4999' }
     if req.method == 'GET' and path == prefix then
       respond(200, json, vim.json.encode(issue_json(srv.base, issue)))
     elseif req.method == 'GET' and path == prefix .. '/comments' then
-      respond(200, json, '[]')
+      local list = {}
+      for _, c in ipairs(gh.comments) do
+        table.insert(list, comment_json(srv.base, issue, c))
+      end
+      respond(200, json, #list == 0 and '[]' or vim.json.encode(list))
+    elseif req.method == 'POST' and path == prefix .. '/comments' then
+      local ok, body = pcall(vim.json.decode, req.body)
+      local id = gh:add_comment('plan-author', ok and body.body or '')
+      respond(201, json, vim.json.encode(comment_json(srv.base, issue, gh.comments[#gh.comments])))
+    elseif req.method == 'PATCH' and vim.startswith(path, comment_prefix) then
+      local id = tonumber(path:sub(#comment_prefix + 1))
+      local ok, body = pcall(vim.json.decode, req.body)
+      for _, c in ipairs(gh.comments) do
+        if c.id == id then
+          c.body = ok and body.body or c.body
+          return respond(200, json, vim.json.encode(comment_json(srv.base, issue, c)))
+        end
+      end
+      respond(404, json, vim.json.encode({ message = 'Not Found', documentation_url = 'https://docs.github.com/rest', status = '404' }))
     else
       respond(404, json, vim.json.encode({ message = 'Not Found', documentation_url = 'https://docs.github.com/rest', status = '404' }))
     end

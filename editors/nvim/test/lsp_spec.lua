@@ -573,9 +573,12 @@ H.test(':PlanGatherContext shows the codebase context in a scratch buffer', func
   H.eq(buf, vim.api.nvim_get_current_buf(), 'back in the plan')
 end)
 
+-- One local GitHub for :PlanNew, :PlanAsk and :PlanSync (closed after the last of them).
+local gh
+
 H.test(':PlanNew {owner/repo#N} writes a plan from the issue and opens it', function()
   local fake_github = require('fake_github')
-  local gh = fake_github.start({
+  gh = fake_github.start({
     owner = 'acme',
     repo = 'rocket',
     number = 12,
@@ -603,6 +606,73 @@ H.test(':PlanNew {owner/repo#N} writes a plan from the issue and opens it', func
       return vim.lsp.get_clients({ bufnr = 0, name = plan_lsp.name })[1]
     end, 'the server attached to the new plan')
     vim.fn.writefile(vim.api.nvim_buf_get_lines(0, 0, -1, false), out .. '/plan-new.md')
+  end)
+  if not ok then
+    error(err, 0)
+  end
+end)
+
+H.test(':PlanAsk posts the open questions on the issue and :PlanSync! writes the replies in', function()
+  local ok, err = pcall(function()
+    H.ok(gh and vim.api.nvim_buf_get_name(0):find('/plans/12%-'), 'runs on the plan :PlanNew created')
+    local plan = vim.api.nvim_get_current_buf()
+    local question = 'Which storage backend retries the upload?'
+    local row = find(plan, '## Status quo')
+    vim.api.nvim_buf_set_lines(plan, row + 1, row + 1, false, { '', '[NEEDS CLARIFICATION: ' .. question .. ']' })
+    H.wait(5000, function()
+      for _, d in ipairs(diagnostics(plan, 'placeholder')) do
+        if d.message == question then
+          return true
+        end
+      end
+    end, 'the new question to be diagnosed')
+    local pulls = config_pulls
+    plan_lsp.update_settings({ github = { apiUrl = gh.url, token = 'test-token' } })
+    H.wait(5000, function()
+      return config_pulls > pulls
+    end, 'the server to pull the token')
+    local mark = #notes
+    vim.cmd('PlanAsk')
+    local posted = H.wait(10000, function()
+      for i = mark + 1, #notes do
+        if notes[i].msg:find('posted the open questions', 1, true) or notes[i].level == vim.log.levels.ERROR then
+          return notes[i]
+        end
+      end
+    end, 'the result of :PlanAsk')
+    H.eq(vim.log.levels.INFO, posted.level, posted.msg)
+    H.eq(1, #gh.comments, 'one comment posted')
+    local asked = gh.comments[1]
+    H.match('#issuecomment%-' .. asked.id, posted.msg, 'the user gets the comment URL')
+    local id = asked.body:match('%*%*(P%d+)%*%*: ' .. question:gsub('%p', '%%%0'))
+    H.ok(id, 'the comment lists the question with its id:\n' .. asked.body)
+    local post = vim.tbl_filter(function(r)
+      return r.method == 'POST'
+    end, gh.requests)[1]
+    H.eq('token test-token', post.headers.authorization and post.headers.authorization:gsub('^[Bb]earer', 'token'), 'the token from the settings is sent')
+    H.wait(5000, function()
+      return buffer_text(plan):find(tostring(asked.id), 1, true)
+    end, 'the comment id recorded in the plan')
+    -- Someone answers on GitHub.
+    local answer = 'The S3 client retries three times with backoff.'
+    gh:add_comment('reviewer', ('Thanks!\n\n%s: %s'):format(id, answer))
+    mark = #notes
+    vim.cmd('PlanSync!')
+    H.wait(10000, function()
+      return buffer_text(plan):find(answer, 1, true)
+    end, 'the answer from the issue in the plan')
+    H.wait(5000, function()
+      return note_matching('applied 1 answer', vim.log.levels.INFO)
+    end, 'the user to be told')
+    H.wait(10000, function()
+      for _, d in ipairs(diagnostics(plan, 'placeholder')) do
+        if d.message == question then
+          return false
+        end
+      end
+      return true
+    end, 'the answered question\'s diagnostic to go')
+    vim.fn.writefile(vim.api.nvim_buf_get_lines(plan, 0, -1, false), out .. '/plan-after-sync.md')
   end)
   gh:close()
   if not ok then
