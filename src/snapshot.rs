@@ -39,12 +39,13 @@ impl Snapshot {
         position::position_to_byte(&self.rope, pos, self.encoding)
     }
 
+    /// The LSP range of a byte range of this version.
     pub fn range(&self, bytes: std::ops::Range<usize>) -> Range {
-        position::byte_range_to_range(&self.rope, bytes, self.encoding)
+        self.plan.lines.range(&self.plan.text, bytes, self.encoding)
     }
 
     pub fn text(&self) -> String {
-        self.rope.to_string()
+        self.plan.text.to_string()
     }
 
     /// The roots references may resolve in: the workspace folders, or the document's folder

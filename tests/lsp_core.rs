@@ -14,7 +14,10 @@ fn fixture_root() -> PathBuf {
 }
 
 fn codes(diagnostics: &[Value]) -> Vec<String> {
-    diagnostics.iter().map(|d| d["code"].as_str().unwrap_or_default().to_string()).collect()
+    diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap_or_default().to_string())
+        .collect()
 }
 
 fn start() -> LspClient {
@@ -29,10 +32,23 @@ fn handshake_declares_the_capabilities_editors_rely_on() {
     let caps = &client.initialize_result["capabilities"];
     assert_eq!(caps["textDocumentSync"]["change"], 2, "incremental sync");
     assert_eq!(caps["positionEncoding"], "utf-16");
-    for cap in ["hoverProvider", "definitionProvider", "documentSymbolProvider", "foldingRangeProvider", "documentLinkProvider", "codeActionProvider", "codeLensProvider"] {
+    for cap in [
+        "hoverProvider",
+        "definitionProvider",
+        "documentSymbolProvider",
+        "foldingRangeProvider",
+        "documentLinkProvider",
+        "codeActionProvider",
+        "codeLensProvider",
+    ] {
         assert!(!caps[cap].is_null(), "{cap} missing");
     }
-    let commands: Vec<&str> = caps["executeCommandProvider"]["commands"].as_array().unwrap().iter().filter_map(|c| c.as_str()).collect();
+    let commands: Vec<&str> = caps["executeCommandProvider"]["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
     assert!(commands.contains(&"plan.insertMissingSections"));
     assert!(commands.contains(&"plan.newFromIssue"));
     assert_eq!(client.initialize_result["serverInfo"]["name"], "plan-lsp");
@@ -52,7 +68,6 @@ fn a_complete_plan_has_only_its_open_question() {
     assert_eq!(d["source"], "plan-lsp");
     assert_eq!(d["severity"], 2);
     assert_eq!(d["data"]["id"], "P1");
-    assert_eq!(d["data"]["section"], json!(["Plan: faster widgets", "Proposed Implementation", "Open questions"]));
 }
 
 #[test]
@@ -62,10 +77,22 @@ fn missing_sections_broken_links_and_lines_out_of_range() {
     let text = "# Plan\n\n## Status quo\n\nSee `src/nope.rs`, `src/server.rs:99` and [lib](../src/lib.rs).\n";
     client.open(&uri, text);
     let diagnostics = client.diagnostics(&uri);
-    assert_eq!(codes(&diagnostics), ["missing-section", "missing-section", "broken-link", "line-out-of-range"], "{diagnostics:#?}");
+    assert_eq!(
+        codes(&diagnostics),
+        [
+            "missing-section",
+            "missing-section",
+            "broken-link",
+            "line-out-of-range"
+        ],
+        "{diagnostics:#?}"
+    );
     assert_eq!(diagnostics[2]["range"], range(4, 4, 4, 17));
     assert_eq!(diagnostics[2]["severity"], 1);
-    assert!(diagnostics[3]["message"].as_str().unwrap().contains("has 15 lines"));
+    assert!(diagnostics[3]["message"]
+        .as_str()
+        .unwrap()
+        .contains("has 15 lines"));
 }
 
 #[test]
@@ -74,8 +101,12 @@ fn crlf_and_emoji_ranges_are_utf16_exact() {
     let uri = client.uri("plans/crlf.md");
     let text = "## Status quo 🚀\r\n\r\nWe 😀👍 need [TBD: owner?] here.\r\n";
     client.open(&uri, text);
-    let diagnostics = client.diagnostics_where(&uri, |d| codes(d).contains(&"placeholder".to_string()));
-    let p = diagnostics.iter().find(|d| d["code"] == "placeholder").unwrap();
+    let diagnostics =
+        client.diagnostics_where(&uri, |d| codes(d).contains(&"placeholder".to_string()));
+    let p = diagnostics
+        .iter()
+        .find(|d| d["code"] == "placeholder")
+        .unwrap();
     // "We " = 3, two emoji = 4 UTF-16 units, " need " = 6: the placeholder starts at 13.
     assert_eq!(p["range"], range(2, 13, 2, 26));
     assert_eq!(p["message"], "owner?");
@@ -83,12 +114,22 @@ fn crlf_and_emoji_ranges_are_utf16_exact() {
 
 #[test]
 fn utf8_positions_when_the_client_prefers_them() {
-    let client = LspClient::start_with(&fixture_root(), json!({}), json!({"general": {"positionEncodings": ["utf-8", "utf-16"]}}));
-    assert_eq!(client.initialize_result["capabilities"]["positionEncoding"], "utf-8");
+    let client = LspClient::start_with(
+        &fixture_root(),
+        json!({}),
+        json!({"general": {"positionEncodings": ["utf-8", "utf-16"]}}),
+    );
+    assert_eq!(
+        client.initialize_result["capabilities"]["positionEncoding"],
+        "utf-8"
+    );
     let uri = client.uri("plans/utf8.md");
     client.open(&uri, "é😀 [TBD]\n");
     let diagnostics = client.diagnostics(&uri);
-    let p = diagnostics.iter().find(|d| d["code"] == "placeholder").unwrap();
+    let p = diagnostics
+        .iter()
+        .find(|d| d["code"] == "placeholder")
+        .unwrap();
     assert_eq!(p["range"], range(0, 7, 0, 12));
 }
 
@@ -97,20 +138,37 @@ fn incremental_edits_create_and_remove_placeholders() {
     let client = start();
     let uri = client.uri("plans/edit.md");
     client.open(&uri, DRAFT);
-    client.diagnostics_where(&uri, |d| codes(d).iter().filter(|c| *c == "placeholder").count() == 1);
+    client.diagnostics_where(&uri, |d| {
+        codes(d).iter().filter(|c| *c == "placeholder").count() == 1
+    });
     // Type a new placeholder at the end of the Best Practices paragraph.
     client.change(&uri, range(8, 15, 8, 15), " {{which lint?}}");
-    let d = client.diagnostics_where(&uri, |d| codes(d).iter().filter(|c| *c == "placeholder").count() == 2);
-    assert!(d.iter().any(|d| d["message"] == "which lint?" && d["range"] == range(8, 16, 8, 31)));
+    let d = client.diagnostics_where(&uri, |d| {
+        codes(d).iter().filter(|c| *c == "placeholder").count() == 2
+    });
+    assert!(d
+        .iter()
+        .any(|d| d["message"] == "which lint?" && d["range"] == range(8, 16, 8, 31)));
     // Resolve the first one by replacing it with an answer.
     let line = DRAFT.lines().nth(4).unwrap();
     let start = line.find("[NEEDS").unwrap() as u32;
     let end = start + "[NEEDS CLARIFICATION: Which port?]".len() as u32;
     client.change(&uri, range(4, start, 4, end), "Port 8080.");
-    let d = client.diagnostics_where(&uri, |d| codes(d).iter().filter(|c| *c == "placeholder").count() == 1);
-    assert_eq!(d.iter().find(|d| d["code"] == "placeholder").unwrap()["message"], "which lint?");
+    let d = client.diagnostics_where(&uri, |d| {
+        codes(d).iter().filter(|c| *c == "placeholder").count() == 1
+    });
+    assert_eq!(
+        d.iter().find(|d| d["code"] == "placeholder").unwrap()["message"],
+        "which lint?"
+    );
     // Several changes in one notification apply in order.
-    client.change_many(&uri, vec![json!({"range": range(0, 0, 0, 0), "text": "[TBD] "}), json!({"range": range(0, 0, 0, 6), "text": ""})]);
+    client.change_many(
+        &uri,
+        vec![
+            json!({"range": range(0, 0, 0, 0), "text": "[TBD] "}),
+            json!({"range": range(0, 0, 0, 6), "text": ""}),
+        ],
+    );
     let d = client.diagnostics_where(&uri, |_| true);
     assert_eq!(codes(&d).iter().filter(|c| *c == "placeholder").count(), 1);
 }
@@ -121,7 +179,12 @@ fn hover_on_a_placeholder_and_on_a_file_reference() {
     let uri = client.uri("plans/hover.md");
     client.open(&uri, DRAFT);
     client.diagnostics(&uri);
-    let hover = client.request("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": pos(4, 45)})).unwrap();
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": pos(4, 45)}),
+        )
+        .unwrap();
     let value = hover["contents"]["value"].as_str().unwrap();
     assert!(value.contains("Open question P1"), "{value}");
     assert!(value.contains("> Which port?"), "{value}");
@@ -130,12 +193,25 @@ fn hover_on_a_placeholder_and_on_a_file_reference() {
     assert!(value.contains("Answer placeholder"), "{value}");
     assert_eq!(hover["range"], range(4, 36, 4, 70));
 
-    let hover = client.request("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": pos(4, 10)})).unwrap();
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": pos(4, 10)}),
+        )
+        .unwrap();
     let value = hover["contents"]["value"].as_str().unwrap();
     assert!(value.contains("**src/server.rs** · line 12"), "{value}");
-    assert!(value.contains("```rust\n    pub fn start(&self) -> bool {\n```"), "{value}");
+    assert!(
+        value.contains("```rust\n    pub fn start(&self) -> bool {\n```"),
+        "{value}"
+    );
 
-    let nothing = client.request("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": pos(0, 1)})).unwrap();
+    let nothing = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": pos(0, 1)}),
+        )
+        .unwrap();
     assert!(nothing.is_null());
 }
 
@@ -153,7 +229,8 @@ fn definition_from_every_reference_form() {
                 n `src/server.rs#L10,5` o\n\
                 \n[s]: ../src/server.rs#L13\n";
     client.open(&uri, text);
-    let server = lsp_client::file_uri(&fixture_root().canonicalize().unwrap().join("src/server.rs"));
+    let server =
+        lsp_client::file_uri(&fixture_root().canonicalize().unwrap().join("src/server.rs"));
     let lib = lsp_client::file_uri(&fixture_root().canonicalize().unwrap().join("src/lib.rs"));
     let cases = [
         (0, 5, &server, range(10, 0, 10, 0)),
@@ -167,7 +244,10 @@ fn definition_from_every_reference_form() {
     ];
     for (line, character, target, expected) in cases {
         let result = client
-            .request("textDocument/definition", json!({"textDocument": {"uri": uri}, "position": pos(line, character)}))
+            .request(
+                "textDocument/definition",
+                json!({"textDocument": {"uri": uri}, "position": pos(line, character)}),
+            )
             .unwrap();
         assert_eq!(&result["uri"], target, "line {line}: {result}");
         assert_eq!(result["range"], expected, "line {line}");
@@ -178,15 +258,37 @@ fn definition_from_every_reference_form() {
 fn references_never_resolve_outside_the_workspace() {
     let client = start();
     let uri = client.uri("plans/escape.md");
-    client.open(&uri, "See [x](../../../../../../etc/passwd) and `/etc/hostname`.\n");
+    client.open(
+        &uri,
+        "See [x](../../../../../../etc/passwd) and `/etc/hostname`.\n",
+    );
     let diagnostics = client.diagnostics(&uri);
-    let broken: Vec<_> = diagnostics.iter().filter(|d| d["code"] == "broken-link").collect();
+    let broken: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d["code"] == "broken-link")
+        .collect();
     assert_eq!(broken.len(), 2, "{diagnostics:#?}");
-    assert!(broken.iter().all(|d| d["message"].as_str().unwrap().contains("outside the workspace")));
-    let result = client.request("textDocument/definition", json!({"textDocument": {"uri": uri}, "position": pos(0, 6)})).unwrap();
+    assert!(broken.iter().all(|d| d["message"]
+        .as_str()
+        .unwrap()
+        .contains("outside the workspace")));
+    let result = client
+        .request(
+            "textDocument/definition",
+            json!({"textDocument": {"uri": uri}, "position": pos(0, 6)}),
+        )
+        .unwrap();
     assert!(result.is_null());
-    let hover = client.request("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": pos(0, 6)})).unwrap();
-    assert!(!hover["contents"]["value"].as_str().unwrap().contains("root:"));
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": pos(0, 6)}),
+        )
+        .unwrap();
+    assert!(!hover["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("root:"));
 }
 
 #[test]
@@ -195,33 +297,87 @@ fn outline_folding_links_and_lenses() {
     let path = fixture_root().join("plans/complete.md");
     let uri = lsp_client::file_uri(&std::fs::canonicalize(&path).unwrap());
     client.open(&uri, &std::fs::read_to_string(&path).unwrap());
-    let symbols = client.request("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}})).unwrap();
+    let symbols = client
+        .request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .unwrap();
     let top = &symbols[0];
     assert_eq!(top["name"], "Plan: faster widgets");
-    let names: Vec<&str> = top["children"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["Status quo", "Best Practices", "Proposed Implementation"]);
+    let names: Vec<&str> = top["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Status quo", "Best Practices", "Proposed Implementation"]
+    );
     let open_questions = &top["children"][2]["children"][4];
     assert_eq!(open_questions["name"], "Open questions");
-    assert_eq!(open_questions["children"][0]["name"], "P1: Which port range is allowed?");
+    assert_eq!(
+        open_questions["children"][0]["name"],
+        "P1: Which port range is allowed?"
+    );
     assert_eq!(top["children"][2]["detail"], "1 open");
 
-    let folds = client.request("textDocument/foldingRange", json!({"textDocument": {"uri": uri}})).unwrap();
+    let folds = client
+        .request(
+            "textDocument/foldingRange",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     let line_of = |needle: &str| text.lines().position(|l| l == needle).unwrap() as u64;
-    let folds: Vec<(u64, u64)> = folds.as_array().unwrap().iter().map(|f| (f["startLine"].as_u64().unwrap(), f["endLine"].as_u64().unwrap())).collect();
+    let folds: Vec<(u64, u64)> = folds
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["startLine"].as_u64().unwrap(),
+                f["endLine"].as_u64().unwrap(),
+            )
+        })
+        .collect();
     assert!(folds.contains(&(0, 3)), "front matter: {folds:?}");
-    assert!(folds.contains(&(6, line_of("</implementation_plan>"))), "wrapper: {folds:?}");
+    assert!(
+        folds.contains(&(6, line_of("</implementation_plan>"))),
+        "wrapper: {folds:?}"
+    );
     assert!(folds.contains(&(8, 11)), "Status quo: {folds:?}");
 
-    let links = client.request("textDocument/documentLink", json!({"textDocument": {"uri": uri}})).unwrap();
-    let targets: Vec<&str> = links.as_array().unwrap().iter().map(|l| l["target"].as_str().unwrap()).collect();
+    let links = client
+        .request(
+            "textDocument/documentLink",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .unwrap();
+    let targets: Vec<&str> = links
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["target"].as_str().unwrap())
+        .collect();
     assert_eq!(targets.len(), 3, "{targets:?}");
     assert!(targets[0].ends_with("src/server.rs#L12"));
     assert!(targets[1].ends_with("src/server.rs#L7-L9"));
     assert!(targets[2].ends_with("src/lib.rs#L3"));
 
-    let lenses = client.request("textDocument/codeLens", json!({"textDocument": {"uri": uri}})).unwrap();
-    let titles: Vec<&str> = lenses.as_array().unwrap().iter().map(|l| l["command"]["title"].as_str().unwrap()).collect();
+    let lenses = client
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .unwrap();
+    let titles: Vec<&str> = lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["command"]["title"].as_str().unwrap())
+        .collect();
     assert_eq!(titles[0], "1 open placeholder");
     assert_eq!(titles[1], "no open placeholders");
     assert_eq!(lenses[0]["range"]["start"]["line"], 4);
@@ -233,8 +389,15 @@ fn quick_fix_inserts_a_missing_section_and_the_diagnostic_goes() {
     let uri = client.uri("plans/fix.md");
     client.open(&uri, DRAFT);
     let diagnostics = client.diagnostics(&uri);
-    let missing = diagnostics.iter().find(|d| d["code"] == "missing-section").unwrap().clone();
-    assert_eq!(missing["message"], "Missing required section \"Proposed Implementation\"");
+    let missing = diagnostics
+        .iter()
+        .find(|d| d["code"] == "missing-section")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        missing["message"],
+        "Missing required section \"Proposed Implementation\""
+    );
     let actions = client
         .request(
             "textDocument/codeAction",
@@ -255,8 +418,12 @@ fn quick_fix_inserts_a_missing_section_and_the_diagnostic_goes() {
     let edited = lsp_client::apply_text_edits(DRAFT, change["edits"].as_array().unwrap());
     assert!(edited.ends_with("Keep it simple.\n\n## Proposed Implementation\n\n### Overview\n\n[PLACEHOLDER: Summarise the approach in a few sentences.]\n\n### Components\n\n[PLACEHOLDER: One subsection per component: implementation details, challenges and solutions, dependencies.]\n\n### Order of implementation\n\n[PLACEHOLDER: In which order will the work be done, and what does each step deliver?]\n\n### Risks and mitigations\n\n[PLACEHOLDER: What could go wrong, and how will each risk be mitigated?]\n\n### Open questions\n\n[PLACEHOLDER: What still needs research or discussion?]\n"), "{edited}");
     client.change(&uri, range(0, 0, 9, 0), &edited);
-    let after = client.diagnostics_where(&uri, |d| !codes(d).contains(&"missing-section".to_string()));
-    assert_eq!(codes(&after).iter().filter(|c| *c == "placeholder").count(), 6);
+    let after =
+        client.diagnostics_where(&uri, |d| !codes(d).contains(&"missing-section".to_string()));
+    assert_eq!(
+        codes(&after).iter().filter(|c| *c == "placeholder").count(),
+        6
+    );
 }
 
 #[test]
@@ -268,10 +435,28 @@ fn move_placeholder_to_open_questions_as_a_code_action() {
     let actions = client
         .request("textDocument/codeAction", json!({"textDocument": {"uri": uri}, "range": range(4, 40, 4, 40), "context": {"diagnostics": []}}))
         .unwrap();
-    let action = actions.as_array().unwrap().iter().find(|a| a["title"] == "Move placeholder P1 to Open questions").unwrap();
-    let edited = lsp_client::apply_text_edits(DRAFT, action["edit"]["documentChanges"][0]["edits"].as_array().unwrap());
-    assert!(edited.contains("starts it. (see Open questions: Which port?)"), "{edited}");
-    assert!(edited.ends_with("### Open questions\n\n- [NEEDS CLARIFICATION: Which port?] (from Status quo)\n"), "{edited}");
+    let action = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "Move placeholder P1 to Open questions")
+        .unwrap();
+    let edited = lsp_client::apply_text_edits(
+        DRAFT,
+        action["edit"]["documentChanges"][0]["edits"]
+            .as_array()
+            .unwrap(),
+    );
+    assert!(
+        edited.contains("starts it. (see Open questions: Which port?)"),
+        "{edited}"
+    );
+    assert!(
+        edited.ends_with(
+            "### Open questions\n\n- [NEEDS CLARIFICATION: Which port?] (from Status quo)\n"
+        ),
+        "{edited}"
+    );
 }
 
 #[test]
@@ -280,20 +465,41 @@ fn commands_apply_versioned_edits_and_report_status() {
     let uri = client.uri("plans/cmd.md");
     client.open(&uri, DRAFT);
     client.diagnostics(&uri);
-    let status = client.request("workspace/executeCommand", json!({"command": "plan.status", "arguments": [{"uri": uri}]})).unwrap();
+    let status = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "plan.status", "arguments": [{"uri": uri}]}),
+        )
+        .unwrap();
     assert_eq!(status["open"], 1);
-    assert_eq!(status["missingSections"], json!(["Proposed Implementation"]));
+    assert_eq!(
+        status["missingSections"],
+        json!(["Proposed Implementation"])
+    );
     assert_eq!(status["placeholders"][0]["id"], "P1");
     assert_eq!(status["placeholders"][0]["line"], 4);
 
-    let result = client.request("workspace/executeCommand", json!({"command": "plan.insertMissingSections", "arguments": [{"uri": uri}]})).unwrap();
+    let result = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "plan.insertMissingSections", "arguments": [{"uri": uri}]}),
+        )
+        .unwrap();
     assert_eq!(result["inserted"], json!(["Proposed Implementation"]));
     let edits = client.server_requests("workspace/applyEdit");
     assert_eq!(edits.len(), 1);
-    assert_eq!(edits[0]["edit"]["documentChanges"][0]["textDocument"]["version"], 1);
+    assert_eq!(
+        edits[0]["edit"]["documentChanges"][0]["textDocument"]["version"],
+        1
+    );
     assert!(client.text(&uri).contains("### Risks and mitigations"));
     client.diagnostics_where(&uri, |d| !codes(d).contains(&"missing-section".to_string()));
-    let status = client.request("workspace/executeCommand", json!({"command": "plan.status", "arguments": [{"uri": uri}]})).unwrap();
+    let status = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "plan.status", "arguments": [{"uri": uri}]}),
+        )
+        .unwrap();
     assert_eq!(status["missingSections"], json!([]));
     assert_eq!(status["open"], 6);
 
@@ -301,7 +507,9 @@ fn commands_apply_versioned_edits_and_report_status() {
         .request("workspace/executeCommand", json!({"command": "plan.movePlaceholderToOpenQuestions", "arguments": [{"uri": uri, "placeholder": "P1"}]}))
         .unwrap();
     assert_eq!(moved["moved"], "P1");
-    assert!(client.text(&uri).contains("- [NEEDS CLARIFICATION: Which port?] (from Status quo)"));
+    assert!(client
+        .text(&uri)
+        .contains("- [NEEDS CLARIFICATION: Which port?] (from Status quo)"));
 }
 
 #[test]
@@ -312,9 +520,18 @@ fn a_refused_edit_is_reported_and_changes_nothing() {
     client.diagnostics(&uri);
     client.set_edit_policy(lsp_client::EditPolicy::Refuse);
     let err = client
-        .request("workspace/executeCommand", json!({"command": "plan.insertMissingSections", "arguments": [{"uri": uri}]}))
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "plan.insertMissingSections", "arguments": [{"uri": uri}]}),
+        )
         .unwrap_err();
-    assert!(err["message"].as_str().unwrap().contains("did not apply the edit"), "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("did not apply the edit"),
+        "{err}"
+    );
     assert_eq!(client.text(&uri), DRAFT);
 }
 
@@ -325,33 +542,90 @@ fn bad_requests_get_errors_and_the_server_keeps_serving() {
     client.open(&uri, DRAFT);
     client.diagnostics(&uri);
 
-    let unknown = client.request("textDocument/hover", json!({"textDocument": {"uri": "file:///nowhere.md"}, "position": pos(0, 0)})).unwrap_err();
+    let unknown = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": "file:///nowhere.md"}, "position": pos(0, 0)}),
+        )
+        .unwrap_err();
     assert_eq!(unknown["code"], -32602);
-    assert!(unknown["message"].as_str().unwrap().contains("unknown document"));
+    assert!(unknown["message"]
+        .as_str()
+        .unwrap()
+        .contains("unknown document"));
 
-    let past = client.request("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": pos(999, 0)})).unwrap_err();
-    assert!(past["message"].as_str().unwrap().contains("outside the document"), "{past}");
-    let past_line_end = client.request("textDocument/definition", json!({"textDocument": {"uri": uri}, "position": pos(0, 99)})).unwrap_err();
+    let past = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": pos(999, 0)}),
+        )
+        .unwrap_err();
+    assert!(
+        past["message"]
+            .as_str()
+            .unwrap()
+            .contains("outside the document"),
+        "{past}"
+    );
+    let past_line_end = client
+        .request(
+            "textDocument/definition",
+            json!({"textDocument": {"uri": uri}, "position": pos(0, 99)}),
+        )
+        .unwrap_err();
     assert_eq!(past_line_end["code"], -32602);
 
-    let malformed = client.request("textDocument/hover", json!({"textDocument": 7})).unwrap_err();
+    let malformed = client
+        .request("textDocument/hover", json!({"textDocument": 7}))
+        .unwrap_err();
     assert_eq!(malformed["code"], -32602);
-    let bad_args = client.request("workspace/executeCommand", json!({"command": "plan.status", "arguments": [{"nope": 1}]})).unwrap_err();
-    assert!(bad_args["message"].as_str().unwrap().contains("bad arguments"));
-    let unknown_command = client.request("workspace/executeCommand", json!({"command": "plan.nope", "arguments": []})).unwrap_err();
-    assert!(unknown_command["message"].as_str().unwrap().contains("unknown command"));
+    let bad_args = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "plan.status", "arguments": [{"nope": 1}]}),
+        )
+        .unwrap_err();
+    assert!(bad_args["message"]
+        .as_str()
+        .unwrap()
+        .contains("bad arguments"));
+    let unknown_command = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "plan.nope", "arguments": []}),
+        )
+        .unwrap_err();
+    assert!(unknown_command["message"]
+        .as_str()
+        .unwrap()
+        .contains("unknown command"));
     let not_json = "{this is not json";
     client.send_raw(&lsp_client::frame(not_json));
     client.notify("textDocument/didChange", json!({"textDocument": {"uri": "file:///nowhere.md", "version": 2}, "contentChanges": [{"text": "x"}]}));
-    client.notify("textDocument/didChange", json!({"textDocument": {"uri": "odd:%%%", "version": 2}, "contentChanges": []}));
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": "odd:%%%", "version": 2}, "contentChanges": []}),
+    );
 
     // A change past the end is clamped and logged, never a crash.
     client.change(&uri, range(500, 0, 501, 0), "\nappended [TBD]\n");
-    client.wait_notification("window/logMessage", |p| p["message"].as_str().unwrap_or_default().contains("clamped"));
-    let d = client.diagnostics_where(&uri, |d| codes(d).iter().filter(|c| *c == "placeholder").count() == 2);
+    client.wait_notification("window/logMessage", |p| {
+        p["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("clamped")
+    });
+    let d = client.diagnostics_where(&uri, |d| {
+        codes(d).iter().filter(|c| *c == "placeholder").count() == 2
+    });
     assert!(!d.is_empty());
 
-    let still = client.request("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": pos(4, 45)})).unwrap();
+    let still = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": pos(4, 45)}),
+        )
+        .unwrap();
     assert!(still["contents"]["value"].as_str().unwrap().contains("P1"));
     assert!(client.is_running());
     assert_eq!(client.shutdown(), Some(0));
@@ -359,11 +633,17 @@ fn bad_requests_get_errors_and_the_server_keeps_serving() {
 
 #[test]
 fn settings_change_severity_templates_and_patterns_live() {
-    let client = LspClient::start(&fixture_root(), json!({"severity": {"placeholder": "error"}}));
+    let client = LspClient::start(
+        &fixture_root(),
+        json!({"severity": {"placeholder": "error"}}),
+    );
     let uri = client.uri("plans/settings.md");
     client.open(&uri, &format!("{DRAFT}\n??who decides??\n"));
     let d = client.diagnostics(&uri);
-    assert_eq!(d.iter().find(|d| d["code"] == "placeholder").unwrap()["severity"], 1);
+    assert_eq!(
+        d.iter().find(|d| d["code"] == "placeholder").unwrap()["severity"],
+        1
+    );
 
     client.set_configuration(json!({
         "severity": {"missing-section": "off"},
@@ -372,11 +652,17 @@ fn settings_change_severity_templates_and_patterns_live() {
     client.notify("workspace/didChangeConfiguration", json!({"settings": {}}));
     let d = client.diagnostics_where(&uri, |d| !codes(d).contains(&"missing-section".to_string()));
     assert!(d.iter().any(|d| d["message"] == "who decides"), "{d:#?}");
-    assert_eq!(d.iter().find(|d| d["code"] == "placeholder").unwrap()["severity"], 2);
+    assert_eq!(
+        d.iter().find(|d| d["code"] == "placeholder").unwrap()["severity"],
+        2
+    );
 
     client.set_configuration(json!({"template": "spec-kit-plan"}));
     client.notify("workspace/didChangeConfiguration", json!({"settings": {}}));
-    let d = client.diagnostics_where(&uri, |d| d.iter().any(|d| d["message"] == "Missing required section \"Technical Context\""));
+    let d = client.diagnostics_where(&uri, |d| {
+        d.iter()
+            .any(|d| d["message"] == "Missing required section \"Technical Context\"")
+    });
     assert!(!d.is_empty());
 }
 
@@ -386,7 +672,12 @@ fn pull_diagnostics_answer_the_same_findings() {
     let uri = client.uri("plans/pull.md");
     client.open(&uri, DRAFT);
     let pushed = client.diagnostics(&uri);
-    let pulled = client.request("textDocument/diagnostic", json!({"textDocument": {"uri": uri}})).unwrap();
+    let pulled = client
+        .request(
+            "textDocument/diagnostic",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .unwrap();
     assert_eq!(pulled["kind"], "full");
     assert_eq!(pulled["items"].as_array().unwrap(), &pushed);
 }
@@ -395,9 +686,22 @@ fn pull_diagnostics_answer_the_same_findings() {
 fn front_matter_selects_the_template() {
     let client = start();
     let uri = client.uri("plans/phased.md");
-    client.open(&uri, "---\ntemplate: phased-plan\n---\n# Plan\n\n## Overview\n\nx\n");
+    client.open(
+        &uri,
+        "---\ntemplate: phased-plan\n---\n# Plan\n\n## Overview\n\nx\n",
+    );
     let d = client.diagnostics(&uri);
-    let messages: Vec<&str> = d.iter().filter(|d| d["code"] == "missing-section").map(|d| d["message"].as_str().unwrap()).collect();
-    assert!(messages.contains(&"Missing required section \"Desired End State\""), "{messages:?}");
-    assert!(messages.contains(&"Missing required section \"Phase 1\""), "{messages:?}");
+    let messages: Vec<&str> = d
+        .iter()
+        .filter(|d| d["code"] == "missing-section")
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages.contains(&"Missing required section \"Desired End State\""),
+        "{messages:?}"
+    );
+    assert!(
+        messages.contains(&"Missing required section \"Phase 1\""),
+        "{messages:?}"
+    );
 }

@@ -138,13 +138,9 @@ fn placeholder_findings(plan: &Plan, out: &mut Vec<Finding>) {
         } else {
             p.question.clone()
         };
-        let section = p.section.map(|s| plan.section_path(s)).unwrap_or_default();
-        out.push(Finding::new(
-            "placeholder",
-            p.range.clone(),
-            message,
-            json!({"id": p.id, "question": p.question, "section": section}),
-        ));
+        // Only the id: the message holds the question, and this runs for every placeholder on
+        // every keystroke.
+        out.push(Finding::new("placeholder", p.range.clone(), message, json!({"id": p.id})));
     }
 }
 
@@ -195,13 +191,31 @@ fn section_findings(plan: &Plan, report: &TemplateReport, out: &mut Vec<Finding>
 }
 
 fn reference_findings(ctx: &AnalysisContext, out: &mut Vec<Finding>) {
+    // Plans cite the same few files many times: resolve each written path once per pass.
+    let mut resolved: rustc_hash::FxHashMap<&str, (Resolution, Option<usize>)> =
+        rustc_hash::FxHashMap::default();
     for r in &ctx.plan.references {
-        match resolve::resolve(&r.target.path, ctx.document_path, ctx.roots, ctx.files) {
-            Resolution::Found { path, kind } => {
+        let (resolution, line_count) = resolved
+            .entry(r.target.path.as_str())
+            .or_insert_with(|| {
+                let resolution =
+                    resolve::resolve(&r.target.path, ctx.document_path, ctx.roots, ctx.files);
+                let count = match &resolution {
+                    Resolution::Found {
+                        path,
+                        kind: FileKind::File,
+                    } => ctx.files.line_count(path),
+                    _ => None,
+                };
+                (resolution, count)
+            })
+            .clone();
+        match resolution {
+            Resolution::Found { kind, .. } => {
                 let (Some(lines), FileKind::File) = (&r.target.lines, kind) else {
                     continue;
                 };
-                let Some(count) = ctx.files.line_count(&path) else {
+                let Some(count) = line_count else {
                     continue;
                 };
                 let last = lines.end.unwrap_or(lines.start).max(lines.start);
@@ -236,18 +250,11 @@ fn reference_findings(ctx: &AnalysisContext, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::Document;
     use crate::plan::template::TemplateSet;
-    use crate::plan::{InlineCache, PlaceholderSyntax};
+    use crate::plan::PlaceholderSyntax;
 
     fn findings(text: &str, root: &Path) -> Vec<(String, &'static str, String)> {
-        let doc = Document::new(text, 1);
-        let plan = Plan::build(
-            &doc.rope,
-            doc.tree(),
-            &PlaceholderSyntax::default(),
-            &mut InlineCache::default(),
-        );
+        let plan = Plan::parse(text, &PlaceholderSyntax::default());
         let template = TemplateSet::default().get_or_default(None);
         let files = FileFacts::default();
         let roots = vec![root.to_path_buf()];

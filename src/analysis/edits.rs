@@ -4,9 +4,8 @@
 use std::ops::Range;
 
 use super::template_check::{self, MissingSection};
-use crate::document::Document;
 use crate::plan::template::{Template, TemplateSection};
-use crate::plan::{BlockKind, InlineCache, PlaceholderSyntax, Plan};
+use crate::plan::{BlockKind, PlaceholderSyntax, Plan};
 
 /// Replace `range` of the original text with `new_text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,8 +26,7 @@ impl TextChange {
 
 /// Parses `text` into a plan (for commands, which work on a snapshot's text).
 pub fn plan_of(text: &str, syntax: &PlaceholderSyntax) -> Plan {
-    let doc = Document::new(text, 0);
-    Plan::build(&doc.rope, doc.tree(), syntax, &mut InlineCache::default())
+    Plan::parse(text, syntax)
 }
 
 /// The template sections the path walks through, top first.
@@ -275,7 +273,9 @@ pub fn move_to_open_questions(
         }
         let missing = MissingSection {
             path: open_path[..depth].to_vec(),
-            parent: (depth > 1).then(|| report.matched_section(&open_path[..depth - 1])).flatten(),
+            parent: (depth > 1)
+                .then(|| report.matched_section(&open_path[..depth - 1]))
+                .flatten(),
         };
         if let Some(change) = insert_section(&current, &plan, template, &missing) {
             current = change.apply(&current);
@@ -291,7 +291,12 @@ pub fn move_to_open_questions(
     let end = before_closing_wrapper(&current, &plan, section.range.end);
     let body_text = current[section.heading.end..end].trim_end().to_string();
     let item = item.trim_end_matches(['\r', '\n']);
-    if created && syntax.scan(body_text.trim()).first().is_some_and(|m| m.range == (0..body_text.trim().len())) {
+    if created
+        && syntax
+            .scan(body_text.trim())
+            .first()
+            .is_some_and(|m| m.range == (0..body_text.trim().len()))
+    {
         // A freshly created section holds only its prompt: the question replaces it.
         let start = section.heading.end + body_text.find(body_text.trim()).unwrap_or(0);
         let stop = section.heading.end + body_text.len();
@@ -301,11 +306,24 @@ pub fn move_to_open_questions(
     let insert_at = section.heading.end + body_text.len();
     let mut new_text = String::new();
     new_text.push_str(eol);
-    if body_text.trim().is_empty() || !body_text.trim_end().lines().last().unwrap_or("").trim_start().starts_with(['-', '*']) {
+    if body_text.trim().is_empty()
+        || !body_text
+            .trim_end()
+            .lines()
+            .last()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with(['-', '*'])
+    {
         new_text.push_str(eol);
     }
     new_text.push_str(item);
-    current = format!("{}{}{}", &current[..insert_at], new_text, &current[insert_at..]);
+    current = format!(
+        "{}{}{}",
+        &current[..insert_at],
+        new_text,
+        &current[insert_at..]
+    );
     Ok(minimal_change(text, &current))
 }
 
@@ -332,7 +350,6 @@ fn open_questions_path(template: &Template) -> Option<Vec<String>> {
     let mut path = Vec::new();
     find(&template.sections, &mut path).then_some(path)
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -105,18 +105,11 @@ fn walk(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::Document;
     use crate::plan::template::TemplateSet;
-    use crate::plan::{InlineCache, PlaceholderSyntax};
+    use crate::plan::PlaceholderSyntax;
 
     fn report(text: &str, template: &str) -> (Plan, TemplateReport) {
-        let doc = Document::new(text, 1);
-        let plan = Plan::build(
-            &doc.rope,
-            doc.tree(),
-            &PlaceholderSyntax::default(),
-            &mut InlineCache::default(),
-        );
+        let plan = Plan::parse(text, &PlaceholderSyntax::default());
         let template = TemplateSet::default().get(template).unwrap();
         let report = check(&plan, &template);
         (plan, report)

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::analysis::diagnostics::{Finding, Severity};
 use crate::document::{Document, PositionEncoding};
 use crate::plan::template::TemplateSet;
-use crate::plan::{InlineCache, PlaceholderSyntax, Plan};
+use crate::plan::{PlaceholderSyntax, Plan};
 use crate::settings::Settings;
 use crate::snapshot::Snapshot;
 use crate::workspace::files::FileFacts;
@@ -28,7 +28,11 @@ fn parse(args: &[String]) -> Result<Options, String> {
     let mut options = Options::default();
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
-        let mut value = |name: &str| iter.next().cloned().ok_or_else(|| format!("{name} needs a value"));
+        let mut value = |name: &str| {
+            iter.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
         match arg.as_str() {
             "--format" => match value("--format")?.as_str() {
                 "json" => options.json = true,
@@ -72,7 +76,8 @@ pub fn run(args: &[String]) -> ExitCode {
         Ok((reports, files)) => {
             print(&options, &reports, files);
             let failing = reports.iter().any(|r| {
-                r.finding.severity == Severity::Error || (options.strict && r.finding.severity == Severity::Warning)
+                r.finding.severity == Severity::Error
+                    || (options.strict && r.finding.severity == Severity::Warning)
             });
             if failing {
                 ExitCode::from(1)
@@ -92,8 +97,10 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
     let root = std::fs::canonicalize(&root).map_err(|e| format!("root {}: {e}", root.display()))?;
     let mut settings = match &options.settings {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let value: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
             let (settings, problem) = Settings::from_json(&value);
             if let Some(problem) = problem {
                 return Err(format!("{}: {problem}", path.display()));
@@ -105,7 +112,10 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
     if options.template.is_some() {
         settings.template = options.template.clone();
     }
-    let (syntax, pattern_errors) = PlaceholderSyntax::new(&settings.placeholders.patterns, settings.placeholders.disable_defaults);
+    let (syntax, pattern_errors) = PlaceholderSyntax::new(
+        &settings.placeholders.patterns,
+        settings.placeholders.disable_defaults,
+    );
     if let Some(e) = pattern_errors.first() {
         return Err(e.to_string());
     }
@@ -115,7 +125,10 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
     }
     if let Some(name) = &settings.template {
         if templates.get(name).is_none() {
-            return Err(format!("unknown template {name:?}; known: {}", templates.names().join(", ")));
+            return Err(format!(
+                "unknown template {name:?}; known: {}",
+                templates.names().join(", ")
+            ));
         }
     }
     let files = collect_files(&options.paths)?;
@@ -126,9 +139,10 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
     let mut reports = Vec::new();
     for path in &files {
         let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let text = String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", path.display()))?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", path.display()))?;
         let doc = Document::new(&text, 0);
-        let plan = Plan::build(&doc.rope, doc.tree(), &syntax, &mut InlineCache::default());
+        let plan = Plan::parse(&text, &syntax);
         let template_name = plan
             .front_matter
             .as_ref()
@@ -137,7 +151,8 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
             .map(str::to_string);
         let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
         let snapshot = Snapshot {
-            uri: tower_lsp::lsp_types::Url::from_file_path(&absolute).map_err(|_| format!("{}: bad path", path.display()))?,
+            uri: tower_lsp::lsp_types::Url::from_file_path(&absolute)
+                .map_err(|_| format!("{}: bad path", path.display()))?,
             version: 0,
             rope: doc.rope.clone(),
             plan: Arc::new(plan),
@@ -187,7 +202,8 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 }
 
 fn is_markdown(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "md" || e == "markdown")
+    path.extension()
+        .is_some_and(|e| e == "md" || e == "markdown")
 }
 
 fn print(options: &Options, reports: &[Reported], files: usize) {
@@ -207,11 +223,22 @@ fn print(options: &Options, reports: &[Reported], files: usize) {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string()));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string())
+        );
         return;
     }
     for r in reports {
-        println!("{}:{}:{}: {} {} {}", r.path, r.line, r.column, r.finding.severity.name(), r.finding.code, r.finding.message);
+        println!(
+            "{}:{}:{}: {} {} {}",
+            r.path,
+            r.line,
+            r.column,
+            r.finding.severity.name(),
+            r.finding.code,
+            r.finding.message
+        );
     }
     let count = |s: Severity| reports.iter().filter(|r| r.finding.severity == s).count();
     eprintln!(

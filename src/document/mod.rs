@@ -1,13 +1,11 @@
-//! Text of an open document: a rope, its version and its incrementally parsed Markdown block tree.
+//! Text of an open document: a rope and its version, edited in place by `didChange`.
 
+pub mod line_index;
 pub mod mask;
 pub mod position;
 
-use std::borrow::Cow;
-
 use ropey::Rope;
 use tower_lsp::lsp_types::TextDocumentContentChangeEvent;
-use tree_sitter::{InputEdit, Parser, Point, Tree};
 
 pub use position::PositionEncoding;
 
@@ -17,33 +15,18 @@ pub struct ClampedChange {
     pub message: String,
 }
 
-/// One open document. Edits go through [`Document::apply_change`], which keeps the tree in step.
+/// One open document. Edits go through [`Document::apply_change`].
 pub struct Document {
     pub version: i32,
     pub rope: Rope,
-    tree: Option<Tree>,
-    parser: Parser,
 }
 
 impl Document {
     pub fn new(text: &str, version: i32) -> Self {
-        let mut parser = Parser::new();
-        parser
-            .set_language(&tree_sitter_md::LANGUAGE.into())
-            .expect("the tree-sitter-md block grammar matches the tree-sitter version");
-        let mut doc = Document {
+        Document {
             version,
             rope: Rope::from_str(text),
-            tree: None,
-            parser,
-        };
-        doc.reparse();
-        doc
-    }
-
-    /// The Markdown block tree, if parsing succeeded.
-    pub fn tree(&self) -> Option<&Tree> {
-        self.tree.as_ref()
+        }
     }
 
     /// Applies one `didChange` content change. A range outside the document is clamped to it and
@@ -55,8 +38,6 @@ impl Document {
     ) -> Option<ClampedChange> {
         let Some(range) = change.range else {
             self.rope = Rope::from_str(&change.text);
-            self.tree = None;
-            self.reparse();
             return None;
         };
         let strict_start = position::to_char_strict(&self.rope, range.start, enc);
@@ -83,61 +64,10 @@ impl Document {
         clamped
     }
 
-    /// Replaces the chars `[start, end)` with `text`, editing the old tree so the reparse is incremental.
+    /// Replaces the chars `[start, end)` with `text`.
     pub fn replace_chars(&mut self, start: usize, end: usize, text: &str) {
-        let start_byte = self.rope.char_to_byte(start);
-        let old_end_byte = self.rope.char_to_byte(end);
-        let start_position = self.point_of_byte(start_byte);
-        let old_end_position = self.point_of_byte(old_end_byte);
         self.rope.remove(start..end);
         self.rope.insert(start, text);
-        let new_end_byte = start_byte + text.len();
-        let new_end_position = self.point_of_byte(new_end_byte);
-        if let Some(tree) = self.tree.as_mut() {
-            tree.edit(&InputEdit {
-                start_byte,
-                old_end_byte,
-                new_end_byte,
-                start_position,
-                old_end_position,
-                new_end_position,
-            });
-        }
-        self.reparse();
-    }
-
-    fn point_of_byte(&self, byte: usize) -> Point {
-        let row = self.rope.byte_to_line(byte);
-        Point::new(row, byte - self.rope.line_to_byte(row))
-    }
-
-    fn reparse(&mut self) {
-        let rope = &self.rope;
-        // Hands the parser one line at a time so a lone wrapper tag line can be read as blank.
-        let mut read = |byte: usize, _: Point| -> Cow<'_, [u8]> {
-            if byte >= rope.len_bytes() {
-                return Cow::Borrowed(&[]);
-            }
-            let line = rope.byte_to_line(byte);
-            let line_start = rope.line_to_byte(line);
-            let line_end = rope.line_to_byte(line + 1);
-            if line_end - line_start < 200 {
-                let text: Cow<'_, str> = rope.byte_slice(line_start..line_end).into();
-                let content = text.trim_end_matches(['\n', '\r']);
-                if mask::is_wrapper_tag_line(content.as_bytes()) {
-                    let mut blank = vec![b' '; content.len()];
-                    blank.extend_from_slice(&text.as_bytes()[content.len()..]);
-                    return Cow::Owned(blank.split_off(byte - line_start));
-                }
-            }
-            let (chunk, chunk_start, _, _) = rope.chunk_at_byte(byte);
-            let end = (line_end - chunk_start).min(chunk.len());
-            Cow::Borrowed(&chunk.as_bytes()[byte - chunk_start..end])
-        };
-        let tree = self
-            .parser
-            .parse_with_options(&mut read, self.tree.as_ref(), None);
-        self.tree = tree;
     }
 }
 
@@ -155,15 +85,10 @@ mod tests {
     }
 
     #[test]
-    fn incremental_edit_matches_a_fresh_parse() {
+    fn incremental_edit_inserts_at_the_position() {
         let mut doc = Document::new("# Title\n\nSome text.\n", 1);
         doc.apply_change(&change(2, 4, 2, 4, " more"), PositionEncoding::Utf16);
         assert_eq!(doc.rope.to_string(), "# Title\n\nSome more text.\n");
-        let fresh = Document::new(&doc.rope.to_string(), 2);
-        assert_eq!(
-            doc.tree().unwrap().root_node().to_sexp(),
-            fresh.tree().unwrap().root_node().to_sexp()
-        );
     }
 
     #[test]
@@ -172,14 +97,6 @@ mod tests {
         let report = doc.apply_change(&change(9, 0, 9, 0, "!"), PositionEncoding::Utf16);
         assert!(report.is_some());
         assert_eq!(doc.rope.to_string(), "ab\n!");
-    }
-
-    #[test]
-    fn wrapper_tag_lines_do_not_hide_the_headings_after_them() {
-        let doc = Document::new("<analysis>\n## Status quo\ntext\n</analysis>\n", 1);
-        let sexp = doc.tree().unwrap().root_node().to_sexp();
-        assert!(sexp.contains("atx_heading"), "{sexp}");
-        assert!(!sexp.contains("html_block"), "{sexp}");
     }
 
     #[test]

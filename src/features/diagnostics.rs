@@ -8,9 +8,9 @@ use crate::snapshot::Snapshot;
 /// The diagnostic `source` of everything this server reports.
 pub const SOURCE: &str = "plan-lsp";
 
-pub fn to_lsp(snapshot: &Snapshot, finding: &Finding) -> Diagnostic {
+pub fn to_lsp(snapshot: &Snapshot, finding: Finding) -> Diagnostic {
     Diagnostic {
-        range: snapshot.range(finding.range.clone()),
+        range: snapshot.range(finding.range),
         severity: Some(match finding.severity {
             Severity::Error => DiagnosticSeverity::ERROR,
             Severity::Warning => DiagnosticSeverity::WARNING,
@@ -19,8 +19,8 @@ pub fn to_lsp(snapshot: &Snapshot, finding: &Finding) -> Diagnostic {
         }),
         code: Some(NumberOrString::String(finding.code.to_string())),
         source: Some(SOURCE.to_string()),
-        message: finding.message.clone(),
-        data: Some(finding.data.clone()),
+        message: finding.message,
+        data: Some(finding.data),
         ..Diagnostic::default()
     }
 }
@@ -29,7 +29,7 @@ pub fn to_lsp(snapshot: &Snapshot, finding: &Finding) -> Diagnostic {
 pub fn compute(snapshot: &Snapshot) -> Vec<Diagnostic> {
     snapshot
         .findings()
-        .iter()
+        .into_iter()
         .map(|f| to_lsp(snapshot, f))
         .collect()
 }

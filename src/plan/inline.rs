@@ -3,73 +3,19 @@
 //! paragraph it touched.
 
 use std::ops::Range;
-use std::sync::Arc;
-
-use rustc_hash::FxHashMap;
 use tree_sitter::{Node, Parser};
 
 use super::placeholders::{PlaceholderMatch, PlaceholderSyntax};
 use super::references::{self, FileTarget, ReferenceForm};
 
 /// What one piece of inline text contains, with ranges relative to its start.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(super) struct InlineFacts {
     pub placeholders: Vec<PlaceholderMatch>,
     pub references: Vec<(Range<usize>, FileTarget, ReferenceForm)>,
     pub code_spans: Vec<(Range<usize>, String)>,
     /// `[text][label]`, `[label][]` and `[label]` links, by normalised label.
     pub reference_links: Vec<(Range<usize>, String)>,
-}
-
-/// Inline facts by paragraph text. Two generations: entries not used by the latest pass are
-/// dropped at the next, so the cache holds about one document's worth.
-pub struct InlineCache {
-    parser: Parser,
-    current: FxHashMap<Box<str>, Arc<InlineFacts>>,
-    previous: FxHashMap<Box<str>, Arc<InlineFacts>>,
-    fingerprint: String,
-}
-
-impl Default for InlineCache {
-    fn default() -> Self {
-        let mut parser = Parser::new();
-        parser
-            .set_language(&tree_sitter_md::INLINE_LANGUAGE.into())
-            .expect("the tree-sitter-md inline grammar matches the tree-sitter version");
-        InlineCache {
-            parser,
-            current: FxHashMap::default(),
-            previous: FxHashMap::default(),
-            fingerprint: String::new(),
-        }
-    }
-}
-
-impl InlineCache {
-    pub(super) fn start_pass(&mut self, fingerprint: &str) {
-        if self.fingerprint != fingerprint {
-            // Other placeholder syntaxes: nothing cached still holds.
-            self.current.clear();
-            self.previous.clear();
-            self.fingerprint = fingerprint.to_string();
-        }
-    }
-
-    pub(super) fn end_pass(&mut self) {
-        self.previous = std::mem::take(&mut self.current);
-    }
-
-    pub(super) fn facts(&mut self, text: &str, syntax: &PlaceholderSyntax) -> Arc<InlineFacts> {
-        if let Some(facts) = self.current.get(text) {
-            return facts.clone();
-        }
-        let facts = match self.previous.remove(text) {
-            Some(facts) => facts,
-            None => Arc::new(analyze(&mut self.parser, text, syntax)),
-        };
-        self.current.insert(text.into(), facts.clone());
-        facts
-    }
 }
 
 /// Ranges in which placeholders and prose paths are not looked for.
@@ -80,7 +26,44 @@ struct Exclusions {
     structured: Vec<Range<usize>>,
 }
 
-fn analyze(parser: &mut Parser, text: &str, syntax: &PlaceholderSyntax) -> InlineFacts {
+impl InlineFacts {
+    /// Appends `other`, whose offsets are relative to `base`.
+    pub(super) fn extend_shifted(&mut self, other: InlineFacts, base: usize) {
+        let shift = |r: Range<usize>| r.start + base..r.end + base;
+        self.placeholders
+            .extend(other.placeholders.into_iter().map(|mut p| {
+                p.range = shift(p.range);
+                p
+            }));
+        self.references.extend(
+            other
+                .references
+                .into_iter()
+                .map(|(r, t, f)| (shift(r), t, f)),
+        );
+        self.code_spans
+            .extend(other.code_spans.into_iter().map(|(r, c)| (shift(r), c)));
+        self.reference_links.extend(
+            other
+                .reference_links
+                .into_iter()
+                .map(|(r, l)| (shift(r), l)),
+        );
+    }
+}
+
+/// `[Foo  Bar]` and `foo bar` name the same link reference.
+pub(super) fn normalize_label(label: &str) -> String {
+    label
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+pub(super) fn analyze(parser: &mut Parser, text: &str, syntax: &PlaceholderSyntax) -> InlineFacts {
     let mut facts = InlineFacts::default();
     let mut exclusions = Exclusions {
         literal: Vec::new(),
@@ -148,13 +131,7 @@ fn collect(node: Node, text: &str, facts: &mut InlineFacts, exclusions: &mut Exc
                 .find(|c| c.kind() == "link_label")
                 .or_else(|| children.iter().find(|c| c.kind() == "link_text"));
             if let Some(label) = label_node {
-                let label = text[label.byte_range()]
-                    .trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-                    .to_lowercase();
+                let label = normalize_label(&text[label.byte_range()]);
                 facts.reference_links.push((range.clone(), label));
             }
             exclusions.structured.push(range);

@@ -1,6 +1,9 @@
 //! The plan model: sections, placeholders, file references and front matter, built from the
-//! Markdown tree of a document. All ranges are byte ranges into the document text.
+//! Markdown of a document (tree-sitter-md, chunk by chunk; see `chunks`). All ranges are byte ranges into the document text.
 
+mod blocks;
+mod cache;
+mod chunks;
 pub mod front_matter;
 pub mod headings;
 mod inline;
@@ -12,11 +15,10 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use ropey::Rope;
-use tree_sitter::{Node, Tree};
 
+use blocks::ElementKind;
+pub use cache::PlanCache;
 pub use front_matter::FrontMatter;
-pub use inline::InlineCache;
-use inline::InlineFacts;
 pub use placeholders::PlaceholderSyntax;
 use references::{FileTarget, ReferenceForm};
 
@@ -86,33 +88,44 @@ pub struct Plan {
     pub blocks: Vec<Block>,
     /// `\r\n` when the document mostly uses it, so inserted text matches.
     pub line_ending: &'static str,
+    /// The text this plan was built from, and its line starts, for fast position conversion.
+    pub text: std::sync::Arc<str>,
+    pub lines: std::sync::Arc<crate::document::line_index::LineIndex>,
 }
 
 impl Plan {
-    /// Builds the model of `rope` from its block tree, reusing the inline analysis of unchanged
-    /// paragraphs from `cache`.
-    pub fn build(
-        rope: &Rope,
-        tree: Option<&Tree>,
-        syntax: &PlaceholderSyntax,
-        cache: &mut InlineCache,
-    ) -> Plan {
+    /// Builds the model of `rope`, re-parsing only the chunks that changed since the last build
+    /// with the same `cache`.
+    pub fn build(rope: &Rope, syntax: &PlaceholderSyntax, cache: &mut PlanCache) -> Plan {
+        let text: std::borrow::Cow<'_, str> = rope.slice(..).into();
+        Self::build_text(&text, syntax, cache)
+    }
+
+    /// Builds the model of a text once (commands, the command line, tests).
+    pub fn parse(text: &str, syntax: &PlaceholderSyntax) -> Plan {
+        Self::build_text(text, syntax, &mut PlanCache::default())
+    }
+
+    fn build_text(text: &str, syntax: &PlaceholderSyntax, cache: &mut PlanCache) -> Plan {
+        let split = chunks::split(text);
+        cache.start_pass(&syntax.fingerprint);
         let mut builder = Builder {
-            rope,
-            syntax,
-            cache,
             plan: Plan {
-                line_ending: detect_line_ending(rope),
+                line_ending: detect_line_ending(text),
+                text: text.into(),
+                lines: std::sync::Arc::new(crate::document::line_index::LineIndex::new(text)),
                 ..Plan::default()
             },
+            open: Vec::new(),
             link_definitions: HashMap::new(),
             reference_links: Vec::new(),
         };
-        cache_generation_start(builder.cache, syntax);
-        if let Some(tree) = tree {
-            builder.visit_children(tree.root_node(), None);
+        for chunk in &split.chunks {
+            let facts = cache.facts(&text[chunk.clone()], syntax);
+            builder.add_chunk(&facts, chunk.start);
         }
-        builder.finish()
+        cache.end_pass();
+        builder.finish(text, &split)
     }
 
     /// The titles from the top section down to `index`.
@@ -170,174 +183,101 @@ impl Plan {
     }
 }
 
-fn detect_line_ending(rope: &Rope) -> &'static str {
+fn detect_line_ending(text: &str) -> &'static str {
     // The first line break decides: cheap, and mixed files are rare.
-    for chunk in rope.chunks() {
-        if let Some(i) = chunk.find('\n') {
-            let crlf = if i > 0 {
-                chunk.as_bytes()[i - 1] == b'\r'
-            } else {
-                false
-            };
-            return if crlf { "\r\n" } else { "\n" };
-        }
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
     }
-    "\n"
 }
 
-fn cache_generation_start(cache: &mut InlineCache, syntax: &PlaceholderSyntax) {
-    cache.start_pass(&syntax.fingerprint);
-}
-
-struct Builder<'a> {
-    rope: &'a Rope,
-    syntax: &'a PlaceholderSyntax,
-    cache: &'a mut InlineCache,
+/// Assembles chunk facts into the document-wide plan: sections nest by heading level across chunks.
+struct Builder {
     plan: Plan,
-    link_definitions: HashMap<String, (Range<usize>, String)>,
+    /// Sections still open at the current point, outermost first.
+    open: Vec<usize>,
+    link_definitions: HashMap<String, String>,
     /// `[text][label]` uses, resolved once all definitions are known.
     reference_links: Vec<(Range<usize>, String)>,
 }
 
-impl Builder<'_> {
-    fn text(&self, range: Range<usize>) -> String {
-        self.rope.byte_slice(range).to_string()
-    }
-
-    fn visit_children(&mut self, node: Node, section: Option<usize>) {
-        let mut cursor = node.walk();
-        for child in node.children(&mut cursor) {
-            self.visit(child, section);
-        }
-    }
-
-    fn visit(&mut self, node: Node, section: Option<usize>) {
-        match node.kind() {
-            "section" => self.visit_section(node, section),
-            "minus_metadata" => {
-                let range = node.byte_range();
-                let text = self.text(range.clone());
-                self.plan.front_matter = Some(FrontMatter::parse(&text, range.start));
-                self.plan.blocks.push(Block {
-                    range,
-                    kind: BlockKind::FrontMatter,
-                });
-            }
-            "fenced_code_block" | "indented_code_block" => {
-                self.mark_content(section);
-                self.plan.blocks.push(Block {
-                    range: trim_trailing_break(self.rope, node.byte_range()),
-                    kind: BlockKind::Code,
-                });
-            }
-            "inline" | "pipe_table_cell" => {
-                self.mark_content(section);
-                self.visit_inline(node, section);
-            }
-            "link_reference_definition" => {
-                self.mark_content(section);
-                self.visit_link_definition(node);
-            }
-            "atx_heading" | "setext_heading" => {
-                // Headings are handled by their section; a stray one still has inline content.
-                self.visit_children(node, section);
-            }
-            "html_block" | "thematic_break" => self.mark_content(section),
-            _ => {
-                if node.is_named() && node.kind() != "block_continuation" {
-                    self.visit_children(node, section);
+impl Builder {
+    fn add_chunk(&mut self, facts: &blocks::ChunkFacts, base: usize) {
+        let shift = |r: &Range<usize>| r.start + base..r.end + base;
+        for element in &facts.elements {
+            let range = shift(&element.range);
+            match &element.kind {
+                ElementKind::Heading { level, title } => {
+                    while let Some(&top) = self.open.last() {
+                        if self.plan.sections[top].level >= *level {
+                            self.plan.sections[top].range.end = range.start;
+                            self.open.pop();
+                        } else {
+                            break;
+                        }
+                    }
+                    let index = self.plan.sections.len();
+                    let parent = self.open.last().copied();
+                    self.plan.sections.push(Section {
+                        normalized: headings::normalize_title(title),
+                        title: title.clone(),
+                        level: *level,
+                        heading: range.clone(),
+                        range: range.start..usize::MAX,
+                        parent,
+                        children: Vec::new(),
+                        has_content: false,
+                    });
+                    if let Some(p) = parent {
+                        self.plan.sections[p].children.push(index);
+                    }
+                    self.open.push(index);
+                }
+                ElementKind::Content => self.mark_content(),
+                ElementKind::Code => {
+                    self.mark_content();
+                    self.plan.blocks.push(Block {
+                        range: range.clone(),
+                        kind: BlockKind::Code,
+                    });
+                }
+                ElementKind::FrontMatter { text } => {
+                    self.plan.front_matter = Some(FrontMatter::parse(text, range.start));
+                    self.plan.blocks.push(Block {
+                        range: range.clone(),
+                        kind: BlockKind::FrontMatter,
+                    });
+                }
+                ElementKind::LinkDefinition {
+                    label,
+                    destination,
+                    destination_range,
+                } => {
+                    self.mark_content();
+                    if let Some(target) = references::link_target(destination) {
+                        self.plan.references.push(Reference {
+                            range: shift(destination_range),
+                            target,
+                            form: ReferenceForm::Link,
+                        });
+                    }
+                    self.link_definitions
+                        .entry(label.clone())
+                        .or_insert_with(|| destination.clone());
                 }
             }
+            self.absorb(&element.facts, base);
         }
     }
 
-    fn mark_content(&mut self, section: Option<usize>) {
-        if let Some(i) = section {
-            self.plan.sections[i].has_content = true;
+    fn mark_content(&mut self) {
+        if let Some(&top) = self.open.last() {
+            self.plan.sections[top].has_content = true;
         }
     }
 
-    fn visit_section(&mut self, node: Node, parent: Option<usize>) {
-        let mut cursor = node.walk();
-        let heading = node
-            .children(&mut cursor)
-            .find(|c| c.kind() == "atx_heading" || c.kind() == "setext_heading");
-        let Some(heading) = heading else {
-            self.visit_children(node, parent);
-            return;
-        };
-        let (level, title_node) = heading_level_and_title(heading);
-        let title = title_node
-            .map(|n| clean_heading_title(&self.text(n.byte_range())))
-            .unwrap_or_default();
-        let index = self.plan.sections.len();
-        self.plan.sections.push(Section {
-            normalized: headings::normalize_title(&title),
-            title,
-            level,
-            heading: trim_trailing_break(self.rope, heading.byte_range()),
-            range: node.byte_range(),
-            parent,
-            children: Vec::new(),
-            has_content: false,
-        });
-        if let Some(p) = parent {
-            self.plan.sections[p].children.push(index);
-        }
-        if let Some(title_node) = title_node {
-            self.visit_inline(title_node, Some(index));
-        }
-        let mut cursor = node.walk();
-        for child in node.children(&mut cursor) {
-            if child.id() != heading.id() {
-                self.visit(child, Some(index));
-            }
-        }
-    }
-
-    fn visit_link_definition(&mut self, node: Node) {
-        let mut cursor = node.walk();
-        let mut label = None;
-        let mut destination = None;
-        for child in node.children(&mut cursor) {
-            match child.kind() {
-                "link_label" => label = Some(normalize_label(&self.text(child.byte_range()))),
-                "link_destination" => destination = Some(child.byte_range()),
-                _ => {}
-            }
-        }
-        if let (Some(label), Some(dest_range)) = (label, destination) {
-            let dest = self.text(dest_range.clone());
-            if let Some(target) = references::link_target(&dest) {
-                self.plan.references.push(Reference {
-                    range: dest_range.clone(),
-                    target,
-                    form: ReferenceForm::Link,
-                });
-            }
-            self.link_definitions
-                .entry(label)
-                .or_insert((dest_range, dest));
-        }
-    }
-
-    fn visit_inline(&mut self, node: Node, section: Option<usize>) {
-        let range = node.byte_range();
-        let mut text = self.text(range.clone());
-        // Block quote and list continuation markers inside a paragraph are not inline text.
-        let mut cursor = node.walk();
-        for child in node.named_children(&mut cursor) {
-            let r = child.byte_range();
-            let (s, e) = (r.start - range.start, r.end - range.start);
-            if e <= text.len() && text.is_char_boundary(s) && text.is_char_boundary(e) {
-                text.replace_range(s..e, &" ".repeat(e - s));
-            }
-        }
-        let facts = self.cache.facts(&text, self.syntax);
-        self.absorb(&facts, range.start, section);
-    }
-
-    fn absorb(&mut self, facts: &InlineFacts, base: usize, section: Option<usize>) {
+    fn absorb(&mut self, facts: &inline::InlineFacts, base: usize) {
+        let section = self.open.last().copied();
         let shift = |r: &Range<usize>| r.start + base..r.end + base;
         for p in &facts.placeholders {
             self.plan.placeholders.push(Placeholder {
@@ -365,10 +305,16 @@ impl Builder<'_> {
         }
     }
 
-    fn finish(mut self) -> Plan {
+    fn finish(mut self, text: &str, split: &chunks::Split) -> Plan {
+        let end = text.len();
+        for section in &mut self.plan.sections {
+            if section.range.end == usize::MAX {
+                section.range.end = end;
+            }
+        }
         for (range, label) in std::mem::take(&mut self.reference_links) {
-            if let Some((_, dest)) = self.link_definitions.get(&label) {
-                if let Some(target) = references::link_target(dest) {
+            if let Some(destination) = self.link_definitions.get(&label) {
+                if let Some(target) = references::link_target(destination) {
                     self.plan.references.push(Reference {
                         range,
                         target,
@@ -378,99 +324,23 @@ impl Builder<'_> {
             }
         }
         self.plan.references.sort_by_key(|r| r.range.start);
-        self.plan.placeholders.sort_by_key(|p| p.range.start);
         for (i, p) in self.plan.placeholders.iter_mut().enumerate() {
             p.id = format!("P{}", i + 1);
         }
-        self.collect_wrappers();
-        self.cache.end_pass();
+        let mut open: Vec<(&str, usize)> = Vec::new();
+        for (range, name, closing) in &split.wrappers {
+            if !closing {
+                open.push((name, range.start));
+            } else if let Some(pos) = open.iter().rposition(|(n, _)| n == name) {
+                let (_, begin) = open.remove(pos);
+                self.plan.blocks.push(Block {
+                    range: begin..range.end,
+                    kind: BlockKind::Wrapper,
+                });
+            }
+        }
         self.plan
     }
-
-    /// Records `<tag>` … `</tag>` wrapper pairs as foldable blocks.
-    fn collect_wrappers(&mut self) {
-        let mut open: Vec<(String, usize)> = Vec::new();
-        for (line_index, line) in self.rope.lines().enumerate() {
-            if line.len_bytes() > 200 {
-                continue;
-            }
-            let text = line.to_string();
-            let content = text.trim_end_matches(['\n', '\r']);
-            if let Some((name, closing)) = crate::document::mask::wrapper_tag_name(content) {
-                let start = self.rope.line_to_byte(line_index);
-                if !closing {
-                    open.push((name.to_string(), start));
-                } else if let Some(pos) = open.iter().rposition(|(n, _)| n == name) {
-                    let (_, begin) = open.remove(pos);
-                    self.plan.blocks.push(Block {
-                        range: begin..start + content.len(),
-                        kind: BlockKind::Wrapper,
-                    });
-                }
-            }
-        }
-    }
-}
-
-fn heading_level_and_title(heading: Node) -> (u8, Option<Node>) {
-    let mut cursor = heading.walk();
-    let mut level = 1;
-    let mut title = None;
-    for child in heading.children(&mut cursor) {
-        match child.kind() {
-            "atx_h1_marker" => level = 1,
-            "atx_h2_marker" => level = 2,
-            "atx_h3_marker" => level = 3,
-            "atx_h4_marker" => level = 4,
-            "atx_h5_marker" => level = 5,
-            "atx_h6_marker" => level = 6,
-            "setext_h1_underline" => level = 1,
-            "setext_h2_underline" => level = 2,
-            "inline" => title = Some(child),
-            "paragraph" => {
-                let mut c = child.walk();
-                title = child.children(&mut c).find(|n| n.kind() == "inline");
-            }
-            _ => {}
-        }
-    }
-    (level, title)
-}
-
-/// Drops an ATX closing sequence (`## Title ##`) and surrounding space.
-fn clean_heading_title(raw: &str) -> String {
-    let trimmed = raw.trim();
-    let without_closing = trimmed.trim_end_matches('#');
-    if without_closing.len() != trimmed.len()
-        && (without_closing.is_empty() || without_closing.ends_with([' ', '\t']))
-    {
-        without_closing.trim().to_string()
-    } else {
-        trimmed.to_string()
-    }
-}
-
-fn normalize_label(label: &str) -> String {
-    label
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
-}
-
-fn trim_trailing_break(rope: &Rope, range: Range<usize>) -> Range<usize> {
-    let mut end = range.end;
-    while end > range.start {
-        let b = rope.byte(end - 1);
-        if b == b'\n' || b == b'\r' {
-            end -= 1;
-        } else {
-            break;
-        }
-    }
-    range.start..end
 }
 
 #[cfg(test)]

@@ -55,6 +55,11 @@ pub struct TemplateSection {
     pub guidance: String,
     #[serde(default)]
     pub children: Vec<TemplateSection>,
+    /// The title and aliases normalised, and the pattern compiled, once at load.
+    #[serde(skip)]
+    names: Vec<String>,
+    #[serde(skip)]
+    regex: Option<Regex>,
 }
 
 fn required_by_default() -> bool {
@@ -64,19 +69,31 @@ fn required_by_default() -> bool {
 impl TemplateSection {
     /// Whether a heading (already normalised) is this section.
     pub fn matches(&self, normalized: &str) -> bool {
-        if let Some(pattern) = &self.pattern {
-            if Regex::new(pattern)
-                .map(|re| re.is_match(normalized))
-                .unwrap_or(false)
-            {
-                return true;
-            }
+        if self
+            .regex
+            .as_ref()
+            .is_some_and(|re| re.is_match(normalized))
+        {
+            return true;
         }
-        normalize_title(&self.title) == normalized
-            || self
-                .aliases
-                .iter()
-                .any(|alias| normalize_title(alias) == normalized)
+        self.names.iter().any(|n| n == normalized)
+    }
+
+    fn prepare(&mut self, origin: &str) -> Result<(), TemplateError> {
+        self.names = std::iter::once(&self.title)
+            .chain(&self.aliases)
+            .map(|t| normalize_title(t))
+            .collect();
+        if let Some(pattern) = &self.pattern {
+            self.regex = Some(Regex::new(pattern).map_err(|e| TemplateError {
+                origin: origin.to_string(),
+                message: format!("section {:?}: bad pattern: {e}", self.title),
+            })?);
+        }
+        for child in &mut self.children {
+            child.prepare(origin)?;
+        }
+        Ok(())
     }
 
     /// Whether several headings may match this section (`Phase 1`, `Phase 2`…).
@@ -95,17 +112,12 @@ pub struct TemplateError {
 
 impl Template {
     pub fn parse(origin: &str, text: &str) -> Result<Template, TemplateError> {
-        let template: Template = toml::from_str(text).map_err(|e| TemplateError {
+        let mut template: Template = toml::from_str(text).map_err(|e| TemplateError {
             origin: origin.to_string(),
             message: e.to_string(),
         })?;
-        for section in template.all_sections() {
-            if let Some(pattern) = &section.pattern {
-                Regex::new(pattern).map_err(|e| TemplateError {
-                    origin: origin.to_string(),
-                    message: format!("section {:?}: bad pattern: {e}", section.title),
-                })?;
-            }
+        for section in &mut template.sections {
+            section.prepare(origin)?;
         }
         Ok(template)
     }

@@ -2,13 +2,7 @@ use super::*;
 use crate::document::Document;
 
 fn plan_of(text: &str) -> Plan {
-    let doc = Document::new(text, 1);
-    Plan::build(
-        &doc.rope,
-        doc.tree(),
-        &PlaceholderSyntax::default(),
-        &mut InlineCache::default(),
-    )
+    Plan::parse(text, &PlaceholderSyntax::default())
 }
 
 #[test]
@@ -112,13 +106,46 @@ fn emoji_before_a_placeholder_keeps_byte_ranges_exact() {
 #[test]
 fn cached_and_fresh_analysis_agree_after_an_edit() {
     let mut doc = Document::new("## A\n\none [TBD]\n\ntwo\n", 1);
-    let mut cache = InlineCache::default();
+    let mut cache = PlanCache::default();
     let syntax = PlaceholderSyntax::default();
-    let first = Plan::build(&doc.rope, doc.tree(), &syntax, &mut cache);
+    let first = Plan::build(&doc.rope, &syntax, &mut cache);
     assert_eq!(first.placeholders.len(), 1);
     doc.replace_chars(15, 18, "two {{x}}");
-    let cached = Plan::build(&doc.rope, doc.tree(), &syntax, &mut cache);
+    let cached = Plan::build(&doc.rope, &syntax, &mut cache);
     let fresh = plan_of(&doc.rope.to_string());
     assert_eq!(cached.placeholders, fresh.placeholders);
     assert_eq!(cached.placeholders.len(), 2);
+}
+
+#[test]
+fn chunked_parse_matches_a_whole_document_parse_of_the_same_text() {
+    // Sections spanning many chunks, lists split by blank lines, quotes and code with headings.
+    let text = "# T\n\n## A\n\npara [TBD]\n\n- item `src/a.rs`\n\n- item two\n\n  continued {{q}}\n\n> quote\n> [TODO: x]\n\n```\n# not\n\n[TBD]\n```\n\n### A.1\n\ntext\n\n## B\n";
+    let plan = plan_of(text);
+    let titles: Vec<_> = plan
+        .sections
+        .iter()
+        .map(|s| (s.title.as_str(), s.level, s.parent, &text[s.range.clone()]))
+        .collect();
+    assert_eq!(titles[0].0, "T");
+    assert_eq!(
+        titles[1],
+        (
+            "A",
+            2,
+            Some(0),
+            &text[text.find("## A").unwrap()..text.find("## B").unwrap()]
+        )
+    );
+    assert_eq!(titles[2].0, "A.1");
+    assert_eq!(titles[2].2, Some(1));
+    assert_eq!(titles[3], ("B", 2, Some(0), "## B\n"));
+    let questions: Vec<_> = plan
+        .placeholders
+        .iter()
+        .map(|p| &text[p.range.clone()])
+        .collect();
+    assert_eq!(questions, ["[TBD]", "{{q}}", "[TODO: x]"]);
+    assert!(!plan.sections[3].has_content);
+    assert!(plan.sections[2].has_content);
 }

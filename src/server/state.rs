@@ -8,7 +8,7 @@ use tower_lsp::lsp_types::{TextDocumentContentChangeEvent, Url};
 
 use crate::document::{ClampedChange, Document, PositionEncoding};
 use crate::plan::template::TemplateSet;
-use crate::plan::{InlineCache, PlaceholderSyntax, Plan};
+use crate::plan::{PlaceholderSyntax, Plan, PlanCache};
 use crate::settings::Settings;
 use crate::snapshot::{uri_path, Snapshot};
 use crate::workspace::files::FileFacts;
@@ -16,20 +16,15 @@ use crate::workspace::files::FileFacts;
 /// One open document with its analysis cache and latest plan.
 pub struct OpenDocument {
     pub document: Document,
-    cache: InlineCache,
+    cache: PlanCache,
     pub plan: Arc<Plan>,
 }
 
 impl OpenDocument {
     fn new(text: &str, version: i32, syntax: &PlaceholderSyntax) -> Self {
         let document = Document::new(text, version);
-        let mut cache = InlineCache::default();
-        let plan = Arc::new(Plan::build(
-            &document.rope,
-            document.tree(),
-            syntax,
-            &mut cache,
-        ));
+        let mut cache = PlanCache::default();
+        let plan = Arc::new(Plan::build(&document.rope, syntax, &mut cache));
         OpenDocument {
             document,
             cache,
@@ -38,12 +33,7 @@ impl OpenDocument {
     }
 
     fn rebuild(&mut self, syntax: &PlaceholderSyntax) {
-        self.plan = Arc::new(Plan::build(
-            &self.document.rope,
-            self.document.tree(),
-            syntax,
-            &mut self.cache,
-        ));
+        self.plan = Arc::new(Plan::build(&self.document.rope, syntax, &mut self.cache));
     }
 }
 

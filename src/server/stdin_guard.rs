@@ -21,7 +21,13 @@ pub async fn forward(input: impl AsyncRead + Unpin, mut output: impl AsyncWrite 
         };
         if length > MAX_FRAME {
             tracing::error!("dropping a {length}-byte frame: too large");
-            if tokio::io::copy(&mut (&mut reader).take(length as u64), &mut tokio::io::sink()).await.is_err() {
+            if tokio::io::copy(
+                &mut (&mut reader).take(length as u64),
+                &mut tokio::io::sink(),
+            )
+            .await
+            .is_err()
+            {
                 return;
             }
             continue;
@@ -33,7 +39,9 @@ pub async fn forward(input: impl AsyncRead + Unpin, mut output: impl AsyncWrite 
         let is_exit = is_exit_notification(&body);
         let body = sanitize(body);
         let header = format!("Content-Length: {}\r\n\r\n", body.len());
-        if output.write_all(header.as_bytes()).await.is_err() || output.write_all(&body).await.is_err() {
+        if output.write_all(header.as_bytes()).await.is_err()
+            || output.write_all(&body).await.is_err()
+        {
             return;
         }
         let _ = output.flush().await;
@@ -84,16 +92,25 @@ async fn read_headers(reader: &mut (impl AsyncBufReadExt + Unpin)) -> Option<usi
 /// The body as tower-lsp can take it.
 fn sanitize(body: Vec<u8>) -> Vec<u8> {
     let Ok(value) = serde_json::from_slice::<Value>(&body) else {
-        tracing::error!("ignoring a message that is not valid JSON ({} bytes)", body.len());
+        tracing::error!(
+            "ignoring a message that is not valid JSON ({} bytes)",
+            body.len()
+        );
         return br#"{"jsonrpc":"2.0","method":"$/plan-lsp/ignored"}"#.to_vec();
     };
     if is_valid_message(&value) {
         return body;
     }
-    match value.get("id").filter(|id| id.is_number() || id.is_string()) {
+    match value
+        .get("id")
+        .filter(|id| id.is_number() || id.is_string())
+    {
         Some(id) => {
             tracing::error!("answering a malformed request with an error");
-            serde_json::to_vec(&serde_json::json!({"jsonrpc": "2.0", "id": id, "method": INVALID_REQUEST_METHOD})).unwrap_or_default()
+            serde_json::to_vec(
+                &serde_json::json!({"jsonrpc": "2.0", "id": id, "method": INVALID_REQUEST_METHOD}),
+            )
+            .unwrap_or_default()
         }
         None => {
             tracing::error!("ignoring a malformed JSON-RPC message");
@@ -119,7 +136,8 @@ fn is_valid_message(value: &Value) -> bool {
         Some(p) => p.is_object() || p.is_array(),
     };
     let is_request = object.get("method").is_some_and(Value::is_string) && params_ok;
-    let is_response = object.contains_key("id") && (object.contains_key("result") || object.contains_key("error"));
+    let is_response = object.contains_key("id")
+        && (object.contains_key("result") || object.contains_key("error"));
     id_ok && (is_request || is_response)
 }
 
@@ -129,13 +147,20 @@ mod tests {
 
     #[tokio::test]
     async fn bad_frames_are_repaired_and_good_ones_pass() {
-        let input = b"Content-Length: 5\r\n\r\n{bad}Content-Length: 21\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":3}X-Other: 1\r\n\r\nContent-Length: 40\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"initialized\"}";
+        let input = b"Content-Length: 5\r\n\r\n{bad}Content-Length: 24\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":3}X-Other: 1\r\n\r\nContent-Length: 40\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"initialized\"}";
         let mut out = Vec::new();
         forward(&input[..], &mut out).await;
         let out = String::from_utf8(out).unwrap();
         assert!(out.contains("$/plan-lsp/ignored"), "{out}");
-        assert!(out.contains(r#""id":3,"jsonrpc":"2.0","method":"plan-lsp/invalidRequest""#) || out.contains("plan-lsp/invalidRequest"), "{out}");
-        assert!(out.ends_with(r#"{"jsonrpc":"2.0","method":"initialized"}"#), "{out}");
+        assert!(
+            out.contains(r#""id":3,"jsonrpc":"2.0","method":"plan-lsp/invalidRequest""#)
+                || out.contains("plan-lsp/invalidRequest"),
+            "{out}"
+        );
+        assert!(
+            out.ends_with(r#"{"jsonrpc":"2.0","method":"initialized"}"#),
+            "{out}"
+        );
         assert_eq!(out.matches("Content-Length").count(), 3);
     }
 }

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use super::resolve::{Resolution, ResolutionKey};
+
 /// How long a fact is trusted without a change notification from the client.
 const TRUST_FOR: Duration = Duration::from_secs(3);
 
@@ -28,6 +30,8 @@ struct Fact {
 #[derive(Debug, Default)]
 pub struct FileFacts {
     facts: Mutex<HashMap<PathBuf, Fact>>,
+    /// Resolved references, dropped with any change notification.
+    resolutions: Mutex<HashMap<ResolutionKey, (Instant, Resolution)>>,
 }
 
 impl FileFacts {
@@ -89,6 +93,35 @@ impl FileFacts {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(path);
+        self.resolutions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// A cached resolution, or `resolve()`'s answer, cached for as long as file facts are trusted.
+    pub fn resolution(
+        &self,
+        key: ResolutionKey,
+        resolve: impl FnOnce() -> Resolution,
+    ) -> Resolution {
+        let now = Instant::now();
+        if let Some((checked, resolution)) = self
+            .resolutions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            if now.duration_since(*checked) < TRUST_FOR {
+                return resolution.clone();
+            }
+        }
+        let resolution = resolve();
+        self.resolutions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, (now, resolution.clone()));
+        resolution
     }
 }
 

@@ -49,6 +49,28 @@ pub fn resolve(
     roots: &[PathBuf],
     facts: &FileFacts,
 ) -> Resolution {
+    let key = ResolutionKey {
+        written: written.to_string(),
+        folder: document.and_then(Path::parent).map(Path::to_path_buf),
+        roots: roots.to_vec(),
+    };
+    facts.resolution(key, || resolve_uncached(written, document, roots, facts))
+}
+
+/// What a resolution depends on, to cache it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ResolutionKey {
+    written: String,
+    folder: Option<PathBuf>,
+    roots: Vec<PathBuf>,
+}
+
+fn resolve_uncached(
+    written: &str,
+    document: Option<&Path>,
+    roots: &[PathBuf],
+    facts: &FileFacts,
+) -> Resolution {
     let written_path = Path::new(written);
     let mut candidates = Vec::new();
     if written_path.is_absolute() {
