@@ -115,6 +115,22 @@ fn status_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// User + system CPU seconds of this process so far (from /proc/self/stat, in clock ticks).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -155,12 +171,14 @@ fn main() -> std::io::Result<()> {
     );
 
     let rss_before = status_kib("VmRSS:");
+    let cpu_before = cpu_seconds();
     let started = Instant::now();
     let index = WorkspaceIndex::build(vec![root.clone()], IndexOptions::default());
     let build = started.elapsed();
+    let cpu = cpu_seconds() - cpu_before;
     let rss_after = status_kib("VmRSS:");
     println!(
-        "complete index: {} files in {:.3} s ({:.0} files/s)",
+        "complete index: {} files in {:.3} s ({:.0} files/s), {cpu:.2} s of CPU",
         index.len(),
         build.as_secs_f64(),
         index.len() as f64 / build.as_secs_f64()

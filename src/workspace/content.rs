@@ -93,15 +93,14 @@ impl ScannedContent {
         let mut lower = String::new();
         let mut term_ranges: Vec<(usize, usize)> = Vec::new();
         for &(start, end) in &raw_idents {
-            for (ws, we) in split_identifier_ranges(&text[start..end]) {
+            split_identifier(&text[start..end], |ws, we| {
                 let word = &text[start + ws..start + we];
-                if word.len() < 2 || is_stopword(word) {
-                    continue;
+                if word.len() >= 2 && !is_stopword(word) {
+                    let at = lower.len();
+                    lower.extend(word.iter().map(|b| b.to_ascii_lowercase() as char));
+                    term_ranges.push((at, lower.len()));
                 }
-                let at = lower.len();
-                lower.extend(word.iter().map(|b| b.to_ascii_lowercase() as char));
-                term_ranges.push((at, lower.len()));
-            }
+            });
         }
         out.length = u32::try_from(term_ranges.len()).unwrap_or(u32::MAX);
 
@@ -339,16 +338,15 @@ fn is_stopword(word: &[u8]) -> bool {
     )
 }
 
-/// Splits an identifier into word ranges: `apply_change` → `apply`, `change`;
-/// `HTTPServer2Config` → `HTTP`, `Server`, `Config`.
-fn split_identifier_ranges(ident: &[u8]) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
+/// Splits an identifier into word ranges, handed to `each` without allocating:
+/// `apply_change` → `apply`, `change`; `HTTPServer2Config` → `HTTP`, `Server`, `Config`.
+fn split_identifier(ident: &[u8], mut each: impl FnMut(usize, usize)) {
     let mut start: Option<usize> = None;
     for i in 0..ident.len() {
         let c = ident[i];
         if !c.is_ascii_alphabetic() {
             if let Some(s) = start.take() {
-                out.push((s, i));
+                each(s, i);
             }
             continue;
         }
@@ -360,16 +358,15 @@ fn split_identifier_ranges(ident: &[u8]) -> Vec<(usize, usize)> {
                 let boundary = c.is_ascii_uppercase()
                     && (prev.is_ascii_lowercase() || (prev.is_ascii_uppercase() && next_lower));
                 if boundary {
-                    out.push((s, i));
+                    each(s, i);
                     start = Some(i);
                 }
             }
         }
     }
     if let Some(s) = start {
-        out.push((s, ident.len()));
+        each(s, ident.len());
     }
-    out
 }
 
 /// The lower-case search terms of free text (an issue, a heading, a path), in order, with
@@ -384,7 +381,7 @@ pub fn terms_of(text: &str) -> Vec<String> {
             while i < bytes.len() && is_ident_continue(bytes[i]) {
                 i += 1;
             }
-            for (s, e) in split_identifier_ranges(&bytes[start..i]) {
+            split_identifier(&bytes[start..i], |s, e| {
                 let word = &bytes[start + s..start + e];
                 if word.len() >= 2 && !is_stopword(word) {
                     out.push(
@@ -393,7 +390,7 @@ pub fn terms_of(text: &str) -> Vec<String> {
                             .collect(),
                     );
                 }
-            }
+            });
         } else {
             i += 1;
         }
@@ -677,10 +674,9 @@ mod tests {
     use super::*;
 
     fn split(s: &str) -> Vec<&str> {
-        split_identifier_ranges(s.as_bytes())
-            .into_iter()
-            .map(|(a, b)| &s[a..b])
-            .collect()
+        let mut out = Vec::new();
+        split_identifier(s.as_bytes(), |a, b| out.push(&s[a..b]));
+        out
     }
 
     #[test]
