@@ -1,0 +1,128 @@
+//! Property: thousands of random incremental edits (multi-byte text, CRLF, lone CR, edits that
+//! cross lines, positions past the end) leave the server's document equal to the same edits
+//! applied to a plain `String`, and the chunk-cached plan equal to a fresh parse of that text.
+
+#[path = "support/lsp_client.rs"]
+mod lsp_client;
+
+use plan_lsp::plan::{PlaceholderSyntax, Plan};
+use plan_lsp::server::state::ServerState;
+use serde_json::json;
+use tower_lsp::lsp_types::{Position, Range, TextDocumentContentChangeEvent, Url};
+
+/// xorshift64*: deterministic, so a failure reproduces from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+const PIECES: &[&str] = &[
+    "a",
+    "Z",
+    " ",
+    "\n",
+    "\r\n",
+    "\r",
+    "é",
+    "😀",
+    "中文",
+    "#",
+    "## Status quo\n",
+    "- [ ] ",
+    "`src/a.rs:3`",
+    "[NEEDS CLARIFICATION: why?]",
+    "{{q}}",
+    "[TBD]",
+    "```\n",
+    "> ",
+    "\n\n",
+    "<implementation_plan>\n",
+    "---\n",
+];
+
+/// The LSP position (UTF-16) of char index `char_index` in `text`.
+fn position_of(text: &str, char_index: usize) -> Position {
+    let before: String = text.chars().take(char_index).collect();
+    let mut line = 0;
+    let mut line_start = 0;
+    let bytes = before.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+            line += 1;
+            line_start = i + 1;
+        }
+        i += 1;
+    }
+    // A position between `\r` and `\n` is not a valid LSP position: move before the `\r`.
+    let mut column_text = &before[line_start..];
+    if column_text.ends_with('\r') && text[before.len()..].starts_with('\n') {
+        column_text = &column_text[..column_text.len() - 1];
+    }
+    Position::new(line, column_text.encode_utf16().count() as u32)
+}
+
+#[test]
+fn random_edits_keep_text_and_plan_in_step() {
+    let syntax = PlaceholderSyntax::default();
+    for seed in [1u64, 7, 42] {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ seed);
+        let state = ServerState::default();
+        let uri = Url::parse("file:///tmp/property.md").unwrap();
+        let mut model = String::from("# Plan\r\n\r\n## Status quo\n\nText 😀 [TBD: x]\n");
+        state.open(uri.clone(), &model, 1);
+        for step in 0..1500 {
+            let chars = model.chars().count();
+            let a = rng.below(chars + 1);
+            let b = (a + rng.below(12)).min(chars);
+            let mut start = position_of(&model, a);
+            let mut end = position_of(&model, b);
+            let insert: String = (0..rng.below(3))
+                .map(|_| PIECES[rng.below(PIECES.len())])
+                .collect();
+            if rng.below(40) == 0 {
+                // Past the end of the line, or of the document: both sides clamp.
+                end = Position::new(end.line + rng.below(3) as u32, end.character + 50);
+                if end.line > start.line
+                    || (end.line == start.line && end.character > start.character)
+                {
+                } else {
+                    start = end;
+                }
+            }
+            let change = json!({"range": {"start": {"line": start.line, "character": start.character}, "end": {"line": end.line, "character": end.character}}, "text": insert});
+            model = lsp_client::apply_change(&model, &change);
+            let event = TextDocumentContentChangeEvent {
+                range: Some(Range::new(start, end)),
+                range_length: None,
+                text: insert,
+            };
+            let (snapshot, _) = state.change(&uri, step + 2, &[event]).unwrap();
+            assert_eq!(snapshot.rope.to_string(), model, "seed {seed} step {step}");
+            if step % 25 == 0 {
+                let fresh = Plan::parse(&model, &syntax);
+                assert_eq!(
+                    snapshot.plan.placeholders, fresh.placeholders,
+                    "seed {seed} step {step}\n{model:?}"
+                );
+                assert_eq!(
+                    snapshot.plan.sections, fresh.sections,
+                    "seed {seed} step {step}"
+                );
+                assert_eq!(
+                    snapshot.plan.references, fresh.references,
+                    "seed {seed} step {step}"
+                );
+            }
+        }
+    }
+}
