@@ -1,6 +1,7 @@
 //! plan-lsp: a language server for implementation-plan Markdown documents.
 
 pub mod analysis;
+pub mod cli;
 pub mod commands;
 pub mod document;
 pub mod features;
@@ -10,4 +11,3 @@ pub mod services;
 pub mod settings;
 pub mod snapshot;
 pub mod workspace;
-pub mod cli;

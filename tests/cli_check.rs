@@ -24,8 +24,16 @@ fn workspace() -> tempfile::TempDir {
     std::fs::write(dir.path().join("src/a.rs"), "fn a() {}\nfn b() {}\n").unwrap();
     let complete = "## Status quo\n\nSee `src/a.rs:2`.\n\n## Best Practices\n\nx\n\n## Proposed Implementation\n\n### Overview\n\nx\n\n### Components\n\nx\n\n### Order of implementation\n\nx\n\n### Risks and mitigations\n\nx\n\n### Open questions\n\n- [NEEDS CLARIFICATION: Which region?]\n";
     std::fs::write(dir.path().join("plans/open.md"), complete).unwrap();
-    std::fs::write(dir.path().join("plans/done.md"), complete.replace("[NEEDS CLARIFICATION: Which region?]", "None.")).unwrap();
-    std::fs::write(dir.path().join("plans/broken.md"), "## Status quo\n\nSee `src/a.rs:9` and 😀 `src/gone.rs`.\n").unwrap();
+    std::fs::write(
+        dir.path().join("plans/done.md"),
+        complete.replace("[NEEDS CLARIFICATION: Which region?]", "None."),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("plans/broken.md"),
+        "## Status quo\n\nSee `src/a.rs:9` and 😀 `src/gone.rs`.\n",
+    )
+    .unwrap();
     dir
 }
 
@@ -34,7 +42,10 @@ fn a_plan_with_an_open_question_passes_unless_strict() {
     let ws = workspace();
     let (code, stdout, _) = check(&["plans/open.md"], ws.path());
     assert_eq!(code, 0);
-    assert_eq!(stdout, "plans/open.md:29:3: warning placeholder Which region?\n");
+    assert_eq!(
+        stdout,
+        "plans/open.md:29:3: warning placeholder Which region?\n"
+    );
     let (code, _, stderr) = check(&["--strict", "plans/open.md"], ws.path());
     assert_eq!(code, 1);
     assert!(stderr.contains("0 error(s), 1 warning(s)"), "{stderr}");
@@ -50,7 +61,15 @@ fn errors_fail_and_json_reports_every_field() {
     let items: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let items = items.as_array().unwrap();
     let codes: Vec<&str> = items.iter().map(|i| i["code"].as_str().unwrap()).collect();
-    assert_eq!(codes, ["missing-section", "missing-section", "line-out-of-range", "broken-link"]);
+    assert_eq!(
+        codes,
+        [
+            "missing-section",
+            "missing-section",
+            "line-out-of-range",
+            "broken-link"
+        ]
+    );
     let broken = &items[3];
     assert_eq!(broken["path"], "plans/broken.md");
     assert_eq!(broken["line"], 3);
@@ -86,7 +105,11 @@ fn usage_and_io_errors_exit_2() {
 #[test]
 fn settings_file_changes_severities() {
     let ws = workspace();
-    std::fs::write(ws.path().join("settings.json"), r#"{"severity": {"placeholder": "error"}}"#).unwrap();
+    std::fs::write(
+        ws.path().join("settings.json"),
+        r#"{"severity": {"placeholder": "error"}}"#,
+    )
+    .unwrap();
     let (code, stdout, _) = check(&["--settings", "settings.json", "plans/open.md"], ws.path());
     assert_eq!(code, 1);
     assert!(stdout.contains("error placeholder"), "{stdout}");

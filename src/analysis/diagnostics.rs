@@ -140,7 +140,12 @@ fn placeholder_findings(plan: &Plan, out: &mut Vec<Finding>) {
         };
         // Only the id: the message holds the question, and this runs for every placeholder on
         // every keystroke.
-        out.push(Finding::new("placeholder", p.range.clone(), message, json!({"id": p.id})));
+        out.push(Finding::new(
+            "placeholder",
+            p.range.clone(),
+            message,
+            json!({"id": p.id}),
+        ));
     }
 }
 

@@ -145,7 +145,8 @@ fn pad_block(text: &str, offset: usize, block: &str, eol: &str) -> String {
             out.push_str(eol);
             out.push_str(eol);
         } else if !before.trim_end_matches(['\r', '\n']).is_empty()
-            && !(before.ends_with("\n\n") || before.ends_with("\n\r\n"))
+            && !before.ends_with("\n\n")
+            && !before.ends_with("\n\r\n")
         {
             out.push_str(eol);
         }

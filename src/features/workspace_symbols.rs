@@ -8,7 +8,7 @@ use tower_lsp::lsp_types::{Location, SymbolInformation, SymbolKind, Url};
 
 use crate::document::position::{byte_range_to_range, PositionEncoding};
 use crate::document::Document;
-use crate::plan::{InlineCache, PlaceholderSyntax, Plan};
+use crate::plan::{PlaceholderSyntax, Plan};
 use crate::snapshot::Snapshot;
 use crate::workspace::code::{CodeIndex, SummaryCache};
 
@@ -80,12 +80,7 @@ fn digest_of_file(
     let text = std::fs::read_to_string(path).ok()?;
     let uri = Url::from_file_path(path).ok()?;
     let document = Document::new(&text, 0);
-    let plan = Plan::build(
-        &document.rope,
-        document.tree(),
-        syntax,
-        &mut InlineCache::default(),
-    );
+    let plan = Plan::parse(&text, syntax);
     Some(digest(&uri, label, &plan, &document.rope, enc))
 }
 

@@ -28,7 +28,10 @@ impl PlanCache {
 
     pub(super) fn end_pass(&mut self) {
         let capacity = self.current.len();
-        self.previous = std::mem::replace(&mut self.current, FxHashMap::with_capacity_and_hasher(capacity, Default::default()));
+        self.previous = std::mem::replace(
+            &mut self.current,
+            FxHashMap::with_capacity_and_hasher(capacity, Default::default()),
+        );
     }
 
     pub(super) fn facts(&mut self, text: &str, syntax: &PlaceholderSyntax) -> Arc<ChunkFacts> {

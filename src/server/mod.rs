@@ -20,7 +20,10 @@ pub async fn run_stdio() {
             "window/workDoneProgress/cancel",
             backend::Backend::work_done_progress_cancel,
         )
-        .custom_method(stdin_guard::INVALID_REQUEST_METHOD, backend::Backend::invalid_request)
+        .custom_method(
+            stdin_guard::INVALID_REQUEST_METHOD,
+            backend::Backend::invalid_request,
+        )
         .finish();
     let (guarded_in, guarded_out) = tokio::io::duplex(1 << 16);
     tokio::spawn(stdin_guard::forward(tokio::io::stdin(), guarded_out));

@@ -59,7 +59,9 @@ fn url_of(path: &Path) -> String {
     let mut out = String::from("file://");
     for b in path.to_string_lossy().bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -85,13 +87,25 @@ impl LspClient {
     }
 
     /// Like [`start`](Self::start) with extra client capabilities merged in.
-    pub fn start_with(root: &Path, initialization_options: Value, capabilities: Value) -> LspClient {
+    pub fn start_with(
+        root: &Path,
+        initialization_options: Value,
+        capabilities: Value,
+    ) -> LspClient {
         Self::start_env(root, initialization_options, capabilities, &[])
     }
 
-    pub fn start_env(root: &Path, initialization_options: Value, capabilities: Value, env: &[(&str, &str)]) -> LspClient {
+    pub fn start_env(
+        root: &Path,
+        initialization_options: Value,
+        capabilities: Value,
+        env: &[(&str, &str)],
+    ) -> LspClient {
         let mut command = Command::new(binary());
-        command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         for (k, v) in env {
             command.env(k, v);
         }
@@ -171,7 +185,10 @@ impl LspClient {
     }
 
     pub fn notify(&self, method: &str, params: Value) {
-        write_message(&self.stdin, &json!({"jsonrpc": "2.0", "method": method, "params": params}));
+        write_message(
+            &self.stdin,
+            &json!({"jsonrpc": "2.0", "method": method, "params": params}),
+        );
     }
 
     pub fn send_raw(&self, bytes: &str) {
@@ -187,7 +204,10 @@ impl LspClient {
             *next += 1;
             *next
         };
-        write_message(&self.stdin, &json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        write_message(
+            &self.stdin,
+            &json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}),
+        );
         id
     }
 
@@ -205,7 +225,10 @@ impl LspClient {
             }
             let now = Instant::now();
             if now >= deadline || inbox.closed {
-                panic!("no response to request {id} (server stderr: {})", self.stderr.lock().unwrap());
+                panic!(
+                    "no response to request {id} (server stderr: {})",
+                    self.stderr.lock().unwrap()
+                );
             }
             inbox = cvar.wait_timeout(inbox, deadline - now).unwrap().0;
         }
@@ -217,7 +240,12 @@ impl LspClient {
     }
 
     pub fn open(&self, uri: &str, text: &str) {
-        self.inbox.0.lock().unwrap().docs.insert(uri.to_string(), (1, text.to_string()));
+        self.inbox
+            .0
+            .lock()
+            .unwrap()
+            .docs
+            .insert(uri.to_string(), (1, text.to_string()));
         self.notify(
             "textDocument/didOpen",
             json!({"textDocument": {"uri": uri, "languageId": "markdown", "version": 1, "text": text}}),
@@ -226,7 +254,12 @@ impl LspClient {
 
     /// Applies an incremental change locally and sends it; returns the new version.
     pub fn change(&self, uri: &str, range: Value, text: &str) -> i32 {
-        send_change(&self.inbox, &self.stdin, uri, vec![json!({"range": range, "text": text})])
+        send_change(
+            &self.inbox,
+            &self.stdin,
+            uri,
+            vec![json!({"range": range, "text": text})],
+        )
     }
 
     /// Sends `contentChanges` as given, applying them locally in order.
@@ -235,11 +268,25 @@ impl LspClient {
     }
 
     pub fn text(&self, uri: &str) -> String {
-        self.inbox.0.lock().unwrap().docs.get(uri).map(|(_, t)| t.clone()).unwrap_or_default()
+        self.inbox
+            .0
+            .lock()
+            .unwrap()
+            .docs
+            .get(uri)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default()
     }
 
     pub fn version(&self, uri: &str) -> i32 {
-        self.inbox.0.lock().unwrap().docs.get(uri).map(|(v, _)| *v).unwrap_or_default()
+        self.inbox
+            .0
+            .lock()
+            .unwrap()
+            .docs
+            .get(uri)
+            .map(|(v, _)| *v)
+            .unwrap_or_default()
     }
 
     /// Waits until the latest diagnostics published for `uri` satisfy `ready`, and returns them.
@@ -252,10 +299,17 @@ impl LspClient {
                 .notifications
                 .iter()
                 .rev()
-                .find(|n| n["method"] == "textDocument/publishDiagnostics" && n["params"]["uri"] == uri)
-                .map(|n| n["params"]["diagnostics"].as_array().cloned().unwrap_or_default());
+                .find(|n| {
+                    n["method"] == "textDocument/publishDiagnostics" && n["params"]["uri"] == uri
+                })
+                .map(|n| {
+                    n["params"]["diagnostics"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                });
             if let Some(ref latest) = latest {
-                if ready(&latest) {
+                if ready(latest) {
                     return latest.clone();
                 }
             }
@@ -274,7 +328,12 @@ impl LspClient {
 
     pub fn notifications(&self, method: &str) -> Vec<Value> {
         let inbox = self.inbox.0.lock().unwrap();
-        inbox.notifications.iter().filter(|n| n["method"] == method).map(|n| n["params"].clone()).collect()
+        inbox
+            .notifications
+            .iter()
+            .filter(|n| n["method"] == method)
+            .map(|n| n["params"].clone())
+            .collect()
     }
 
     /// Waits until a notification with `method` satisfying `pred` arrived.
@@ -283,7 +342,11 @@ impl LspClient {
         let deadline = Instant::now() + TIMEOUT;
         let mut inbox = lock.lock().unwrap();
         loop {
-            if let Some(n) = inbox.notifications.iter().find(|n| n["method"] == method && pred(&n["params"])) {
+            if let Some(n) = inbox
+                .notifications
+                .iter()
+                .find(|n| n["method"] == method && pred(&n["params"]))
+            {
                 return n["params"].clone();
             }
             let now = Instant::now();
@@ -297,7 +360,12 @@ impl LspClient {
     /// Requests the server sent to the client, e.g. `workspace/applyEdit`.
     pub fn server_requests(&self, method: &str) -> Vec<Value> {
         let inbox = self.inbox.0.lock().unwrap();
-        inbox.server_requests.iter().filter(|r| r["method"] == method).map(|r| r["params"].clone()).collect()
+        inbox
+            .server_requests
+            .iter()
+            .filter(|r| r["method"] == method)
+            .map(|r| r["params"].clone())
+            .collect()
     }
 
     pub fn is_running(&mut self) -> bool {
@@ -342,10 +410,18 @@ fn merge(base: &mut Value, extra: Value) {
     }
 }
 
-fn send_change(inbox: &Arc<(Mutex<Inbox>, Condvar)>, stdin: &Mutex<ChildStdin>, uri: &str, changes: Vec<Value>) -> i32 {
+fn send_change(
+    inbox: &Arc<(Mutex<Inbox>, Condvar)>,
+    stdin: &Mutex<ChildStdin>,
+    uri: &str,
+    changes: Vec<Value>,
+) -> i32 {
     let version = {
         let mut inbox = inbox.0.lock().unwrap();
-        let (version, text) = inbox.docs.get_mut(uri).expect("document opened in the test client");
+        let (version, text) = inbox
+            .docs
+            .get_mut(uri)
+            .expect("document opened in the test client");
         for change in &changes {
             *text = apply_change(text, change);
         }
@@ -394,8 +470,16 @@ pub fn apply_change(text: &str, change: &Value) -> String {
     match change.get("range") {
         None | Some(Value::Null) => new_text.to_string(),
         Some(range) => {
-            let start = offset_of(text, range["start"]["line"].as_u64().unwrap(), range["start"]["character"].as_u64().unwrap());
-            let end = offset_of(text, range["end"]["line"].as_u64().unwrap(), range["end"]["character"].as_u64().unwrap());
+            let start = offset_of(
+                text,
+                range["start"]["line"].as_u64().unwrap(),
+                range["start"]["character"].as_u64().unwrap(),
+            );
+            let end = offset_of(
+                text,
+                range["end"]["line"].as_u64().unwrap(),
+                range["end"]["character"].as_u64().unwrap(),
+            );
             let (start, end) = (start.min(end), start.max(end));
             format!("{}{}{}", &text[..start], new_text, &text[end..])
         }
@@ -409,9 +493,22 @@ pub fn apply_text_edits(text: &str, edits: &[Value]) -> String {
         .enumerate()
         .map(|(i, e)| {
             let r = &e["range"];
-            let s = offset_of(text, r["start"]["line"].as_u64().unwrap(), r["start"]["character"].as_u64().unwrap());
-            let t = offset_of(text, r["end"]["line"].as_u64().unwrap(), r["end"]["character"].as_u64().unwrap());
-            (s, t, i, e["newText"].as_str().unwrap_or_default().to_string())
+            let s = offset_of(
+                text,
+                r["start"]["line"].as_u64().unwrap(),
+                r["start"]["character"].as_u64().unwrap(),
+            );
+            let t = offset_of(
+                text,
+                r["end"]["line"].as_u64().unwrap(),
+                r["end"]["character"].as_u64().unwrap(),
+            );
+            (
+                s,
+                t,
+                i,
+                e["newText"].as_str().unwrap_or_default().to_string(),
+            )
         })
         .collect();
     resolved.sort_by(|a, b| b.0.cmp(&a.0).then(b.2.cmp(&a.2)));
@@ -422,7 +519,11 @@ pub fn apply_text_edits(text: &str, edits: &[Value]) -> String {
     out
 }
 
-fn read_loop(stdout: impl Read, inbox: Arc<(Mutex<Inbox>, Condvar)>, stdin: Arc<Mutex<ChildStdin>>) {
+fn read_loop(
+    stdout: impl Read,
+    inbox: Arc<(Mutex<Inbox>, Condvar)>,
+    stdin: Arc<Mutex<ChildStdin>>,
+) {
     let mut reader = BufReader::new(stdout);
     loop {
         let mut length = None;
@@ -454,7 +555,10 @@ fn read_loop(stdout: impl Read, inbox: Arc<(Mutex<Inbox>, Condvar)>, stdin: Arc<
         if has_id && has_method {
             let reply = answer_server_request(&message, &inbox, &stdin);
             lock.lock().unwrap().server_requests.push(message.clone());
-            write_message(&stdin, &json!({"jsonrpc": "2.0", "id": message["id"], "result": reply}));
+            write_message(
+                &stdin,
+                &json!({"jsonrpc": "2.0", "id": message["id"], "result": reply}),
+            );
         } else if has_id {
             let id = message["id"].as_i64().unwrap_or(-1);
             lock.lock().unwrap().responses.insert(id, message);
@@ -465,7 +569,11 @@ fn read_loop(stdout: impl Read, inbox: Arc<(Mutex<Inbox>, Condvar)>, stdin: Arc<
     }
 }
 
-fn answer_server_request(message: &Value, inbox: &Arc<(Mutex<Inbox>, Condvar)>, stdin: &Mutex<ChildStdin>) -> Value {
+fn answer_server_request(
+    message: &Value,
+    inbox: &Arc<(Mutex<Inbox>, Condvar)>,
+    stdin: &Mutex<ChildStdin>,
+) -> Value {
     let params = &message["params"];
     match message["method"].as_str().unwrap_or_default() {
         "workspace/configuration" => {
@@ -480,11 +588,18 @@ fn answer_server_request(message: &Value, inbox: &Arc<(Mutex<Inbox>, Condvar)>, 
 
 /// Applies a workspace edit like an editor: refuses stale versions, sends didChange for open
 /// documents, writes files that are not open.
-fn apply_workspace_edit(edit: &Value, inbox: &Arc<(Mutex<Inbox>, Condvar)>, stdin: &Mutex<ChildStdin>) -> Value {
+fn apply_workspace_edit(
+    edit: &Value,
+    inbox: &Arc<(Mutex<Inbox>, Condvar)>,
+    stdin: &Mutex<ChildStdin>,
+) -> Value {
     if inbox.0.lock().unwrap().policy == Some(EditPolicy::Refuse) {
         return json!({"applied": false, "failureReason": "refused by the test client"});
     }
-    let mut operations: Vec<Value> = edit["documentChanges"].as_array().cloned().unwrap_or_default();
+    let mut operations: Vec<Value> = edit["documentChanges"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     if let Some(changes) = edit["changes"].as_object() {
         for (uri, edits) in changes {
             operations.push(json!({"textDocument": {"uri": uri, "version": null}, "edits": edits}));
@@ -494,7 +609,10 @@ fn apply_workspace_edit(edit: &Value, inbox: &Arc<(Mutex<Inbox>, Condvar)>, stdi
     {
         let inbox = inbox.0.lock().unwrap();
         for op in &operations {
-            if let (Some(uri), Some(version)) = (op["textDocument"]["uri"].as_str(), op["textDocument"]["version"].as_i64()) {
+            if let (Some(uri), Some(version)) = (
+                op["textDocument"]["uri"].as_str(),
+                op["textDocument"]["version"].as_i64(),
+            ) {
                 if let Some((current, _)) = inbox.docs.get(uri) {
                     if *current as i64 != version {
                         return json!({"applied": false, "failureReason": format!("version {version} is stale (now {current})")});
@@ -515,7 +633,9 @@ fn apply_workspace_edit(edit: &Value, inbox: &Arc<(Mutex<Inbox>, Condvar)>, stdi
             }
             continue;
         }
-        let Some(uri) = op["textDocument"]["uri"].as_str() else { continue };
+        let Some(uri) = op["textDocument"]["uri"].as_str() else {
+            continue;
+        };
         let edits = op["edits"].as_array().cloned().unwrap_or_default();
         let open = inbox.0.lock().unwrap().docs.contains_key(uri);
         if open {
@@ -523,9 +643,18 @@ fn apply_workspace_edit(edit: &Value, inbox: &Arc<(Mutex<Inbox>, Condvar)>, stdi
             let new_text = apply_text_edits(&text, &edits);
             // Send it as one full-range change, as editors often do for bulk edits.
             let lines = text.split('\n').count() as u64;
-            let last_len: u64 = text.rsplit('\n').next().map(|l| l.encode_utf16().count() as u64).unwrap_or(0);
+            let last_len: u64 = text
+                .rsplit('\n')
+                .next()
+                .map(|l| l.encode_utf16().count() as u64)
+                .unwrap_or(0);
             let range = json!({"start": {"line": 0, "character": 0}, "end": {"line": lines - 1, "character": last_len}});
-            send_change(inbox, stdin, uri, vec![json!({"range": range, "text": new_text})]);
+            send_change(
+                inbox,
+                stdin,
+                uri,
+                vec![json!({"range": range, "text": new_text})],
+            );
         } else if let Some(path) = path_of_uri(uri) {
             let text = std::fs::read_to_string(&path).unwrap_or_default();
             let _ = std::fs::write(&path, apply_text_edits(&text, &edits));
