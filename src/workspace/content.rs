@@ -534,8 +534,8 @@ pub struct ContentIndex {
     idents: Interner,
     terms: Interner,
     ident_files: Vec<Postings<FileId>>,
-    /// Definition counts per identifier id, for completion candidates.
-    defined: Vec<u32>,
+    /// Files where each identifier follows a definition keyword.
+    def_files: Vec<Postings<FileId>>,
     term_postings: Vec<Postings<(FileId, u16)>>,
     files: Vec<Option<FileTokens>>,
     file_count: usize,
@@ -552,14 +552,14 @@ impl ContentIndex {
             let id = self.idents.intern(name);
             if id as usize == self.ident_files.len() {
                 self.ident_files.push(Postings::Empty);
-                self.defined.push(0);
+                self.def_files.push(Postings::Empty);
             }
             self.ident_files[id as usize].push(file);
             tokens.push(id);
         }
         for &k in &content.defs {
             let id = tokens[k as usize];
-            self.defined[id as usize] += 1;
+            self.def_files[id as usize].push(file);
             tokens.push(id);
         }
         for (term, count) in content.terms() {
@@ -593,7 +593,7 @@ impl ContentIndex {
             self.ident_files[id as usize].retain(|&f| f != file);
         }
         for &id in tokens.defs() {
-            self.defined[id as usize] -= 1;
+            self.def_files[id as usize].retain(|&f| f != file);
         }
         for &id in tokens.terms() {
             self.term_postings[id as usize].retain(|&(f, _)| f != file);
@@ -609,12 +609,20 @@ impl ContentIndex {
             .map_or(&[], |id| self.ident_files[id as usize].as_slice())
     }
 
+    /// Files where `identifier` follows a definition keyword (`fn`, `class`, `def`, `func`…).
+    pub fn files_defining(&self, identifier: &str) -> &[FileId] {
+        self.idents
+            .get(identifier)
+            .map_or(&[], |id| self.def_files[id as usize].as_slice())
+    }
+
     /// Names defined somewhere in the workspace (after `fn`, `class`, `def`…) that start with
     /// `prefix`, most defined first, at most `limit`.
     pub fn defined_names_with_prefix(&self, prefix: &str, limit: usize) -> Vec<&str> {
         let mut hits: Vec<(&str, u32)> = (0..self.idents.len() as u32)
-            .filter(|&id| self.defined[id as usize] > 0)
-            .map(|id| (self.idents.name(id), self.defined[id as usize]))
+            .map(|id| (id, self.def_files[id as usize].as_slice().len() as u32))
+            .filter(|&(_, n)| n > 0)
+            .map(|(id, n)| (self.idents.name(id), n))
             .filter(|(name, _)| name.starts_with(prefix))
             .collect();
         hits.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
@@ -626,7 +634,7 @@ impl ContentIndex {
     pub fn is_defined(&self, name: &str) -> bool {
         self.idents
             .get(name)
-            .is_some_and(|id| self.defined[id as usize] > 0)
+            .is_some_and(|id| !self.def_files[id as usize].as_slice().is_empty())
     }
 
     /// The term id of a lower-case word, if any file contains it.
@@ -734,6 +742,7 @@ mod tests {
         let b = b.with_path_terms("src/b.rs");
         index.insert(FileId(1), &b);
         assert_eq!(index.files_with_identifier("alpha_beta"), [FileId(0)]);
+        assert_eq!(index.files_defining("alpha_beta"), [FileId(0)]);
         let alpha = index.term("alpha").unwrap();
         assert_eq!(index.postings(alpha).len(), 2);
         assert_eq!(

@@ -17,7 +17,10 @@ use tree_sitter::{Language, Node, Parser};
 use super::index::{FileId, FileKind, WorkspaceIndex};
 
 /// The most files one lookup parses; beyond this a name is too common to be a useful reference.
-const MAX_PARSED_CANDIDATES: usize = 2000;
+const MAX_PARSED_CANDIDATES: usize = 500;
+
+/// Up to this many files mentioning a name are all parsed to find its definitions.
+const ALL_MENTIONS_UP_TO: usize = 200;
 
 /// Longest signature kept, in bytes.
 const MAX_SIGNATURE: usize = 240;
@@ -850,7 +853,17 @@ impl SymbolCache {
     ) -> Vec<SymbolMatch> {
         let mut candidates: Vec<FileId> = match &query.path {
             Some(path) => index.find_by_suffix(path),
-            None => index.content().files_with_identifier(query.name()).to_vec(),
+            None => {
+                // Every file that mentions the name, unless that is many: then the files
+                // where it follows a definition keyword (JS/TS methods have none, so they
+                // are only found while the name is rare).
+                let mentions = index.content().files_with_identifier(query.name());
+                if mentions.len() <= ALL_MENTIONS_UP_TO {
+                    mentions.to_vec()
+                } else {
+                    index.content().files_defining(query.name()).to_vec()
+                }
+            }
         };
         if query.path.is_none() && query.segments.len() > 1 {
             // `Document::apply_change` is most likely where `Document` is also written.
