@@ -558,7 +558,8 @@ H.test(':PlanGatherContext shows the codebase context in a scratch buffer', func
   H.wait(20000, function()
     return progress_done('^Indexing')
   end, 'the server to finish indexing the workspace')
-  vim.cmd('PlanGatherContext greet')
+  local mark = #notes
+  vim.cmd('PlanGatherContext! greet')
   H.wait(15000, function()
     return vim.api.nvim_buf_get_name(0):find('^plan%-context://')
   end, 'the context buffer')
@@ -571,6 +572,10 @@ H.test(':PlanGatherContext shows the codebase context in a scratch buffer', func
   H.eq(0, #vim.lsp.get_clients({ bufnr = scratch }), 'the server does not lint the scratch buffer')
   vim.cmd('close')
   H.eq(buf, vim.api.nvim_get_current_buf(), 'back in the plan')
+  H.match('gathered [1-9]%d* file%(s%) and %d+ document%(s%) under Status quo', notes[mark + 1] and notes[mark + 1].msg, 'the summary')
+  -- The server wrote the same block under Status quo in the plan itself.
+  local plan_text = buffer_text(buf)
+  H.ok(plan_text:find(vim.split(text, '\n')[1], 1, true), 'the context block is in the plan')
 end)
 
 -- One local GitHub for :PlanNew, :PlanAsk and :PlanSync (closed after the last of them).

@@ -223,7 +223,14 @@ async function gatherContext(host: Host): Promise<void> {
   const result = await host.execute<GatherResult>(SERVER_COMMANDS.gatherContext, args, {
     progressTitle: "Plan: gathering codebase context",
   });
-  await host.openUntitledMarkdown(result.markdown);
+  // The server already wrote the block under Status quo; offer it as a document of its own too.
+  const files = (result.files ?? []).length;
+  const documents = (result.documents ?? []).length;
+  const choice = await host.showInfo(
+    `Plan: gathered ${files} file${files === 1 ? "" : "s"} and ${documents} document${documents === 1 ? "" : "s"} under Status quo.`,
+    "Open as document",
+  );
+  if (choice === "Open as document") await host.openUntitledMarkdown(result.markdown);
 }
 
 async function askOnIssue(host: Host): Promise<void> {

@@ -273,6 +273,12 @@ function commands.PlanGatherContext(opts)
     args.query = vim.trim(opts.args)
   end
   M.execute(client, 'plan.gatherContext', args, bufnr, function(result)
+    -- The server wrote the block under Status quo; with ! it is shown on its own too.
+    local files, documents = #(result.files or {}), #(result.documents or {})
+    notify(('gathered %d file(s) and %d document(s) under Status quo'):format(files, documents))
+    if not opts.bang then
+      return
+    end
     vim.cmd('botright new')
     local scratch = vim.api.nvim_get_current_buf()
     vim.bo[scratch].buftype = 'nofile'
@@ -478,7 +484,7 @@ end
 local command_specs = {
   PlanNew = { nargs = 1, desc = 'New plan from a GitHub issue (owner/repo#N or URL)' },
   PlanInsertSections = { nargs = 0, desc = "Insert the template's missing sections" },
-  PlanGatherContext = { nargs = '?', desc = 'Gather codebase context for the plan' },
+  PlanGatherContext = { nargs = '?', bang = true, desc = 'Gather codebase context under Status quo (! also shows it)' },
   PlanFill = { nargs = '?', complete = complete_sections, desc = 'Fill a section with the LLM' },
   PlanRefine = { nargs = '?', range = true, desc = 'Refine the selected lines with the LLM' },
   PlanAnswer = { nargs = '?', desc = 'Answer the placeholder at the cursor (or pick one)' },

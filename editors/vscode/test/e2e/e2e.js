@@ -557,6 +557,56 @@ async function tests(probeResult) {
     const cursor = page.locator(".statusbar-item", { hasText: /Ln \d+, Col \d+/ }).first();
     await poll(`the cursor on line ${line}`, async () => new RegExp(`Ln ${line}, Col`).test(await cursor.innerText()), 10000);
   });
+
+  await check("Refine selection… rewrites the selected line through the model", async () => {
+    const rewrite = "Uploads go through src/storage.rs, which has no retry today.";
+    const llm = await startFakeLlm(rewrite, 300);
+    try {
+      await updateSettings(probeResult, { "planLsp.llm.apiBase": llm.url });
+      const original = "Uploads go through src/storage.rs without retries.";
+      const token = page.locator(".editor-group-container.active .view-lines .view-line", { hasText: "without retries" }).first();
+      await token.click();
+      await page.keyboard.press("End");
+      await page.keyboard.press("Shift+Home");
+      await poll("a selection in the status bar", async () => /\(\d+ selected\)/.test(await page.locator(".statusbar-item", { hasText: /Ln \d+, Col \d+/ }).first().innerText()), 5000);
+      await runCommandPalette("Plan: Refine selection…");
+      const qp = page.locator(".quick-input-widget");
+      await poll("the instruction box", async () => /How should the selected text change/.test(await qp.innerText()), 10000);
+      await qp.locator("input").fill("say what is missing");
+      await qp.locator("input").press("Enter");
+      await poll("the rewrite in the editor", async () => (await editorText()).includes(rewrite), 20000);
+      const text = await editorText();
+      assert.ok(!text.includes(original), "the selected text was replaced");
+      const prompt = JSON.stringify(llm.requests[llm.requests.length - 1].body.messages);
+      assert.ok(prompt.includes(original), "the prompt carries the selection");
+      assert.ok(prompt.includes("say what is missing"), "the prompt carries the instruction");
+      await screenshot("refine-selection");
+    } finally {
+      llm.server.closeAllConnections();
+      llm.server.close();
+    }
+  });
+
+  await check("Gather codebase context opens the ranked files beside the plan", async () => {
+    await runCommandPalette("Plan: Gather codebase context");
+    const qp = page.locator(".quick-input-widget");
+    await poll("the query box", async () => /What to look for/.test(await qp.innerText()), 10000);
+    await qp.locator("input").fill("greet");
+    await qp.locator("input").press("Enter");
+    const toast = page.locator(".notifications-toasts .notification-toast", { hasText: "Plan: gathered" }).first();
+    await toast.waitFor({ state: "visible", timeout: 20000 });
+    assert.match(await toast.innerText(), /gathered [1-9]\d* files? and \d+ documents? under Status quo/);
+    // The server wrote the block into the plan ...
+    await poll("the context block in the plan", async () => /Relevant files[\s\S]*src\/lib\.rs/.test(await editorText()), 10000);
+    // ... and the notification opens it as a document of its own.
+    await toast.locator(".monaco-button", { hasText: "Open as document" }).first().click();
+    await poll("an untitled Markdown editor with the context", async () => {
+      if (!/Untitled-\d/.test(await page.title())) return false;
+      const t = await editorText();
+      return t.startsWith("**Relevant files**") && t.includes("src/lib.rs");
+    }, 10000);
+    await screenshot("gather-context");
+  });
 }
 
 main()

@@ -145,12 +145,21 @@ test("status lists placeholders and missing sections, and jumps to a picked ques
   assert.deepEqual(host.opened, [{ uri: "file:///ws/plan.md", line: 9 }]);
 });
 
-test("gather context opens the markdown it returns", async () => {
-  const host = new FakeHost({}).respond("plan.gatherContext", () => ({ files: [], documents: [], markdown: "# Context\n- src/lib.rs" }));
+test("gather context reports what the server gathered and opens it on request", async () => {
+  const result = { files: [{ path: "src/lib.rs" }], documents: [{ path: "plans/a.md" }, { path: "plans/b.md" }], markdown: "# Context\n- src/lib.rs" };
+  const host = new FakeHost({}).respond("plan.gatherContext", () => result);
   host.inputs.push("greeting");
+  host.infoAnswer = "Open as document";
   assert.equal(await runCommand(host, "planLsp.gatherContext"), true);
   assert.deepEqual(host.calls[0].args, { uri: "file:///ws/plan.md", query: "greeting" });
+  assert.deepEqual(host.infos, ["Plan: gathered 1 file and 2 documents under Status quo."]);
   assert.deepEqual(host.untitled, ["# Context\n- src/lib.rs"]);
+
+  const quiet = new FakeHost({}).respond("plan.gatherContext", () => result);
+  quiet.inputs.push("");
+  await runCommand(quiet, "planLsp.gatherContext");
+  assert.deepEqual(quiet.calls[0].args, { uri: "file:///ws/plan.md" }, "an empty query lets the server use the plan");
+  assert.deepEqual(quiet.untitled, [], "nothing opened unless asked");
 });
 
 test("ask on issue offers to open the comment", async () => {

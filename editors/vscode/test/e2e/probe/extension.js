@@ -91,8 +91,16 @@ async function probe(out) {
   });
   await step("codeActions", async () => {
     const missing = vscode.languages.getDiagnostics(planUri).filter((d) => d.source === "plan-lsp" && (typeof d.code === "object" ? d.code.value : d.code) === "missing-section");
-    const actions = await retryCanceled(() => vscode.commands.executeCommand("vscode.executeCodeActionProvider", planUri, missing[0].range, vscode.CodeActionKind.QuickFix.value));
-    return (actions || []).map((a) => ({ title: a.title, kind: a.kind && a.kind.value, hasEdit: !!a.edit, command: a.command && a.command.command }));
+    // Ask again while the answer is empty: right after the diagnostics arrive, providers may
+    // still be settling (the workbench asks for code actions at the same time).
+    let actions = [];
+    const end = Date.now() + 15000;
+    do {
+      actions = (await retryCanceled(() => vscode.commands.executeCommand("vscode.executeCodeActionProvider", planUri, missing[0].range, vscode.CodeActionKind.QuickFix.value))) || [];
+      if (actions.some((a) => /^Insert missing section/.test(a.title))) break;
+      await sleep(300);
+    } while (Date.now() < end);
+    return actions.map((a) => ({ title: a.title, kind: a.kind && a.kind.value, hasEdit: !!a.edit, command: a.command && a.command.command }));
   });
   await step("fillSectionDirect", async () => {
     // The server's own answer to plan.fillSection (the client registers server commands with VS
