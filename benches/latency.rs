@@ -13,8 +13,17 @@ use tower_lsp::lsp_types::{Position, Range, TextDocumentContentChangeEvent, Url}
 
 const KEYSTROKES: usize = 300;
 
+/// How much a generated plan is packed with placeholders and references.
+#[derive(Clone, Copy)]
+enum Density {
+    /// About one placeholder per 30 lines and one file reference per 6: a busy real plan.
+    Typical,
+    /// A placeholder and three references every three lines: a stress test.
+    Dense,
+}
+
 /// A plan of about `lines` lines in the house template, with references and placeholders.
-fn generate_plan(lines: usize) -> String {
+fn generate_plan(lines: usize, density: Density) -> String {
     let mut text = String::from(
         "---\nissue: acme/widgets#42\n---\n# Plan: generated\n\n<implementation_plan>\n\n",
     );
@@ -30,6 +39,24 @@ fn generate_plan(lines: usize) -> String {
         let level = if section <= 3 { "##" } else { "###" };
         let _ = write!(text, "{level} {title}\n\n");
         for p in 0..6 {
+            if let Density::Typical = density {
+                let _ = write!(
+                    text,
+                    "The handler in `src/file{}.rs:{}` keeps 😀 state in memory and answers quickly,\n\
+                     so the cache stays small and the design stays simple for now.\n\n\
+                     Another paragraph explains the trade-offs of the approach in plain words,\n\
+                     without references, as most of a plan reads.\n\n",
+                    p % 5,
+                    p + 1
+                );
+                if p == 5 {
+                    let _ = write!(
+                        text,
+                        "One open point: [NEEDS CLARIFICATION: question {section}?]\n\n"
+                    );
+                }
+                continue;
+            }
             let _ = write!(
                 text,
                 "The handler in `src/file{}.rs:{}` calls src/lib.rs:2 and [the server](src/file{}.rs#L1-L3); \
@@ -40,7 +67,9 @@ fn generate_plan(lines: usize) -> String {
                 (p + 1) % 5
             );
         }
-        text.push_str("- [ ] a task\n- [x] a finished task {{owner}}\n\n```rust\nfn example() -> u32 { 42 }\n```\n\n");
+        text.push_str(
+            "- [ ] a task\n- [x] a finished task\n\n```rust\nfn example() -> u32 { 42 }\n```\n\n",
+        );
         if section == 3 {
             text.push_str("### Overview\n\nx\n\n### Order of implementation\n\n1. x\n\n### Risks and mitigations\n\n- r\n\n### Open questions\n\n- q\n\n### Components\n\n");
         }
@@ -72,10 +101,17 @@ fn main() {
     }
     std::fs::write(root.join("src/lib.rs"), "pub mod a;\npub mod b;\n").unwrap();
 
-    println!("| plan lines | keystroke → diagnostics p50 | p95 | max | hover p95 | definition p95 | diagnostics |");
-    println!("|---|---|---|---|---|---|---|");
-    for lines in [200, 5_000, 50_000] {
-        let text = generate_plan(lines);
+    println!("| plan | lines | keystroke → diagnostics p50 | p95 | max | hover p95 | definition p95 | diagnostics |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let runs = [
+        (Density::Typical, 200),
+        (Density::Typical, 5_000),
+        (Density::Typical, 50_000),
+        (Density::Dense, 5_000),
+        (Density::Dense, 50_000),
+    ];
+    for (density, lines) in runs {
+        let text = generate_plan(lines, density);
         let line_count = text.lines().count();
         let state = ServerState::default();
         state.set_roots(vec![root.clone()]);
@@ -84,13 +120,15 @@ fn main() {
         let initial = features::diagnostics::compute(&snapshot);
 
         // Type and delete a character in the middle of a paragraph, alternately.
+        let all_lines: Vec<&str> = text.lines().collect();
         let target_line = (line_count / 2..line_count)
-            .find(|&l| {
-                text.lines()
-                    .nth(l)
-                    .is_some_and(|s| s.starts_with("The handler"))
-            })
+            .find(|&l| all_lines[l].starts_with("The handler"))
             .expect("a paragraph line") as u32;
+        let placeholder_line = (target_line as usize..line_count)
+            .find(|&l| all_lines[l].contains("[NEEDS CLARIFICATION"))
+            .expect("a placeholder line") as u32;
+        let placeholder_column =
+            all_lines[placeholder_line as usize].find("[NEEDS").unwrap() as u32 + 3;
         let mut keystroke = Vec::with_capacity(KEYSTROKES);
         for i in 0..KEYSTROKES {
             let at = Position::new(target_line, 4);
@@ -115,12 +153,15 @@ fn main() {
         }
 
         let snapshot = state.snapshot(&uri).unwrap();
-        let placeholder_line = target_line + 1;
         let mut hover = Vec::new();
         let mut definition = Vec::new();
         for _ in 0..200 {
             let start = Instant::now();
-            let h = features::hover::hover(&snapshot, Position::new(placeholder_line, 30)).unwrap();
+            let h = features::hover::hover(
+                &snapshot,
+                Position::new(placeholder_line, placeholder_column),
+            )
+            .unwrap();
             hover.push(start.elapsed());
             assert!(h.is_some());
             let start = Instant::now();
@@ -130,7 +171,11 @@ fn main() {
             assert!(d.is_some());
         }
         println!(
-            "| {line_count} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {line_count} | {} | {} | {} | {} | {} | {} |",
+            match density {
+                Density::Typical => "typical",
+                Density::Dense => "dense",
+            },
             micros(percentile(&mut keystroke, 0.5)),
             micros(percentile(&mut keystroke, 0.95)),
             micros(percentile(&mut keystroke, 1.0)),
