@@ -104,7 +104,11 @@ pub fn diagnose(ctx: &AnalysisContext) -> Vec<Finding> {
     let mut findings = Vec::new();
     placeholder_findings(ctx.plan, &mut findings);
     let report = template_check::check(ctx.plan, ctx.template);
-    section_findings(ctx.plan, &report, &mut findings);
+    // A README or notes file is not held to the plan template; placeholders and references are
+    // still checked in any Markdown file.
+    if template_check::is_plan(ctx.plan, &report, ctx.document_path) {
+        section_findings(ctx.plan, &report, &mut findings);
+    }
     reference_findings(ctx, &mut findings);
     findings.sort_by_key(|f| (f.range.start, f.range.end));
     findings

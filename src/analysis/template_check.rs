@@ -33,6 +33,31 @@ impl TemplateReport {
     }
 }
 
+/// Whether a Markdown document is a plan, and so held to its template: it says so (front matter
+/// `template:` or `issue:`, a `*.plan.md` name, a folder named `plans`, a wrapper tag), or it already
+/// has one of the template's top-level sections.
+pub fn is_plan(plan: &Plan, report: &TemplateReport, path: Option<&std::path::Path>) -> bool {
+    let declared = plan
+        .front_matter
+        .as_ref()
+        .is_some_and(|f| f.get("template").is_some() || f.get("issue").is_some());
+    let named = path.is_some_and(|p| {
+        p.to_string_lossy().ends_with(".plan.md")
+            || p.parent()
+                .into_iter()
+                .flat_map(|d| d.components())
+                .any(|c| {
+                    let c = c.as_os_str().to_string_lossy().to_lowercase();
+                    c == "plans" || c == "plan"
+                })
+    });
+    let wrapped = plan
+        .blocks
+        .iter()
+        .any(|b| b.kind == crate::plan::BlockKind::Wrapper);
+    declared || named || wrapped || report.matched.iter().any(|(path, _)| path.len() == 1)
+}
+
 pub fn check(plan: &Plan, template: &Template) -> TemplateReport {
     let mut report = TemplateReport::default();
     walk(plan, &template.sections, None, &[], &mut report);
@@ -139,6 +164,30 @@ mod tests {
         );
         assert_eq!(report.duplicates.len(), 1);
         assert_eq!(plan.sections[report.duplicates[0].0].title, "Overview");
+    }
+
+    #[test]
+    fn only_plans_are_held_to_the_template() {
+        let (plan, r) = report("# README\n\nHow to build.\n", "implementation-plan");
+        assert!(!is_plan(
+            &plan,
+            &r,
+            Some(std::path::Path::new("/ws/README.md"))
+        ));
+        assert!(is_plan(
+            &plan,
+            &r,
+            Some(std::path::Path::new("/ws/plans/new.md"))
+        ));
+        assert!(is_plan(
+            &plan,
+            &r,
+            Some(std::path::Path::new("/ws/x.plan.md"))
+        ));
+        let (plan, r) = report("---\nissue: o/r#1\n---\n# X\n", "implementation-plan");
+        assert!(is_plan(&plan, &r, None));
+        let (plan, r) = report("## Status quo\n\nx\n", "implementation-plan");
+        assert!(is_plan(&plan, &r, None));
     }
 
     #[test]

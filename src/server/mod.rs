@@ -13,6 +13,9 @@ use tower_lsp::{LspService, Server};
 /// and `$/cancelRequest`.
 const CONCURRENCY: usize = 32;
 
+/// How long handlers may still run after `exit`.
+const EXIT_GRACE: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// Serves LSP on stdin/stdout until the client exits.
 pub async fn run_stdio() {
     let (service, socket) = LspService::build(backend::Backend::new)
@@ -26,9 +29,23 @@ pub async fn run_stdio() {
         )
         .finish();
     let (guarded_in, guarded_out) = tokio::io::duplex(1 << 16);
-    tokio::spawn(stdin_guard::forward(tokio::io::stdin(), guarded_out));
-    Server::new(guarded_in, tokio::io::stdout(), socket)
+    let exited = std::sync::Arc::new(tokio::sync::Notify::new());
+    tokio::spawn(stdin_guard::forward(
+        tokio::io::stdin(),
+        guarded_out,
+        exited.clone(),
+    ));
+    let serve = Server::new(guarded_in, tokio::io::stdout(), socket)
         .concurrency_level(CONCURRENCY)
-        .serve(service)
-        .await;
+        .serve(service);
+    // tower-lsp waits for every handler to finish, and a handler awaiting the client (a
+    // `workspace/configuration` reply, say) never will once `exit` has stopped the reading: give
+    // them a moment to flush, then go.
+    tokio::select! {
+        _ = serve => {}
+        _ = async {
+            exited.notified().await;
+            tokio::time::sleep(EXIT_GRACE).await;
+        } => {}
+    }
 }

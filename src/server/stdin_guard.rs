@@ -12,8 +12,13 @@ pub const INVALID_REQUEST_METHOD: &str = "plan-lsp/invalidRequest";
 /// Largest frame accepted; anything bigger is a broken client, not a plan.
 const MAX_FRAME: usize = 256 << 20;
 
-/// Copies LSP frames from `input` to `output`, repairing what tower-lsp would choke on.
-pub async fn forward(input: impl AsyncRead + Unpin, mut output: impl AsyncWrite + Unpin) {
+/// Copies LSP frames from `input` to `output`, repairing what tower-lsp would choke on, and
+/// signals `exited` when the client sends `exit`.
+pub async fn forward(
+    input: impl AsyncRead + Unpin,
+    mut output: impl AsyncWrite + Unpin,
+    exited: std::sync::Arc<tokio::sync::Notify>,
+) {
     let mut reader = BufReader::new(input);
     loop {
         let Some(length) = read_headers(&mut reader).await else {
@@ -47,6 +52,7 @@ pub async fn forward(input: impl AsyncRead + Unpin, mut output: impl AsyncWrite 
         let _ = output.flush().await;
         if is_exit {
             // tower-lsp only notices `exit` when it reads the next message: end its input instead.
+            exited.notify_one();
             return;
         }
     }
@@ -149,7 +155,7 @@ mod tests {
     async fn bad_frames_are_repaired_and_good_ones_pass() {
         let input = b"Content-Length: 5\r\n\r\n{bad}Content-Length: 24\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":3}X-Other: 1\r\n\r\nContent-Length: 40\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"initialized\"}";
         let mut out = Vec::new();
-        forward(&input[..], &mut out).await;
+        forward(&input[..], &mut out, Default::default()).await;
         let out = String::from_utf8(out).unwrap();
         assert!(out.contains("$/plan-lsp/ignored"), "{out}");
         assert!(
