@@ -504,9 +504,10 @@ async function tests(probeResult) {
     }
   });
 
+  // One local GitHub for New plan, Ask and Sync.
+  const gh = await startFakeGithub({ owner: "acme", repo: "rocket", number: 12, title: "Retry failed uploads", body: "Uploads fail on flaky networks.", labels: ["bug", "network"] });
   await check("New plan from GitHub issue… asks for the issue, writes the plan and opens it", async () => {
-    const gh = await startFakeGithub({ owner: "acme", repo: "rocket", number: 12, title: "Retry failed uploads", body: "Uploads fail on flaky networks.", labels: ["bug", "network"] });
-    try {
+    {
       // No model: the server writes the template skeleton with the issue text.
       await updateSettings(probeResult, { "planLsp.github.apiUrl": gh.url, "planLsp.llm.apiBase": null });
       await runCommandPalette("Plan: New plan from GitHub issue…");
@@ -522,10 +523,8 @@ async function tests(probeResult) {
         const t = await editorText();
         return t.includes("# Retry failed uploads") && t.includes("Uploads fail on flaky networks.");
       }, 10000);
-      assert.ok(gh.requests.some((r) => r.method === "GET" && r.path.startsWith("/repos/acme/rocket/issues/12")), JSON.stringify(gh.requests));
+      assert.ok(gh.requests.some((r) => r.method === "GET" && r.path.startsWith("/repos/acme/rocket/issues/12")), JSON.stringify(gh.requests.map((r) => r.path)));
       await screenshot("new-plan-from-issue");
-    } finally {
-      gh.server.close();
     }
   });
 
@@ -556,6 +555,45 @@ async function tests(probeResult) {
     await row.click();
     const cursor = page.locator(".statusbar-item", { hasText: /Ln \d+, Col \d+/ }).first();
     await poll(`the cursor on line ${line}`, async () => new RegExp(`Ln ${line}, Col`).test(await cursor.innerText()), 10000);
+  });
+
+  await check("Ask open questions on the issue posts them, and Sync answers writes the reply in", async () => {
+    const question = "Which storage backend retries the upload?";
+    // Type a question into the plan, as its author would (from the top, where the issue quote is).
+    await page.locator(".editor-group-container.active .view-lines").first().click();
+    await page.keyboard.press("Control+Home");
+    const line = page.locator(".editor-group-container.active .view-lines .view-line", { hasText: "Uploads fail on flaky networks." }).first();
+    await line.click();
+    await page.keyboard.press("End");
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Enter");
+    await page.keyboard.insertText(`[NEEDS CLARIFICATION: ${question}]`);
+    const panel = page.locator(".markers-panel");
+    await poll("the new question in the Problems panel", async () => (await panel.innerText()).includes(question), 15000);
+    await updateSettings(probeResult, { "planLsp.github.token": "e2e-token" });
+    await runCommandPalette("Plan: Ask open questions on the issue");
+    const posted = page.locator(".notifications-toasts .notification-toast", { hasText: "posted the open questions" }).first();
+    await posted.waitFor({ state: "visible", timeout: 20000 });
+    assert.equal(gh.comments.length, 1, "one questions comment");
+    const asked = gh.comments[0];
+    assert.match(await posted.innerText(), new RegExp(`#issuecomment-${asked.id}`));
+    const id = new RegExp(`\\*\\*(P\\d+)\\*\\*: ${question.replace(/[?]/g, "\\?")}`).exec(asked.body);
+    assert.ok(id, `the comment lists the question with its id: ${asked.body}`);
+    const post = gh.requests.find((r) => r.method === "POST");
+    assert.match(post.headers.authorization || "", /e2e-token/, "the token reaches GitHub");
+    await screenshot("ask-on-issue");
+    // Someone answers on GitHub; Sync previews, then applies when confirmed.
+    const answer = "The S3 client retries three times with backoff.";
+    gh.addComment("reviewer", `Thanks!\n\n${id[1]}: ${answer}`);
+    await runCommandPalette("Plan: Sync answers from the issue");
+    const qp = page.locator(".quick-input-widget");
+    const apply = qp.locator(".monaco-list-row", { hasText: "Apply 1 answer" }).first();
+    await apply.waitFor({ state: "visible", timeout: 20000 });
+    assert.ok((await qp.innerText()).includes(answer), "the preview shows the answer");
+    await apply.click();
+    await poll("the answer in the plan", async () => (await editorText()).includes(answer), 15000);
+    await poll("the answered question to leave the Problems panel", async () => !(await panel.innerText()).includes(question), 15000);
+    await screenshot("sync-answers");
   });
 
   await check("Refine selection… rewrites the selected line through the model", async () => {
@@ -607,6 +645,7 @@ async function tests(probeResult) {
     }, 10000);
     await screenshot("gather-context");
   });
+  gh.server.close();
 }
 
 main()

@@ -35,30 +35,70 @@ function issueJson(base, issue) {
   };
 }
 
-/** Serves one issue; resolves to { url, requests, server }. */
+function commentJson(base, issue, c) {
+  const url = `${base}/repos/${issue.owner}/${issue.repo}/issues/comments/${c.id}`;
+  return {
+    id: c.id, node_id: `MDEyOklzc3VlQ29tbWVudDE${c.id}`, url,
+    html_url: `${base}/${issue.owner}/${issue.repo}/issues/${issue.number}#issuecomment-${c.id}`,
+    body: c.body, user: user(base, c.author, 2 + (c.id % 97)), created_at: c.createdAt, updated_at: c.createdAt,
+    issue_url: `${base}/repos/${issue.owner}/${issue.repo}/issues/${issue.number}`, author_association: "CONTRIBUTOR",
+    reactions: { url: `${url}/reactions`, total_count: 0, "+1": 0, "-1": 0, laugh: 0, hooray: 0, confused: 0, heart: 0, rocket: 0, eyes: 0 },
+    performed_via_github_app: null,
+  };
+}
+
+/**
+ * Serves one issue and its comments (list, create, edit); resolves to
+ * { url, requests, comments, addComment(author, body), server }.
+ */
 function startFakeGithub(issue) {
   const requests = [];
+  const comments = [];
+  let nextId = 4100;
+  const addComment = (author, body) => {
+    const c = { id: ++nextId, author, body, createdAt: `2026-11-21T10:${String(comments.length).padStart(2, "0")}:00Z` };
+    comments.push(c);
+    return c;
+  };
   const server = http.createServer((req, res) => {
-    req.resume();
+    let raw = "";
+    req.on("data", (d) => (raw += d));
     req.on("end", () => {
-      requests.push({ method: req.method, path: req.url });
+      requests.push({ method: req.method, path: req.url, headers: req.headers, body: raw });
       const base = `http://127.0.0.1:${server.address().port}`;
       const path = req.url.replace(/\?.*$/, "");
       const prefix = `/repos/${issue.owner}/${issue.repo}/issues/${issue.number}`;
+      const commentPrefix = `/repos/${issue.owner}/${issue.repo}/issues/comments/`;
       const headers = { "Content-Type": "application/json; charset=utf-8", "x-ratelimit-limit": "5000", "x-ratelimit-remaining": "4999" };
+      const body = () => {
+        try {
+          return JSON.parse(raw).body || "";
+        } catch {
+          return "";
+        }
+      };
+      const existing = path.startsWith(commentPrefix) ? comments.find((c) => c.id === Number(path.slice(commentPrefix.length))) : undefined;
       if (req.method === "GET" && path === prefix) {
         res.writeHead(200, headers);
         res.end(JSON.stringify(issueJson(base, issue)));
       } else if (req.method === "GET" && path === `${prefix}/comments`) {
         res.writeHead(200, headers);
-        res.end("[]");
+        res.end(JSON.stringify(comments.map((c) => commentJson(base, issue, c))));
+      } else if (req.method === "POST" && path === `${prefix}/comments`) {
+        const c = addComment("plan-author", body());
+        res.writeHead(201, headers);
+        res.end(JSON.stringify(commentJson(base, issue, c)));
+      } else if (req.method === "PATCH" && existing) {
+        existing.body = body();
+        res.writeHead(200, headers);
+        res.end(JSON.stringify(commentJson(base, issue, existing)));
       } else {
         res.writeHead(404, headers);
         res.end(JSON.stringify({ message: "Not Found", documentation_url: "https://docs.github.com/rest", status: "404" }));
       }
     });
   });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, requests, url: `http://127.0.0.1:${server.address().port}` })));
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, requests, comments, addComment, url: `http://127.0.0.1:${server.address().port}` })));
 }
 
 module.exports = { startFakeGithub };
