@@ -251,6 +251,37 @@ mod tests {
     }
 
     #[test]
+    fn lookups_answer_from_the_partial_index_while_the_walk_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..2000 {
+            let sub = dir.path().join(format!("d{}", i % 20));
+            std::fs::create_dir_all(&sub).unwrap();
+            std::fs::write(
+                sub.join(format!("f{i}.rs")),
+                format!("pub fn f_{i}() {{}}\n"),
+            )
+            .unwrap();
+        }
+        let code = CodeIndex::default();
+        code.reset(vec![dir.path().to_path_buf()], IndexOptions::default());
+        let partial = Mutex::new(Vec::new());
+        code.index_all(&AtomicBool::new(false), &|n| {
+            // A request arriving mid-walk: it reads without waiting for the walk to end.
+            let seen = code.read().len();
+            let status = code.status();
+            partial.lock().unwrap().push((n, seen, status));
+        })
+        .unwrap();
+        let partial = partial.into_inner().unwrap();
+        assert!(partial.len() > 1, "several batches");
+        let (n, seen, status) = partial[0];
+        assert!(n < 2000 && seen == n, "{partial:?}");
+        assert_eq!(status, IndexStatus::Indexing);
+        assert!(code.is_ready());
+        assert_eq!(code.read().len(), 2000);
+    }
+
+    #[test]
     fn only_paths_that_start_in_the_workspace_are_ours_to_judge() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("src/plan")).unwrap();
