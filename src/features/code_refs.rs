@@ -155,7 +155,7 @@ pub fn document_links(snapshot: &Snapshot) -> Vec<DocumentLink> {
 pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
     let mut out = Vec::new();
     let code = &snapshot.code;
-    let text = snapshot.text();
+    let text: &str = &snapshot.plan.text;
     for span in symbol_spans(snapshot).filter(|s| s.query.is_qualified()) {
         if !code.find_symbols(&span.query, 1).is_empty() {
             continue;
@@ -195,7 +195,7 @@ pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
             ));
         }
     }
-    line_drift_findings(snapshot, &text, &mut out);
+    line_drift_findings(snapshot, text, &mut out);
     out
 }
 
@@ -204,19 +204,26 @@ fn line_drift_findings(snapshot: &Snapshot, text: &str, out: &mut Vec<Finding>) 
         return;
     };
     let roots = snapshot.effective_roots();
+    // The same few files are cited many times: resolve each written path once per pass.
+    let mut resolved: rustc_hash::FxHashMap<&str, Resolution> = rustc_hash::FxHashMap::default();
     for reference in &snapshot.plan.references {
         let Some(lines) = &reference.target.lines else {
             continue;
         };
+        let resolution = resolved
+            .entry(reference.target.path.as_str())
+            .or_insert_with(|| {
+                resolve::resolve(
+                    &reference.target.path,
+                    Some(plan_path),
+                    &roots,
+                    &snapshot.files,
+                )
+            });
         let Resolution::Found {
             path,
             kind: FsKind::File,
-        } = resolve::resolve(
-            &reference.target.path,
-            Some(plan_path),
-            &roots,
-            &snapshot.files,
-        )
+        } = resolution.clone()
         else {
             continue;
         };

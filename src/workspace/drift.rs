@@ -38,12 +38,20 @@ type CommitCache = HashMap<PathBuf, (Instant, Option<PlanCommit>)>;
 /// File contents at a commit, by (commit, canonical path); `None` when absent there.
 type BlobCache = HashMap<(String, PathBuf), Option<Arc<str>>>;
 
+/// Outcomes by (plan, file, start, end), trusted briefly: this runs on every keystroke and must
+/// not read every cited file each time.
+type OutcomeCache = HashMap<(PathBuf, PathBuf, u32, u32), (Instant, Option<LineDrift>)>;
+
+/// How long a drift outcome is trusted; the working tree can change under it.
+const OUTCOME_TTL: Duration = Duration::from_secs(3);
+
 /// Git lookups for drift checks, cached: the plan's last commit for a few seconds, file
 /// contents at a commit for good (a commit never changes).
 #[derive(Default)]
 pub struct DriftChecker {
     commits: Mutex<CommitCache>,
     blobs: Mutex<BlobCache>,
+    outcomes: Mutex<OutcomeCache>,
 }
 
 impl DriftChecker {
@@ -51,6 +59,32 @@ impl DriftChecker {
     /// last commit. `None` when that cannot be told: not a git repository, the plan was never
     /// committed, or the file or lines did not exist then.
     pub fn check_lines(&self, plan: &Path, file: &Path, start: u32, end: u32) -> Option<LineDrift> {
+        let key = (plan.to_path_buf(), file.to_path_buf(), start, end);
+        if let Some((at, outcome)) = self
+            .outcomes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            if at.elapsed() < OUTCOME_TTL {
+                return outcome.clone();
+            }
+        }
+        let outcome = self.check_lines_uncached(plan, file, start, end);
+        self.outcomes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, (Instant::now(), outcome.clone()));
+        outcome
+    }
+
+    fn check_lines_uncached(
+        &self,
+        plan: &Path,
+        file: &Path,
+        start: u32,
+        end: u32,
+    ) -> Option<LineDrift> {
         let commit = self.plan_commit(plan)?;
         let old = self.blob_at(&commit, file)?;
         let current = std::fs::read_to_string(file).ok()?;
