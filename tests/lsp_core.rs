@@ -705,3 +705,21 @@ fn front_matter_selects_the_template() {
         "{messages:?}"
     );
 }
+
+#[test]
+fn every_declared_command_is_dispatched() {
+    let client = start();
+    let commands =
+        client.initialize_result["capabilities"]["executeCommandProvider"]["commands"].clone();
+    for command in commands.as_array().unwrap() {
+        let err = client
+            .request(
+                "workspace/executeCommand",
+                json!({"command": command, "arguments": [{"bogus": true}]}),
+            )
+            .unwrap_err();
+        let message = err["message"].as_str().unwrap();
+        assert!(!message.contains("unknown command"), "{command}: {message}");
+        assert!(!message.contains("not available"), "{command}: {message}");
+    }
+}

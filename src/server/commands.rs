@@ -72,9 +72,6 @@ pub async fn execute(
         other if crate::commands::COMMANDS.contains(&other) => {
             crate::commands::execute(ctx, other, &arguments).await
         }
-        other if COMMANDS.contains(&other) => Err(errors::failed(format!(
-            "{other} is not available in this version of plan-lsp yet"
-        ))),
         other => Err(errors::invalid_params(format!(
             "unknown command {other}; known: {}",
             COMMANDS.join(", ")
