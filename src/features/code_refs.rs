@@ -18,7 +18,7 @@ use tower_lsp::lsp_types::{
 use super::{fence_language, workspace_edit};
 use crate::analysis::diagnostics::Finding;
 use crate::analysis::edits::TextChange;
-use crate::plan::references::{code_span_target, LineSpan};
+use crate::plan::references::LineSpan;
 use crate::snapshot::Snapshot;
 use crate::workspace::code::CodeIndex;
 use crate::workspace::drift::LineDrift;
@@ -41,7 +41,7 @@ struct SymbolSpan {
 
 fn symbol_spans(snapshot: &Snapshot) -> impl Iterator<Item = SymbolSpan> + '_ {
     snapshot.plan.code_spans.iter().filter_map(|span| {
-        if code_span_target(&span.content).is_some() {
+        if span.is_file_reference {
             return None; // A file reference: the core handles it.
         }
         Some(SymbolSpan {
@@ -203,6 +203,10 @@ fn line_drift_findings(snapshot: &Snapshot, text: &str, out: &mut Vec<Finding>) 
     let Some(plan_path) = snapshot.path.as_deref() else {
         return;
     };
+    // Most plans are not in a git repository, or not committed yet: skip the per-reference work.
+    if !snapshot.code.drift.tracks(plan_path) {
+        return;
+    }
     let roots = snapshot.effective_roots();
     // The same few files are cited many times: resolve each written path once per pass.
     let mut resolved: rustc_hash::FxHashMap<&str, Resolution> = rustc_hash::FxHashMap::default();

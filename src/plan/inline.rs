@@ -13,7 +13,8 @@ use super::references::{self, FileTarget, ReferenceForm};
 pub(super) struct InlineFacts {
     pub placeholders: Vec<PlaceholderMatch>,
     pub references: Vec<(Range<usize>, FileTarget, ReferenceForm)>,
-    pub code_spans: Vec<(Range<usize>, String)>,
+    /// Each code span, its content, and whether that content is a file reference.
+    pub code_spans: Vec<(Range<usize>, String, bool)>,
     /// `[text][label]`, `[label][]` and `[label]` links, by normalised label.
     pub reference_links: Vec<(Range<usize>, String)>,
 }
@@ -41,8 +42,12 @@ impl InlineFacts {
                 .into_iter()
                 .map(|(r, t, f)| (shift(r), t, f)),
         );
-        self.code_spans
-            .extend(other.code_spans.into_iter().map(|(r, c)| (shift(r), c)));
+        self.code_spans.extend(
+            other
+                .code_spans
+                .into_iter()
+                .map(|(r, c, f)| (shift(r), c, f)),
+        );
         self.reference_links.extend(
             other
                 .reference_links
@@ -98,12 +103,14 @@ fn collect(node: Node, text: &str, facts: &mut InlineFacts, exclusions: &mut Exc
     match node.kind() {
         "code_span" => {
             let content = code_span_content(node, text);
-            if let Some(target) = references::code_span_target(&content) {
+            let target = references::code_span_target(&content);
+            let is_file = target.is_some();
+            if let Some(target) = target {
                 facts
                     .references
                     .push((range.clone(), target, ReferenceForm::CodeSpan));
             }
-            facts.code_spans.push((range.clone(), content));
+            facts.code_spans.push((range.clone(), content, is_file));
             exclusions.literal.push(range.clone());
             exclusions.structured.push(range);
         }

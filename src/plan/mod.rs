@@ -61,6 +61,8 @@ pub struct Reference {
 pub struct CodeSpan {
     pub range: Range<usize>,
     pub content: String,
+    /// The content is a file reference (`src/a.rs:3`), already among the references.
+    pub is_file_reference: bool,
 }
 
 /// A region that folds: code blocks, front matter, wrapper tags.
@@ -294,10 +296,11 @@ impl Builder {
                 form: *form,
             });
         }
-        for (range, content) in &facts.code_spans {
+        for (range, content, is_file_reference) in &facts.code_spans {
             self.plan.code_spans.push(CodeSpan {
                 range: shift(range),
                 content: content.clone(),
+                is_file_reference: *is_file_reference,
             });
         }
         for (range, label) in &facts.reference_links {

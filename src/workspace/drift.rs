@@ -38,12 +38,18 @@ type CommitCache = HashMap<PathBuf, (Instant, Option<PlanCommit>)>;
 /// File contents at a commit, by (commit, canonical path); `None` when absent there.
 type BlobCache = HashMap<(String, PathBuf), Option<Arc<str>>>;
 
-/// Outcomes by (plan, file, start, end), trusted briefly: this runs on every keystroke and must
-/// not read every cited file each time.
-type OutcomeCache = HashMap<(PathBuf, PathBuf, u32, u32), (Instant, Option<LineDrift>)>;
+/// Outcomes by (plan, file, start, end), kept while the file's modification time and size and
+/// the plan's commit stay the same: this runs on every keystroke and must not read every cited
+/// file each time.
+type OutcomeCache = HashMap<(PathBuf, PathBuf, u32, u32), (FileStamp, String, Option<LineDrift>)>;
 
-/// How long a drift outcome is trusted; the working tree can change under it.
-const OUTCOME_TTL: Duration = Duration::from_secs(3);
+/// What tells that a file changed: its modification time and size.
+type FileStamp = Option<(std::time::SystemTime, u64)>;
+
+fn stamp(file: &Path) -> FileStamp {
+    let meta = std::fs::metadata(file).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
+}
 
 /// Git lookups for drift checks, cached: the plan's last commit for a few seconds, file
 /// contents at a commit for good (a commit never changes).
@@ -59,36 +65,42 @@ impl DriftChecker {
     /// last commit. `None` when that cannot be told: not a git repository, the plan was never
     /// committed, or the file or lines did not exist then.
     pub fn check_lines(&self, plan: &Path, file: &Path, start: u32, end: u32) -> Option<LineDrift> {
+        let commit = self.plan_commit(plan)?;
         let key = (plan.to_path_buf(), file.to_path_buf(), start, end);
-        if let Some((at, outcome)) = self
+        let file_stamp = stamp(file);
+        if let Some((seen, at_commit, outcome)) = self
             .outcomes
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(&key)
         {
-            if at.elapsed() < OUTCOME_TTL {
+            if *seen == file_stamp && *at_commit == commit.commit {
                 return outcome.clone();
             }
         }
-        let outcome = self.check_lines_uncached(plan, file, start, end);
+        let outcome = self.check_lines_uncached(&commit, file, start, end);
         self.outcomes
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(key, (Instant::now(), outcome.clone()));
+            .insert(key, (file_stamp, commit.commit.clone(), outcome.clone()));
         outcome
     }
 
     fn check_lines_uncached(
         &self,
-        plan: &Path,
+        commit: &PlanCommit,
         file: &Path,
         start: u32,
         end: u32,
     ) -> Option<LineDrift> {
-        let commit = self.plan_commit(plan)?;
-        let old = self.blob_at(&commit, file)?;
+        let old = self.blob_at(commit, file)?;
         let current = std::fs::read_to_string(file).ok()?;
         compare(&old, &current, start, end)
+    }
+
+    /// Whether drift can be told for `plan` at all: it is in a git repository and committed.
+    pub fn tracks(&self, plan: &Path) -> bool {
+        self.plan_commit(plan).is_some()
     }
 
     fn plan_commit(&self, plan: &Path) -> Option<PlanCommit> {
