@@ -48,7 +48,9 @@ pub fn split(text: &str) -> Split {
                 if first && content == "---" {
                     inside = Inside::FrontMatter;
                     chunk_start = Some(offset);
-                } else if mask::is_wrapper_tag_line(content.as_bytes()) {
+                } else if content.trim_start().starts_with('<')
+                    && mask::is_wrapper_tag_line(content.as_bytes())
+                {
                     close(&mut split, &mut chunk_start, offset);
                     if let Some((name, closing)) = mask::wrapper_tag_name(content) {
                         split.wrappers.push((
@@ -70,7 +72,10 @@ pub fn split(text: &str) -> Split {
                     if !blank && chunk_start.is_none() {
                         chunk_start = Some(offset);
                     }
-                    inside = opens(content);
+                    // Only lines with a backtick, tilde or `<` can open a fence or raw HTML.
+                    if memchr::memchr3(b'`', b'~', b'<', content.as_bytes()).is_some() {
+                        inside = opens(content);
+                    }
                 }
             }
             Inside::Fence { marker, length } => {
@@ -112,10 +117,7 @@ fn close(split: &mut Split, chunk_start: &mut Option<usize>, end: usize) {
 }
 
 fn memchr_newline(bytes: &[u8], from: usize) -> Option<usize> {
-    bytes[from..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map(|i| from + i)
+    memchr::memchr(b'\n', &bytes[from..]).map(|i| from + i)
 }
 
 fn is_atx_heading(line: &str) -> bool {
@@ -143,7 +145,10 @@ fn opens(line: &str) -> Inside {
             return Inside::Fence { marker, length };
         }
     }
-    let lower = trimmed.to_ascii_lowercase();
+    if !trimmed.starts_with('<') {
+        return Inside::Nothing;
+    }
+    let lower = trimmed.get(..12).unwrap_or(trimmed).to_ascii_lowercase();
     let html: [(&str, &'static str); 6] = [
         ("<!--", "-->"),
         ("<pre", "</pre>"),
@@ -153,7 +158,7 @@ fn opens(line: &str) -> Inside {
         ("<![cdata[", "]]>"),
     ];
     for (start, end) in html {
-        if lower.starts_with(start) && !lower[start.len()..].contains(end) {
+        if lower.starts_with(start) && !trimmed.to_ascii_lowercase()[start.len()..].contains(end) {
             return Inside::Html { end };
         }
     }
