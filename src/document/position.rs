@@ -172,24 +172,6 @@ pub fn position_to_byte(
     to_char_strict(rope, pos, enc).map(|c| rope.char_to_byte(c))
 }
 
-/// The byte range of an LSP range, refusing ranges outside the document or reversed.
-pub fn range_to_bytes(
-    rope: &Rope,
-    range: Range,
-    enc: PositionEncoding,
-) -> Result<std::ops::Range<usize>, OutOfRange> {
-    let start = position_to_byte(rope, range.start, enc)?;
-    let end = position_to_byte(rope, range.end, enc)?;
-    if end < start {
-        return Err(OutOfRange {
-            line: range.end.line,
-            character: range.end.character,
-            lines: rope.len_lines(),
-        });
-    }
-    Ok(start..end)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -170,12 +170,6 @@ impl Plan {
             .find(|r| r.range.start <= offset && offset <= r.range.end)
     }
 
-    pub fn code_span_at(&self, offset: usize) -> Option<&CodeSpan> {
-        self.code_spans
-            .iter()
-            .find(|c| c.range.start <= offset && offset <= c.range.end)
-    }
-
     /// Placeholders inside section `index` or its subsections.
     pub fn placeholders_in(&self, index: usize) -> impl Iterator<Item = &Placeholder> {
         let range = self.sections[index].range.clone();
