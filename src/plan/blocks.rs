@@ -60,11 +60,23 @@ impl Default for Parsers {
     }
 }
 
+/// `at_document_start`: only the document's first chunk may be front matter. Elsewhere a chunk
+/// opening with `---` is a thematic break, but tree-sitter-md would read `---` … `---` at the
+/// start of what it sees as a document as front matter: that line is parsed as the equivalent
+/// `***` instead.
 pub(super) fn analyze_chunk(
     parsers: &mut Parsers,
     text: &str,
     syntax: &PlaceholderSyntax,
+    at_document_start: bool,
 ) -> ChunkFacts {
+    let masked;
+    let text = if !at_document_start && text.starts_with("---") {
+        masked = format!("***{}", &text[3..]);
+        masked.as_str()
+    } else {
+        text
+    };
     let mut facts = ChunkFacts::default();
     let Some(tree) = parsers.block.parse(text, None) else {
         return facts;

@@ -14,6 +14,8 @@ pub struct PlanCache {
     current: FxHashMap<Box<str>, Arc<ChunkFacts>>,
     previous: FxHashMap<Box<str>, Arc<ChunkFacts>>,
     fingerprint: String,
+    /// The first chunk when it starts with `---`: front matter.
+    front_matter: Option<(Box<str>, Arc<ChunkFacts>)>,
 }
 
 impl PlanCache {
@@ -22,6 +24,7 @@ impl PlanCache {
             // Other placeholder syntaxes: nothing cached still holds.
             self.current.clear();
             self.previous.clear();
+            self.front_matter = None;
             self.fingerprint = fingerprint.to_string();
         }
     }
@@ -34,7 +37,23 @@ impl PlanCache {
         );
     }
 
-    pub(super) fn facts(&mut self, text: &str, syntax: &PlaceholderSyntax) -> Arc<ChunkFacts> {
+    pub(super) fn facts(
+        &mut self,
+        text: &str,
+        syntax: &PlaceholderSyntax,
+        at_document_start: bool,
+    ) -> Arc<ChunkFacts> {
+        if at_document_start && text.starts_with("---") {
+            // Front matter reads differently from the same text further down: cached apart.
+            if let Some((key, facts)) = &self.front_matter {
+                if **key == *text {
+                    return facts.clone();
+                }
+            }
+            let facts = Arc::new(blocks::analyze_chunk(&mut self.parsers, text, syntax, true));
+            self.front_matter = Some((text.into(), facts.clone()));
+            return facts;
+        }
         if let Some(facts) = self.current.get(text) {
             return facts.clone();
         }
@@ -43,7 +62,12 @@ impl PlanCache {
             Some(entry) => entry,
             None => (
                 text.into(),
-                Arc::new(blocks::analyze_chunk(&mut self.parsers, text, syntax)),
+                Arc::new(blocks::analyze_chunk(
+                    &mut self.parsers,
+                    text,
+                    syntax,
+                    false,
+                )),
             ),
         };
         self.current.insert(key, facts.clone());

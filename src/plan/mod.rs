@@ -123,7 +123,7 @@ impl Plan {
             reference_links: Vec::new(),
         };
         for chunk in &split.chunks {
-            let facts = cache.facts(&text[chunk.clone()], syntax);
+            let facts = cache.facts(&text[chunk.clone()], syntax, chunk.start == 0);
             builder.add_chunk(&facts, chunk.start);
         }
         cache.end_pass();

@@ -149,3 +149,21 @@ fn chunked_parse_matches_a_whole_document_parse_of_the_same_text() {
     assert!(!plan.sections[3].has_content);
     assert!(plan.sections[2].has_content);
 }
+
+#[test]
+fn a_rule_in_the_body_is_not_front_matter() {
+    let text = "---\nissue: o/r#1\n---\n## A\n\nx\n\n---\nTitle [TBD]\n---\n\ny\n";
+    let plan = plan_of(text);
+    assert_eq!(
+        plan.front_matter.as_ref().unwrap().get("issue"),
+        Some("o/r#1")
+    );
+    // `Title [TBD]` under a `---` is a setext heading after a thematic break, as in CommonMark.
+    let titles: Vec<_> = plan
+        .sections
+        .iter()
+        .map(|s| (s.title.as_str(), s.level))
+        .collect();
+    assert_eq!(titles, [("A", 2), ("Title [TBD]", 2)]);
+    assert_eq!(plan.placeholders.len(), 1);
+}
