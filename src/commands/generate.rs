@@ -18,6 +18,16 @@ const REPORT_EVERY: Duration = Duration::from_millis(250);
 struct EndingProgress(Option<ProgressHandle>);
 
 impl EndingProgress {
+    /// Begins cancellable progress titled `title`, saying which model it waits for.
+    async fn begin(ctx: &ServerContext, llm: &LlmService, title: &str) -> EndingProgress {
+        let progress = EndingProgress(Some(ctx.begin_progress(title, true).await));
+        progress
+            .get()
+            .report(format!("waiting for {}", llm.config().model), None)
+            .await;
+        progress
+    }
+
     fn get(&self) -> &ProgressHandle {
         self.0.as_ref().expect("present until ended")
     }
@@ -44,11 +54,7 @@ pub async fn stream(
     title: &str,
     prompt: &Prompt,
 ) -> jsonrpc::Result<String> {
-    let progress = EndingProgress(Some(ctx.begin_progress(title, true).await));
-    progress
-        .get()
-        .report(format!("waiting for {}", llm.config().model), None)
-        .await;
+    let progress = EndingProgress::begin(ctx, llm, title).await;
     let received = AtomicUsize::new(0);
     let cancel = progress.get().cancel.clone();
     let generation = llm.stream_chat(prompt, &cancel, |delta| {
@@ -79,11 +85,7 @@ pub async fn complete(
     title: &str,
     prompt: &Prompt,
 ) -> jsonrpc::Result<String> {
-    let progress = EndingProgress(Some(ctx.begin_progress(title, true).await));
-    progress
-        .get()
-        .report(format!("waiting for {}", llm.config().model), None)
-        .await;
+    let progress = EndingProgress::begin(ctx, llm, title).await;
     let outcome = llm.complete(prompt, &progress.get().cancel).await;
     finish(progress, outcome.map(|c| c.text)).await
 }

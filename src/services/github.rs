@@ -426,7 +426,7 @@ impl GitHubService {
                 detail: format!("{} at {}", source.inner(), source.path()),
             },
             other => {
-                let detail = error_chain(&other);
+                let detail = super::error_chain(&other);
                 if detail.to_ascii_lowercase().contains("timed out") {
                     GitHubError::Timeout {
                         seconds: self.timeout.as_secs().max(1),
@@ -440,20 +440,6 @@ impl GitHubService {
             }
         }
     }
-}
-
-/// The error and its causes on one line (octocrab's own `Display` is often just a variant name).
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut parts = vec![error.to_string()];
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    parts.join(": ")
 }
 
 fn details_from(reference: &IssueRef, issue: Issue, comments: Vec<IssueComment>) -> IssueDetails {

@@ -364,7 +364,7 @@ impl LlmService {
             },
             OpenAIError::Reqwest(error) => LlmError::Network {
                 url: self.config.api_base.clone(),
-                detail: shorten(&error_chain(&error)),
+                detail: shorten(&super::error_chain(&error)),
             },
             OpenAIError::StreamError(error) => LlmError::Incomplete {
                 detail: shorten(&error.to_string()),
@@ -394,19 +394,6 @@ fn api_message(raw: &str) -> String {
         .ok()
         .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
         .unwrap_or_else(|| raw.to_string())
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut parts = vec![error.to_string()];
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    parts.join(": ")
 }
 
 /// Keeps error details readable: the endpoint may echo whole bodies.
