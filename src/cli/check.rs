@@ -143,12 +143,7 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
             String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", path.display()))?;
         let doc = Document::new(&text, 0);
         let plan = Plan::parse(&text, &syntax);
-        let template_name = plan
-            .front_matter
-            .as_ref()
-            .and_then(|f| f.get("template"))
-            .or(settings.template.as_deref())
-            .map(str::to_string);
+        let template = templates.for_plan(&plan, settings.template.as_deref());
         let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
         let snapshot = Snapshot {
             uri: tower_lsp::lsp_types::Url::from_file_path(&absolute)
@@ -156,7 +151,7 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
             version: 0,
             rope: doc.rope.clone(),
             plan: Arc::new(plan),
-            template: templates.get_or_default(template_name.as_deref()),
+            template,
             settings: settings.clone(),
             syntax: syntax.clone(),
             encoding: PositionEncoding::Utf32,

@@ -9,9 +9,8 @@ pub fn folding_ranges(snapshot: &Snapshot) -> Vec<FoldingRange> {
     let rope = &snapshot.rope;
     let line_of = |byte: usize| rope.byte_to_line(byte.min(rope.len_bytes())) as u32;
     let mut out = Vec::new();
-    for section in &snapshot.plan.sections {
-        let text = rope.byte_slice(section.range.clone()).to_string();
-        let end = section.range.start + text.trim_end().len();
+    for (index, section) in snapshot.plan.sections.iter().enumerate() {
+        let end = snapshot.plan.section_content(index).end;
         push(&mut out, line_of(section.heading.start), line_of(end), None);
     }
     for block in &snapshot.plan.blocks {

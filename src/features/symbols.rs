@@ -42,7 +42,7 @@ fn section_symbol(snapshot: &Snapshot, index: usize) -> DocumentSymbol {
     } else {
         section.title.clone()
     };
-    let range = trim_range(snapshot, section.range.clone());
+    let range = plan.section_content(index);
     DocumentSymbol {
         name,
         detail: (open > 0).then(|| format!("{open} open")),
@@ -72,10 +72,4 @@ fn placeholder_symbol(snapshot: &Snapshot, p: &crate::plan::Placeholder) -> Docu
         selection_range: range,
         children: None,
     }
-}
-
-/// A section's range without the blank lines that follow it.
-fn trim_range(snapshot: &Snapshot, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
-    let text = snapshot.rope.byte_slice(range.clone()).to_string();
-    range.start..range.start + text.trim_end().len()
 }

@@ -40,9 +40,7 @@ fn strip_numbering(title: &str) -> &str {
             && head.len() <= 4
             && head
                 .chars()
-                .all(|c| "IVXivx".contains(c) || c.is_ascii_uppercase())
-            && head.chars().count() <= 4
-            && head.chars().all(|c| c.is_ascii_alphabetic())
+                .all(|c| c.is_ascii_uppercase() || "ivx".contains(c))
         {
             return rest.trim_start();
         }

@@ -1,6 +1,5 @@
 //! Inline analysis of one paragraph or heading (code spans, links, placeholders, file references),
-//! parsed with tree-sitter-md's inline grammar and cached by text, so an edit re-parses only the
-//! paragraph it touched.
+//! parsed with tree-sitter-md's inline grammar. Results are cached with their chunk (`cache`).
 
 use std::ops::Range;
 use tree_sitter::{Node, Parser};

@@ -170,6 +170,12 @@ impl Plan {
             .find(|r| r.range.start <= offset && offset <= r.range.end)
     }
 
+    /// Section `index`'s range without the blank lines that follow it.
+    pub fn section_content(&self, index: usize) -> Range<usize> {
+        let range = self.sections[index].range.clone();
+        range.start..range.start + self.text[range].trim_end().len()
+    }
+
     /// Placeholders inside section `index` or its subsections.
     pub fn placeholders_in(&self, index: usize) -> impl Iterator<Item = &Placeholder> {
         let range = self.sections[index].range.clone();

@@ -216,6 +216,13 @@ impl TemplateSet {
             .expect("the default template is built in")
     }
 
+    /// The template a plan follows: its front matter's `template:`, else `default` (the
+    /// setting), else the built-in default.
+    pub fn for_plan(&self, plan: &super::Plan, default: Option<&str>) -> Arc<Template> {
+        let named = plan.front_matter.as_ref().and_then(|fm| fm.get("template"));
+        self.get_or_default(named.or(default))
+    }
+
     pub fn names(&self) -> Vec<String> {
         self.templates.iter().map(|t| t.name.clone()).collect()
     }

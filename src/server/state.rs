@@ -168,18 +168,14 @@ impl ServerState {
         config: &Config,
     ) -> Option<Snapshot> {
         let doc = docs.get(uri)?;
-        let template_name = doc
-            .plan
-            .front_matter
-            .as_ref()
-            .and_then(|fm| fm.get("template"))
-            .or(config.settings.template.as_deref());
         Some(Snapshot {
             uri: uri.clone(),
             version: doc.document.version,
             rope: doc.document.rope.clone(),
             plan: doc.plan.clone(),
-            template: config.templates.get_or_default(template_name),
+            template: config
+                .templates
+                .for_plan(&doc.plan, config.settings.template.as_deref()),
             settings: config.settings.clone(),
             syntax: config.syntax.clone(),
             encoding: self.encoding(),
