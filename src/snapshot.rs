@@ -12,6 +12,7 @@ use crate::document::position::{self, OutOfRange, PositionEncoding};
 use crate::plan::template::Template;
 use crate::plan::{PlaceholderSyntax, Plan};
 use crate::settings::Settings;
+use crate::workspace::disk::real_or_given;
 use crate::workspace::files::FileFacts;
 
 #[derive(Clone)]
@@ -57,7 +58,7 @@ impl Snapshot {
         self.path
             .as_ref()
             .and_then(|p| p.parent())
-            .map(|d| vec![std::fs::canonicalize(d).unwrap_or_else(|_| d.to_path_buf())])
+            .map(|d| vec![real_or_given(d)])
             .unwrap_or_default()
     }
 

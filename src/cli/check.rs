@@ -8,11 +8,12 @@ use serde_json::json;
 
 use crate::analysis::diagnostics::{Finding, Severity};
 use crate::document::{Document, PositionEncoding};
-use crate::plan::template::TemplateSet;
 use crate::plan::{PlaceholderSyntax, Plan};
 use crate::settings::Settings;
 use crate::snapshot::Snapshot;
+use crate::workspace::disk::{read_named_file, EntryKind, FileSystem, RealDisk};
 use crate::workspace::files::FileFacts;
+use crate::workspace::templates::load_templates;
 
 #[derive(Debug, Default)]
 struct Options {
@@ -92,13 +93,21 @@ pub fn run(args: &[String]) -> ExitCode {
     }
 }
 
+/// The largest settings file read.
+const MAX_SETTINGS_BYTES: u64 = 1 << 20;
+/// The largest plan checked.
+const MAX_PLAN_BYTES: u64 = 64 << 20;
+
 fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
     let root = options.root.clone().unwrap_or_else(|| PathBuf::from("."));
-    let root = std::fs::canonicalize(&root).map_err(|e| format!("root {}: {e}", root.display()))?;
+    let root = RealDisk
+        .real_path(&root)
+        .map_err(|e| format!("root {}: {e}", root.display()))?;
     let mut settings = match &options.settings {
         Some(path) => {
-            let text =
-                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let contents = read_named_file(path, MAX_SETTINGS_BYTES)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let text = contents.text();
             let value: serde_json::Value =
                 serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
             let (settings, problem) = Settings::from_json(&value);
@@ -119,7 +128,7 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
     if let Some(e) = pattern_errors.first() {
         return Err(e.to_string());
     }
-    let (templates, template_errors) = TemplateSet::load(std::slice::from_ref(&root));
+    let (templates, template_errors) = load_templates(std::slice::from_ref(&root));
     if let Some(e) = template_errors.first() {
         return Err(e.to_string());
     }
@@ -135,16 +144,25 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
     let settings = Arc::new(settings);
     let syntax = Arc::new(syntax);
     let facts = Arc::new(FileFacts::default());
+    facts.set_max_file_bytes(settings.index.max_file_bytes);
     let roots = Arc::new(vec![root]);
     let mut reports = Vec::new();
     for path in &files {
-        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let contents = read_named_file(path, MAX_PLAN_BYTES)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if contents.is_cut() {
+            return Err(format!(
+                "{}: larger than {MAX_PLAN_BYTES} bytes, not checked",
+                path.display()
+            ));
+        }
+        let bytes = contents.bytes;
         let text =
             String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", path.display()))?;
         let doc = Document::new(&text, 0);
         let plan = Plan::parse(&text, &syntax);
         let template = templates.for_plan(&plan, settings.template.as_deref());
-        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        let absolute = contents.real.clone();
         let snapshot = Snapshot {
             uri: tower_lsp::lsp_types::Url::from_file_path(&absolute)
                 .map_err(|_| format!("{}: bad path", path.display()))?,
@@ -179,8 +197,11 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
 fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        if meta.is_file() {
+        let stat = RealDisk
+            .real_path(path)
+            .and_then(|real| RealDisk.stat(&real))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if stat.kind != EntryKind::Directory {
             files.push(path.clone());
             continue;
         }

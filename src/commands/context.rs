@@ -8,9 +8,10 @@ use tower_lsp::jsonrpc;
 
 use crate::features::gather_context::{gather_for, plan_query};
 use crate::server::context::errors;
-use crate::services::context_filter::{ContextFilter, Exclusion};
 use crate::services::prompts::ContextFile;
 use crate::snapshot::Snapshot;
+use crate::workspace::disk::floor_char_boundary;
+use crate::workspace::privacy::{Exclusion, PrivacyFilter};
 use crate::workspace::resolve::{resolve, Resolution};
 
 /// Most files sent with one prompt.
@@ -24,7 +25,7 @@ const SURROUNDING_LINES: usize = 20;
 /// `planLsp.llm.maxContextBytes`.
 pub async fn gather(snapshot: &Snapshot, focus: &str) -> Vec<ContextFile> {
     let roots = snapshot.effective_roots();
-    let filter = ContextFilter::new(roots.iter().cloned());
+    let filter = PrivacyFilter::new(roots.iter().cloned());
     let per_file = (snapshot.settings.llm.max_context_bytes / 4).max(1);
     let mut files = cited_files(snapshot, &roots, &filter, per_file);
     let worker = snapshot.clone();
@@ -69,7 +70,7 @@ pub async fn gather(snapshot: &Snapshot, focus: &str) -> Vec<ContextFile> {
             .collect();
         files.push(ContextFile {
             path: format!("{} (outline)", file.path),
-            text: cap(&outline, per_file).to_string(),
+            text: cap(&outline, per_file),
         });
     }
     files
@@ -79,7 +80,7 @@ pub async fn gather(snapshot: &Snapshot, focus: &str) -> Vec<ContextFile> {
 fn cited_files(
     snapshot: &Snapshot,
     roots: &[PathBuf],
-    filter: &ContextFilter,
+    filter: &PrivacyFilter,
     per_file: usize,
 ) -> Vec<ContextFile> {
     let mut files: Vec<ContextFile> = Vec::new();
@@ -108,16 +109,24 @@ fn cited_files(
             .unwrap_or(&resolved)
             .to_string_lossy()
             .replace('\\', "/");
-        let Ok(text) = std::fs::read_to_string(&resolved) else {
+        let Ok(contents) = snapshot.files.door(roots).read(&resolved) else {
             continue;
         };
-        let excerpt = match &reference.target.lines {
+        let text = contents.text();
+        let mut excerpt = match &reference.target.lines {
             Some(span) => {
                 let end = span.end.unwrap_or(span.start);
                 excerpt_lines(&text, span.start as usize, end as usize)
             }
-            None => text,
+            None => text.into_owned(),
         };
+        if contents.is_cut() {
+            excerpt.push_str(&format!(
+                "[cut: only the first {} of {} bytes read]\n",
+                contents.bytes.len(),
+                contents.len
+            ));
+        }
         let label = match &reference.target.lines {
             Some(span) => format!("{relative}:{}", span.start),
             None => relative,
@@ -127,7 +136,7 @@ fn cited_files(
         }
         files.push(ContextFile {
             path: label,
-            text: cap(&excerpt, per_file).to_string(),
+            text: cap(&excerpt, per_file),
         });
     }
     files
@@ -140,7 +149,7 @@ pub fn check_document(snapshot: &Snapshot) -> jsonrpc::Result<()> {
     let Some(path) = &snapshot.path else {
         return Ok(());
     };
-    match ContextFilter::new(snapshot.effective_roots()).check(path) {
+    match PrivacyFilter::new(snapshot.effective_roots()).check(path) {
         Ok(_) | Err(Exclusion::Gitignored(_)) | Err(Exclusion::Unreadable(_)) => Ok(()),
         Err(exclusion @ Exclusion::OutsideWorkspace(_)) => Err(errors::failed(format!(
             "{exclusion}: open its folder as a workspace folder to use AI on it"
@@ -163,15 +172,17 @@ fn excerpt_lines(text: &str, start: usize, end: usize) -> String {
         .collect()
 }
 
-fn cap(text: &str, bytes: usize) -> &str {
+/// `text` within `bytes`, saying how much was cut so the model knows it sees a part.
+fn cap(text: &str, bytes: usize) -> String {
     if text.len() <= bytes {
-        return text;
+        return text.to_owned();
     }
-    let mut end = bytes;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
+    let end = floor_char_boundary(text, bytes);
+    format!(
+        "{}\n[cut: {} more bytes not sent]\n",
+        &text[..end],
+        text.len() - end
+    )
 }
 
 #[cfg(test)]
@@ -185,6 +196,6 @@ mod tests {
         assert!(excerpt.starts_with("   30 | line 30\n"));
         assert!(excerpt.ends_with("   72 | line 72\n"));
         assert_eq!(excerpt.lines().count(), 43);
-        assert_eq!(cap("héllo", 2), "h");
+        assert_eq!(cap("héllo", 2), "h\n[cut: 5 more bytes not sent]\n");
     }
 }

@@ -1,7 +1,7 @@
 //! The GitHub-backed commands: a new plan from an issue, the questions comment, reading answers
 //! back, and what hovers and the drift check know about an issue.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -25,6 +25,7 @@ use crate::services::issue_ref::IssueRef;
 use crate::services::prompts::{self, IssueAnalysis, SectionGuide};
 use crate::settings::Settings;
 use crate::snapshot::Snapshot;
+use crate::workspace::disk::ReadError;
 
 #[derive(Deserialize)]
 pub struct NewFromIssueArgs {
@@ -100,13 +101,18 @@ pub async fn new_from_issue(
         None
     };
     let text = plan_text::new_plan_text(&details, &template, analysis.as_ref());
-    let path = target_path(root, &roots, args.path.as_deref(), &details)?;
-    if path.exists() {
-        return Err(errors::failed(format!(
-            "{} already exists: open it, or pass another `path`",
-            path.display()
-        )));
-    }
+    let wanted = target_path(root, args.path.as_deref(), &details)?;
+    let path = match ctx.state.files.door(&roots).place_new_file(&wanted) {
+        Ok(path) => path,
+        Err(error @ ReadError::AlreadyExists(_)) => return Err(errors::failed(error.to_string())),
+        Err(ReadError::OutsideWorkspace(path)) => {
+            return Err(errors::invalid_params(format!(
+                "{} is outside the workspace folders: pass a path inside them",
+                path.display()
+            )))
+        }
+        Err(error) => return Err(errors::invalid_params(error.to_string())),
+    };
     let uri = Url::from_file_path(&path)
         .map_err(|_| errors::invalid_params(format!("{} is not a file path", path.display())))?;
     create_file(ctx, &uri, &text).await?;
@@ -116,14 +122,13 @@ pub async fn new_from_issue(
 }
 
 /// `path` (absolute, a `file:` URI, or relative to the first folder), else `plans/<N>-<slug>.md`;
-/// always inside a workspace folder.
+/// the door then checks it lies in a real workspace folder.
 fn target_path(
     root: &Path,
-    roots: &[PathBuf],
     path: Option<&str>,
     details: &IssueDetails,
 ) -> jsonrpc::Result<PathBuf> {
-    let wanted = match path.map(str::trim).filter(|p| !p.is_empty()) {
+    Ok(match path.map(str::trim).filter(|p| !p.is_empty()) {
         Some(p) if p.starts_with("file:") => Url::parse(p)
             .ok()
             .and_then(|u| u.to_file_path().ok())
@@ -133,25 +138,7 @@ fn target_path(
             details.reference.number,
             &details.title,
         )),
-    };
-    let mut normal = PathBuf::new();
-    for component in wanted.components() {
-        match component {
-            Component::ParentDir => {
-                normal.pop();
-            }
-            Component::CurDir => {}
-            other => normal.push(other),
-        }
-    }
-    if roots.iter().any(|r| normal.starts_with(r)) && normal.file_name().is_some() {
-        Ok(normal)
-    } else {
-        Err(errors::invalid_params(format!(
-            "{} is outside the workspace folders: pass a path inside them",
-            normal.display()
-        )))
-    }
+    })
 }
 
 async fn create_file(ctx: &ServerContext, uri: &Url, text: &str) -> jsonrpc::Result<()> {
@@ -461,21 +448,31 @@ mod tests {
 
     #[test]
     fn plan_paths_stay_inside_the_workspace() {
+        let fs = crate::workspace::disk::memory::MemoryFs::default();
+        fs.file("/ws/README.md", "x");
         let root = PathBuf::from("/ws");
         let roots = vec![root.clone()];
+        let door = crate::workspace::disk::Door::new(&fs, &roots, 1024);
+        let place = |p: Option<&str>| {
+            door.place_new_file(&target_path(&root, p, &details()).unwrap())
+                .map_err(|e| e.to_string())
+        };
         assert_eq!(
-            target_path(&root, &roots, None, &details()).unwrap(),
+            place(None).unwrap(),
             PathBuf::from("/ws/plans/7-make-it-fast.md")
         );
         assert_eq!(
-            target_path(&root, &roots, Some("docs/./p.md"), &details()).unwrap(),
+            place(Some("docs/./p.md")).unwrap(),
             PathBuf::from("/ws/docs/p.md")
         );
         assert_eq!(
-            target_path(&root, &roots, Some("file:///ws/x.md"), &details()).unwrap(),
+            place(Some("file:///ws/x.md")).unwrap(),
             PathBuf::from("/ws/x.md")
         );
-        assert!(target_path(&root, &roots, Some("../etc/p.md"), &details()).is_err());
-        assert!(target_path(&root, &roots, Some("/tmp/p.md"), &details()).is_err());
+        assert!(place(Some("../etc/p.md")).is_err());
+        assert!(place(Some("/tmp/p.md")).is_err());
+        assert!(place(Some("README.md"))
+            .unwrap_err()
+            .contains("already exists"));
     }
 }

@@ -13,6 +13,8 @@ use crate::services::github::{GitHubConfig, GitHubError, GitHubService, IssueDet
 use crate::services::issue_ref::{IssueRef, RepoRef};
 use crate::services::llm::{LlmConfig, LlmService};
 use crate::settings::Settings;
+use crate::workspace::bounded::insert_bounded;
+use crate::workspace::disk::{Door, RealDisk};
 
 /// Longest a GitHub call may take.
 const GITHUB_TIMEOUT: Duration = Duration::from_secs(30);
@@ -64,6 +66,9 @@ pub fn llm_configured(settings: &Settings) -> bool {
 
 type CacheKey = (String, IssueRef);
 
+/// Most issues remembered.
+const MAX_ISSUES: usize = 512;
+
 /// A fetched issue, or why it could not be fetched (remembered too, so an unreachable GitHub
 /// does not stall every hover).
 type CacheEntry = (Instant, Result<Arc<IssueDetails>, String>);
@@ -92,10 +97,13 @@ pub async fn cached_issue(
     let entry = fetched
         .map(Arc::new)
         .map_err(|e: GitHubError| e.to_string());
-    cache()
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(key, (Instant::now(), entry.clone()));
+    insert_bounded(
+        &mut cache().lock().unwrap_or_else(|e| e.into_inner()),
+        MAX_ISSUES,
+        key,
+        (Instant::now(), entry.clone()),
+        |(at, _)| at.elapsed() >= ISSUE_TTL,
+    );
     entry
 }
 
@@ -114,10 +122,13 @@ pub fn remember(settings: &Settings, details: &IssueDetails) {
     let key = (settings.github.api_url.clone(), details.reference.clone());
     let mut summary = details.clone();
     summary.comments.clear();
-    cache()
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(key, (Instant::now(), Ok(Arc::new(summary))));
+    insert_bounded(
+        &mut cache().lock().unwrap_or_else(|e| e.into_inner()),
+        MAX_ISSUES,
+        key,
+        (Instant::now(), Ok(Arc::new(summary))),
+        |(at, _)| at.elapsed() >= ISSUE_TTL,
+    );
 }
 
 /// The repository `#N` refers to: the plan's issue, else the `origin` remote of a workspace folder.
@@ -125,12 +136,17 @@ pub fn default_repo(front_matter_issue: Option<&str>, roots: &[PathBuf]) -> Opti
     if let Some(issue) = front_matter_issue.and_then(|i| IssueRef::parse(i, None).ok()) {
         return Some(issue.repository());
     }
-    roots.iter().find_map(|root| origin_remote(root))
+    let door = Door::new(&RealDisk, roots, GIT_CONFIG_BYTES);
+    roots.iter().find_map(|root| origin_remote(&door, root))
 }
 
+/// The most of `.git/config` read.
+const GIT_CONFIG_BYTES: u64 = 64 * 1024;
+
 /// The `origin` URL in `<root>/.git/config`.
-fn origin_remote(root: &Path) -> Option<RepoRef> {
-    let config = std::fs::read_to_string(root.join(".git").join("config")).ok()?;
+fn origin_remote(door: &Door, root: &Path) -> Option<RepoRef> {
+    let contents = door.read(&root.join(".git").join("config")).ok()?;
+    let config = contents.text();
     let mut in_origin = false;
     for line in config.lines().map(str::trim) {
         if line.starts_with('[') {

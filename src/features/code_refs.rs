@@ -21,6 +21,7 @@ use crate::analysis::edits::TextChange;
 use crate::plan::references::LineSpan;
 use crate::snapshot::Snapshot;
 use crate::workspace::code::CodeIndex;
+use crate::workspace::disk::Contents;
 use crate::workspace::drift::LineDrift;
 use crate::workspace::files::FileKind as FsKind;
 use crate::workspace::index::FileKind;
@@ -62,7 +63,8 @@ fn kind_of(m: &SymbolMatch) -> FileKind {
 /// The location of a definition's name, in the client's position encoding.
 fn location(snapshot: &Snapshot, code: &CodeIndex, m: &SymbolMatch) -> Option<Location> {
     let path = code.abs_path(m.file)?;
-    let text = std::fs::read_to_string(&path).ok()?;
+    let roots = snapshot.effective_roots();
+    let text = snapshot.files.door(&roots).read_whole_text(&path).ok()?;
     let rope = Rope::from_str(&text);
     let span = &m.symbol.selection;
     let range = crate::document::position::byte_range_to_range(
@@ -101,11 +103,13 @@ pub fn hover(snapshot: &Snapshot, offset: usize) -> Option<(String, Range<usize>
     let code = &snapshot.code;
     let matches = code.find_symbols(&span.query, MAX_MATCHES);
     let first = matches.first()?;
+    let roots = snapshot.effective_roots();
+    let door = snapshot.files.door(&roots);
     let source = code
         .abs_path(first.file)
-        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|p| door.read_whole_text(&p).ok())
         .unwrap_or_default();
-    let body = excerpt(&source, &first.symbol, HOVER_LINES);
+    let body = bounded(excerpt(&source, &first.symbol, HOVER_LINES));
     let fence = if body.contains("```") { "~~~~" } else { "```" };
     let mut markdown = format!(
         "**`{}`** · {} · `{}:{}`\n\n{fence}{}\n{body}\n{fence}",
@@ -129,6 +133,20 @@ pub fn hover(snapshot: &Snapshot, offset: usize) -> Option<(String, Range<usize>
         ));
     }
     Some((markdown, span.range))
+}
+
+/// A definition's lines cut to the excerpt bounds, saying so when cut.
+fn bounded(body: String) -> String {
+    let contents = Contents {
+        len: body.len() as u64,
+        bytes: body.into_bytes(),
+        real: Default::default(),
+    };
+    let excerpt = contents.excerpt(1, HOVER_LINES + 1);
+    match excerpt.cut {
+        Some(cut) => format!("{}\n… (cut: {cut})", excerpt.text),
+        None => excerpt.text,
+    }
 }
 
 /// A link for every symbol reference that resolves, to the definition's line.
@@ -204,10 +222,11 @@ fn line_drift_findings(snapshot: &Snapshot, text: &str, out: &mut Vec<Finding>) 
         return;
     };
     // Most plans are not in a git repository, or not committed yet: skip the per-reference work.
-    if !snapshot.code.drift.tracks(plan_path) {
+    let roots = snapshot.effective_roots();
+    let door = snapshot.files.door(&roots);
+    if !snapshot.code.drift.tracks(&door, plan_path) {
         return;
     }
-    let roots = snapshot.effective_roots();
     // The same few files are cited many times: resolve each written path once per pass.
     let mut resolved: rustc_hash::FxHashMap<&str, Resolution> = rustc_hash::FxHashMap::default();
     for reference in &snapshot.plan.references {
@@ -232,10 +251,11 @@ fn line_drift_findings(snapshot: &Snapshot, text: &str, out: &mut Vec<Finding>) 
             continue;
         };
         let end = lines.end.unwrap_or(lines.start);
-        let Some(drift) = snapshot
-            .code
-            .drift
-            .check_lines(plan_path, &path, lines.start, end)
+        let Some(drift) =
+            snapshot
+                .code
+                .drift
+                .check_lines(&door, plan_path, &path, lines.start, end)
         else {
             continue;
         };

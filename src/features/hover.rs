@@ -1,12 +1,16 @@
 //! Hover: a placeholder's question and what can be done with it; a file reference's lines.
 
+use std::path::{Path, PathBuf};
+
 use tower_lsp::lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
 
 use super::{fence_language, FeatureError};
 use crate::plan::references::LineSpan;
 use crate::plan::{Placeholder, Reference};
 use crate::snapshot::Snapshot;
+use crate::workspace::disk::{Door, ReadError};
 use crate::workspace::files::{self, FileKind};
+use crate::workspace::privacy;
 use crate::workspace::resolve::{self, Resolution};
 
 /// Lines shown for a reference without a line number, or around a single line.
@@ -64,19 +68,16 @@ fn placeholder_markdown(snapshot: &Snapshot, p: &Placeholder) -> String {
 fn reference_markdown(snapshot: &Snapshot, r: &Reference) -> String {
     let roots = snapshot.effective_roots();
     let written = &r.target.path;
+    let door = snapshot.files.door(&roots);
     match resolve::resolve(written, snapshot.path.as_deref(), &roots, &snapshot.files) {
         Resolution::Found {
             path,
             kind: FileKind::Directory,
         } => {
-            let mut names: Vec<String> = std::fs::read_dir(&path)
-                .map(|entries| {
-                    entries
-                        .filter_map(|e| e.ok())
-                        .map(|e| e.file_name().to_string_lossy().into_owned())
-                        .collect()
-                })
-                .unwrap_or_default();
+            let mut names = match door.list_dir(&path) {
+                Ok(names) => names,
+                Err(error) => return format!("**{written}** (folder)\n\n*{error}*"),
+            };
             names.sort();
             names.truncate(30);
             format!(
@@ -91,38 +92,75 @@ fn reference_markdown(snapshot: &Snapshot, r: &Reference) -> String {
         Resolution::Found {
             path,
             kind: FileKind::File,
-        } => {
-            let Ok(bytes) = std::fs::read(&path) else {
-                return format!("**{written}**\n\n*(could not be read)*");
-            };
-            let text = String::from_utf8_lossy(&bytes);
-            let total = files::count_lines(&bytes);
-            let (first, last) = excerpt_bounds(r.target.lines.as_ref(), total);
-            let lines: Vec<&str> = text
-                .lines()
-                .skip(first - 1)
-                .take(last + 1 - first)
-                .collect();
-            let label = match &r.target.lines {
-                Some(_) if first == last => format!("line {first}"),
-                _ => format!("lines {first}–{last} of {total}"),
-            };
-            let fence = if lines.iter().any(|l| l.contains("```")) {
-                "~~~~"
-            } else {
-                "```"
-            };
-            format!(
-                "**{written}** · {label}\n\n{fence}{}\n{}\n{fence}",
-                fence_language(written),
-                lines.join("\n")
-            )
-        }
+        } => file_markdown(written, r, &door, &path, &roots),
         Resolution::NotFound { .. } => format!("**{written}**\n\nFile not found in the workspace."),
         Resolution::OutsideWorkspace => {
             format!("**{written}**\n\nOutside the workspace folders: not read.")
         }
     }
+}
+
+/// A file's cited lines, read through the door: confined, capped, and never a secret.
+fn file_markdown(
+    written: &str,
+    r: &Reference,
+    door: &Door,
+    path: &Path,
+    roots: &[PathBuf],
+) -> String {
+    let contents = match door.read(path) {
+        Ok(contents) => contents,
+        Err(ReadError::OutsideWorkspace(_)) => {
+            return format!("**{written}**\n\nOutside the workspace folders: not read.")
+        }
+        Err(ReadError::NotRegular(_)) => {
+            return format!("**{written}**\n\nNot a regular file: not read.")
+        }
+        Err(_) => return format!("**{written}**\n\n*(could not be read)*"),
+    };
+    if let Some(pattern) = privacy::secret_pattern_of(path, &contents.real, roots) {
+        return format!("**{written}**\n\nMay hold secrets (matches `{pattern}`): not shown.");
+    }
+    let total = files::count_lines(&contents.bytes);
+    let (first, last) = excerpt_bounds(r.target.lines.as_ref(), total);
+    if r.target
+        .lines
+        .as_ref()
+        .is_some_and(|l| l.start as usize > total)
+        && contents.is_cut()
+    {
+        return format!(
+            "**{written}**\n\nLine {} lies beyond the first {} bytes of this {}-byte file \
+             (`index.maxFileBytes`): not read.",
+            r.target.lines.as_ref().map_or(0, |l| l.start),
+            contents.bytes.len(),
+            contents.len
+        );
+    }
+    let excerpt = contents.excerpt(first, last);
+    let of_total = if contents.is_cut() {
+        String::new()
+    } else {
+        format!(" of {total}")
+    };
+    let label = match &r.target.lines {
+        Some(_) if first == last => format!("line {first}"),
+        _ => format!("lines {first}–{last}{of_total}"),
+    };
+    let fence = if excerpt.text.contains("```") {
+        "~~~~"
+    } else {
+        "```"
+    };
+    let cut = excerpt
+        .cut
+        .map(|cut| format!("\n\n*(cut: {cut})*"))
+        .unwrap_or_default();
+    format!(
+        "**{written}** · {label}\n\n{fence}{}\n{}\n{fence}{cut}",
+        fence_language(written),
+        excerpt.text
+    )
 }
 
 /// 1-based inclusive lines to show for a reference, clamped to the file.

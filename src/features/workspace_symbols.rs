@@ -11,6 +11,7 @@ use crate::document::Document;
 use crate::plan::{PlaceholderSyntax, Plan};
 use crate::snapshot::Snapshot;
 use crate::workspace::code::{CodeIndex, SummaryCache};
+use crate::workspace::disk::Door;
 
 /// Most symbols answered at once.
 const MAX_SYMBOLS: usize = 500;
@@ -72,12 +73,13 @@ fn digest(
 }
 
 fn digest_of_file(
+    door: &Door,
     path: &PathBuf,
     label: &str,
     syntax: &PlaceholderSyntax,
     enc: PositionEncoding,
 ) -> Option<PlanDigest> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = door.read_whole_text(path).ok()?;
     let uri = Url::from_file_path(path).ok()?;
     let document = Document::new(&text, 0);
     let plan = Plan::parse(&text, syntax);
@@ -96,6 +98,7 @@ fn fuzzy_matches(name: &str, query: &str) -> bool {
 
 /// Sections and placeholders of every plan whose name matches `query`.
 pub fn workspace_symbols(
+    door: &Door,
     code: &CodeIndex,
     digests: &SummaryCache<PlanDigest>,
     open: &[Snapshot],
@@ -136,9 +139,9 @@ pub fn workspace_symbols(
             continue;
         }
         let label = code.locate(&path).map_or_else(String::new, |(_, rel)| rel);
-        if let Some(d) =
-            digests.get_or_insert(file, mtime, || digest_of_file(&path, &label, syntax, enc))
-        {
+        if let Some(d) = digests.get_or_insert(file, mtime, || {
+            digest_of_file(door, &path, &label, syntax, enc)
+        }) {
             keep(&d.entries, &mut out);
         }
     }
@@ -160,14 +163,16 @@ mod tests {
 
     #[test]
     fn plans_on_disk_yield_sections_and_placeholders() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.plan.md");
-        std::fs::write(
-            &path,
+        // An in-memory workspace: the feature reads only through the door.
+        let fs = crate::workspace::disk::memory::MemoryFs::default();
+        fs.file(
+            "/ws/a.plan.md",
             "# Plan\n\n## Open questions\n\n- [NEEDS CLARIFICATION: which cache?]\n",
-        )
-        .unwrap();
+        );
+        let roots = [PathBuf::from("/ws")];
+        let path = PathBuf::from("/ws/a.plan.md");
         let d = digest_of_file(
+            &Door::new(&fs, &roots, 1 << 20),
             &path,
             "a.plan.md",
             &PlaceholderSyntax::default(),

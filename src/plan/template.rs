@@ -1,7 +1,6 @@
 //! Plan templates: which sections a plan must have. Templates are data (TOML), compiled in or
 //! loaded from a workspace's `.plan-lsp/templates/*.toml`.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use regex::Regex;
@@ -168,33 +167,21 @@ impl Default for TemplateSet {
 }
 
 impl TemplateSet {
-    /// Built-in templates plus each `*.toml` under `<root>/.plan-lsp/templates/`. A broken file is
-    /// reported and skipped, so one bad template does not take the others down.
-    pub fn load(roots: &[impl AsRef<Path>]) -> (TemplateSet, Vec<TemplateError>) {
+    /// Built-in templates plus the workspace's own, given as (origin, text or read error) in
+    /// order (`workspace::templates` reads them). A broken file is reported and skipped, so one
+    /// bad template does not take the others down.
+    pub fn with_sources(
+        sources: impl IntoIterator<Item = (String, Result<String, String>)>,
+    ) -> (TemplateSet, Vec<TemplateError>) {
         let mut set = TemplateSet::default();
         let mut errors = Vec::new();
-        for root in roots {
-            let dir = root.as_ref().join(".plan-lsp").join("templates");
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-            paths.sort();
-            for path in paths
-                .into_iter()
-                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-            {
-                let origin = path.display().to_string();
-                match std::fs::read_to_string(&path) {
-                    Ok(text) => match Template::parse(&origin, &text) {
-                        Ok(template) => set.insert(template),
-                        Err(e) => errors.push(e),
-                    },
-                    Err(e) => errors.push(TemplateError {
-                        origin,
-                        message: e.to_string(),
-                    }),
-                }
+        for (origin, text) in sources {
+            match text {
+                Ok(text) => match Template::parse(&origin, &text) {
+                    Ok(template) => set.insert(template),
+                    Err(e) => errors.push(e),
+                },
+                Err(message) => errors.push(TemplateError { origin, message }),
             }
         }
         (set, errors)
@@ -261,18 +248,16 @@ mod tests {
 
     #[test]
     fn workspace_templates_override_and_bad_ones_are_reported() {
-        let dir = tempfile::tempdir().unwrap();
-        let templates = dir.path().join(".plan-lsp/templates");
-        std::fs::create_dir_all(&templates).unwrap();
-        std::fs::write(
-            templates.join("rfc.toml"),
-            "name = \"rfc\"\n[[sections]]\ntitle = \"Motivation\"\n",
-        )
-        .unwrap();
-        std::fs::write(templates.join("bad.toml"), "name = ").unwrap();
-        let (set, errors) = TemplateSet::load(&[dir.path()]);
+        let (set, errors) = TemplateSet::with_sources([
+            ("bad.toml".to_string(), Ok("name = ".to_string())),
+            (
+                "rfc.toml".to_string(),
+                Ok("name = \"rfc\"\n[[sections]]\ntitle = \"Motivation\"\n".to_string()),
+            ),
+            ("gone.toml".to_string(), Err("unreadable".to_string())),
+        ]);
         assert_eq!(set.get("rfc").unwrap().sections[0].title, "Motivation");
-        assert_eq!(errors.len(), 1);
+        assert_eq!(errors.len(), 2);
         assert!(errors[0].origin.ends_with("bad.toml"));
     }
 }

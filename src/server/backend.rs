@@ -15,10 +15,11 @@ use super::context::{errors, ServerContext};
 use super::state::{Config, ServerState};
 use crate::document::PositionEncoding;
 use crate::features::{self, FeatureError};
-use crate::plan::template::TemplateSet;
 use crate::plan::PlaceholderSyntax;
 use crate::settings::Settings;
 use crate::snapshot::Snapshot;
+use crate::workspace::disk::real_or_given;
+use crate::workspace::templates::load_templates;
 
 pub struct Backend {
     pub ctx: ServerContext,
@@ -56,7 +57,7 @@ impl Backend {
         for e in pattern_errors {
             self.ctx.log(MessageType::WARNING, e.to_string()).await;
         }
-        let (templates, template_errors) = TemplateSet::load(&self.ctx.state.roots());
+        let (templates, template_errors) = load_templates(&self.ctx.state.roots());
         for e in template_errors {
             self.ctx.log(MessageType::WARNING, e.to_string()).await;
         }
@@ -107,7 +108,7 @@ fn roots_of(params: &InitializeParams) -> Vec<PathBuf> {
     }
     uris.iter()
         .filter_map(|u| u.to_file_path().ok())
-        .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
+        .map(|p| real_or_given(&p))
         .collect()
 }
 
@@ -375,7 +376,9 @@ impl LanguageServer for Backend {
         let syntax = state.config().syntax;
         let encoding = state.encoding();
         let found = tokio::task::spawn_blocking(move || {
+            let roots = state.roots();
             features::workspace_symbols::workspace_symbols(
+                &state.files.door(&roots),
                 &state.code,
                 &state.plan_digests,
                 &open,

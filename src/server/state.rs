@@ -84,6 +84,8 @@ impl ServerState {
 
     /// Installs new settings and re-analyses every open document with them.
     pub fn set_config(&self, config: Config) {
+        self.files
+            .set_max_file_bytes(config.settings.index.max_file_bytes);
         *self.config.write().unwrap_or_else(|e| e.into_inner()) = config.clone();
         let mut docs = self.lock_documents();
         for doc in docs.values_mut() {

@@ -1,7 +1,6 @@
 //! The outside world: GitHub (octocrab) and OpenAI-compatible models (async-openai), the prompts
-//! sent to them, and the rule of which workspace files a model may see.
+//! sent to them. Which files a model may see is `workspace::privacy`.
 
-pub mod context_filter;
 pub mod github;
 pub mod issue_ref;
 pub mod llm;

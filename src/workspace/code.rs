@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 
 use rustc_hash::FxHashMap;
 
+use super::bounded::insert_bounded;
 use super::drift::DriftChecker;
 use super::index::{scan_into, FileChange, FileId, FileKind, IndexOptions, WorkspaceIndex};
 use super::symbols::{SymbolCache, SymbolMatch, SymbolQuery};
@@ -176,7 +177,11 @@ impl CodeIndex {
     }
 }
 
-/// A per-file summary cache keyed by modification time (used for plan outlines).
+/// Most summaries kept.
+pub const MAX_SUMMARIES: usize = 4096;
+
+/// A per-file summary cache keyed by modification time (used for plan outlines), at most
+/// [`MAX_SUMMARIES`] entries.
 pub struct SummaryCache<T> {
     entries: Summaries<T>,
 }
@@ -203,7 +208,13 @@ impl<T> SummaryCache<T> {
             }
         }
         let summary = Arc::new(make()?);
-        self.lock().insert(file, (mtime, Arc::clone(&summary)));
+        insert_bounded(
+            &mut self.lock(),
+            MAX_SUMMARIES,
+            file,
+            (mtime, Arc::clone(&summary)),
+            |_| false,
+        );
         Some(summary)
     }
 

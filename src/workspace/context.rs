@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::disk::{Door, RealDisk};
 use super::index::{FileId, FileInfo, FileKind, WorkspaceIndex};
 use super::rank::{rank, Bm25, RankQuery};
 use super::symbols::{SymbolCache, SymbolKind};
@@ -149,7 +150,9 @@ pub fn gather_context(
     .filter_map(|ranked| {
         Some(PriorDocument {
             path: index.file(ranked.file)?.rel_path(),
-            title: index.abs_path(ranked.file).and_then(|p| first_heading(&p)),
+            title: index
+                .abs_path(ranked.file)
+                .and_then(|p| first_heading(index, &p)),
             score: ranked.score,
             matched: ranked.matched,
         })
@@ -207,9 +210,12 @@ fn outline(
         .collect()
 }
 
-fn first_heading(path: &std::path::Path) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
-    text.lines()
+fn first_heading(index: &WorkspaceIndex, path: &std::path::Path) -> Option<String> {
+    let door = Door::new(&RealDisk, index.roots(), index.options().max_file_bytes);
+    let contents = door.read(path).ok()?;
+    contents
+        .text()
+        .lines()
         .find_map(|line| line.strip_prefix("# "))
         .map(|t| t.trim().to_owned())
 }

@@ -3,10 +3,21 @@
 //! that commit and compared with the file today; when they moved, the new place is found.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use super::bounded::insert_bounded;
+use super::disk::{real_or_given, Door};
+
+/// Most plans whose last commit is remembered.
+const MAX_COMMITS: usize = 256;
+/// Most file contents at a commit kept (each at most `index.maxFileBytes`).
+const MAX_BLOBS: usize = 64;
+/// Most drift outcomes kept.
+const MAX_OUTCOMES: usize = 4096;
 
 /// How long the plan's last commit is trusted before asking git again.
 const COMMIT_TTL: Duration = Duration::from_secs(5);
@@ -46,9 +57,9 @@ type OutcomeCache = HashMap<(PathBuf, PathBuf, u32, u32), (FileStamp, String, Op
 /// What tells that a file changed: its modification time and size.
 type FileStamp = Option<(std::time::SystemTime, u64)>;
 
-fn stamp(file: &Path) -> FileStamp {
-    let meta = std::fs::metadata(file).ok()?;
-    Some((meta.modified().ok()?, meta.len()))
+fn stamp(door: &Door, file: &Path) -> FileStamp {
+    let (_, stat) = door.stat(file).ok()?;
+    Some((stat.modified?, stat.len))
 }
 
 /// Git lookups for drift checks, cached: the plan's last commit for a few seconds, file
@@ -64,10 +75,18 @@ impl DriftChecker {
     /// Compares lines `start..=end` (1-based) of `file` today with the same lines at `plan`'s
     /// last commit. `None` when that cannot be told: not a git repository, the plan was never
     /// committed, or the file or lines did not exist then.
-    pub fn check_lines(&self, plan: &Path, file: &Path, start: u32, end: u32) -> Option<LineDrift> {
-        let commit = self.plan_commit(plan)?;
+    /// Files are read through `door`.
+    pub fn check_lines(
+        &self,
+        door: &Door,
+        plan: &Path,
+        file: &Path,
+        start: u32,
+        end: u32,
+    ) -> Option<LineDrift> {
+        let commit = self.plan_commit(door, plan)?;
         let key = (plan.to_path_buf(), file.to_path_buf(), start, end);
-        let file_stamp = stamp(file);
+        let file_stamp = stamp(door, file);
         if let Some((seen, at_commit, outcome)) = self
             .outcomes
             .lock()
@@ -78,45 +97,55 @@ impl DriftChecker {
                 return outcome.clone();
             }
         }
-        let outcome = self.check_lines_uncached(&commit, file, start, end);
-        self.outcomes
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, (file_stamp, commit.commit.clone(), outcome.clone()));
+        let outcome = self.check_lines_uncached(door, &commit, file, start, end);
+        insert_bounded(
+            &mut self.outcomes.lock().unwrap_or_else(|e| e.into_inner()),
+            MAX_OUTCOMES,
+            key,
+            (file_stamp, commit.commit.clone(), outcome.clone()),
+            |_| false,
+        );
         outcome
     }
 
     fn check_lines_uncached(
         &self,
+        door: &Door,
         commit: &PlanCommit,
         file: &Path,
         start: u32,
         end: u32,
     ) -> Option<LineDrift> {
-        let old = self.blob_at(commit, file)?;
-        let current = std::fs::read_to_string(file).ok()?;
+        let old = self.blob_at(door, commit, file)?;
+        let current = door.read_whole_text(file).ok()?;
         compare(&old, &current, start, end)
     }
 
     /// Whether drift can be told for `plan` at all: it is in a git repository and committed.
-    pub fn tracks(&self, plan: &Path) -> bool {
-        self.plan_commit(plan).is_some()
+    pub fn tracks(&self, door: &Door, plan: &Path) -> bool {
+        self.plan_commit(door, plan).is_some()
     }
 
-    fn plan_commit(&self, plan: &Path) -> Option<PlanCommit> {
+    fn plan_commit(&self, door: &Door, plan: &Path) -> Option<PlanCommit> {
         let mut commits = self.commits.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((at, commit)) = commits.get(plan) {
             if at.elapsed() < COMMIT_TTL {
                 return commit.clone();
             }
         }
-        let found = find_plan_commit(plan);
-        commits.insert(plan.to_path_buf(), (Instant::now(), found.clone()));
+        let found = find_plan_commit(door, plan);
+        insert_bounded(
+            &mut commits,
+            MAX_COMMITS,
+            plan.to_path_buf(),
+            (Instant::now(), found.clone()),
+            |(at, _)| at.elapsed() >= COMMIT_TTL,
+        );
         found
     }
 
-    fn blob_at(&self, commit: &PlanCommit, file: &Path) -> Option<Arc<str>> {
-        let file = std::fs::canonicalize(file).ok()?;
+    fn blob_at(&self, door: &Door, commit: &PlanCommit, file: &Path) -> Option<Arc<str>> {
+        let file = door.contained(file).ok()?;
         let key = (commit.commit.clone(), file.clone());
         if let Some(blob) = self
             .blobs
@@ -128,24 +157,28 @@ impl DriftChecker {
         }
         let rel = file.strip_prefix(&commit.git_root).ok()?;
         let rel = rel.to_str()?.replace('\\', "/");
-        let blob = git(
+        let blob = git_capped(
             &commit.git_root,
             &["show", &format!("{}:{rel}", commit.commit)],
+            door.max_bytes(),
         )
         .map(Arc::<str>::from);
-        self.blobs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, blob.clone());
+        insert_bounded(
+            &mut self.blobs.lock().unwrap_or_else(|e| e.into_inner()),
+            MAX_BLOBS,
+            key,
+            blob.clone(),
+            |_| false,
+        );
         blob
     }
 }
 
-fn find_plan_commit(plan: &Path) -> Option<PlanCommit> {
-    let plan = std::fs::canonicalize(plan).ok()?;
+fn find_plan_commit(door: &Door, plan: &Path) -> Option<PlanCommit> {
+    let plan = door.contained(plan).ok()?;
     let dir = plan.parent()?;
     let root = PathBuf::from(git(dir, &["rev-parse", "--show-toplevel"])?.trim());
-    let root = std::fs::canonicalize(root).ok()?;
+    let root = real_or_given(&root);
     let commit = git(&root, &["log", "-1", "--format=%H", "--", plan.to_str()?])?
         .trim()
         .to_owned();
@@ -156,18 +189,35 @@ fn find_plan_commit(plan: &Path) -> Option<PlanCommit> {
 }
 
 fn git(dir: &Path, args: &[&str]) -> Option<String> {
-    let output = Command::new("git")
+    git_capped(dir, args, 1 << 20)
+}
+
+/// Git's output when it succeeds within `max` bytes; a larger output is not kept.
+fn git_capped(dir: &Path, args: &[&str], max: u64) -> Option<String> {
+    let mut child = Command::new("git")
         .arg("-C")
         .arg(dir)
         .args(args)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
         .ok()?;
-    if !output.status.success() {
+    let mut out = Vec::new();
+    let read = child
+        .stdout
+        .take()
+        .map(|stdout| stdout.take(max + 1).read_to_end(&mut out));
+    if out.len() as u64 > max {
+        let _ = child.kill();
+        let _ = child.wait();
         return None;
     }
-    String::from_utf8(output.stdout).ok()
+    let status = child.wait().ok()?;
+    if !status.success() || !matches!(read, Some(Ok(_))) {
+        return None;
+    }
+    String::from_utf8(out).ok()
 }
 
 /// Compares lines `start..=end` (1-based) of `old` and `current`; trailing whitespace is not
@@ -244,21 +294,23 @@ mod tests {
         run(&["add", "."]);
         run(&["commit", "-q", "-m", "plan"]);
         let checker = DriftChecker::default();
+        let roots = [std::fs::canonicalize(root).unwrap()];
+        let door = Door::new(&super::super::disk::RealDisk, &roots, 1 << 20);
         let plan = root.join("plan.md");
         let code = root.join("code.rs");
         assert_eq!(
-            checker.check_lines(&plan, &code, 2, 2),
+            checker.check_lines(&door, &plan, &code, 2, 2),
             Some(LineDrift::Unchanged)
         );
         std::fs::write(&code, "// moved\nfn a() {}\nfn b() {}\n").unwrap();
         assert_eq!(
-            checker.check_lines(&plan, &code, 2, 2),
+            checker.check_lines(&door, &plan, &code, 2, 2),
             Some(LineDrift::Moved { start: 3, end: 3 })
         );
         let outside = tempfile::tempdir().unwrap();
         std::fs::write(outside.path().join("p.md"), "x").unwrap();
         assert_eq!(
-            checker.check_lines(&outside.path().join("p.md"), &code, 1, 1),
+            checker.check_lines(&door, &outside.path().join("p.md"), &code, 1, 1),
             None,
             "not a repository"
         );

@@ -1,18 +1,28 @@
 //! Facts about files on disk (exists? how many lines?), cached briefly so a keystroke does not
-//! stat every referenced file, and dropped when the client reports a change.
+//! stat every referenced file, and dropped when the client reports a change. Both caches are
+//! bounded: past [`MAX_ENTRIES`] entries, stale ones are swept, and if none are stale the cache
+//! starts over.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
+use super::bounded::insert_bounded;
+use super::disk::{Door, EntryKind, FileSystem, RealDisk};
+use super::index::DEFAULT_MAX_FILE_BYTES;
 use super::resolve::{Resolution, ResolutionKey};
 
 /// How long a fact is trusted without a change notification from the client.
 const TRUST_FOR: Duration = Duration::from_secs(3);
 
+/// Most facts (and, separately, resolutions) kept at once.
+pub const MAX_ENTRIES: usize = 4096;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
+    /// Anything that is not a directory; only regular files are ever read.
     File,
     Directory,
 }
@@ -22,19 +32,54 @@ struct Fact {
     kind: Option<FileKind>,
     /// The path with symlinks resolved, to check it stays in the workspace.
     real: Option<PathBuf>,
+    /// Length and modification time, to keep a line count while the file is unchanged.
+    stamp: Option<(u64, Option<SystemTime>)>,
     lines: Option<usize>,
     checked: Instant,
 }
 
-/// A cache of file existence and line counts, shared by all documents.
-#[derive(Debug, Default)]
+/// A cache of file existence and line counts, shared by all documents, over one file system.
+#[derive(Debug)]
 pub struct FileFacts {
+    fs: Arc<dyn FileSystem>,
+    /// `index.maxFileBytes`: the most any read takes.
+    max_file_bytes: AtomicU64,
     facts: Mutex<HashMap<PathBuf, Fact>>,
     /// Resolved references, dropped with any change notification.
     resolutions: Mutex<HashMap<ResolutionKey, (Instant, Resolution)>>,
 }
 
+impl Default for FileFacts {
+    fn default() -> Self {
+        FileFacts::new(Arc::new(RealDisk))
+    }
+}
+
 impl FileFacts {
+    /// Facts about files of `fs`.
+    pub fn new(fs: Arc<dyn FileSystem>) -> Self {
+        FileFacts {
+            fs,
+            max_file_bytes: AtomicU64::new(DEFAULT_MAX_FILE_BYTES),
+            facts: Mutex::default(),
+            resolutions: Mutex::default(),
+        }
+    }
+
+    /// Sets `index.maxFileBytes`, the cap of every read.
+    pub fn set_max_file_bytes(&self, max: u64) {
+        self.max_file_bytes.store(max, Ordering::Relaxed);
+    }
+
+    /// The door to the file system, for reads confined to `roots` (canonical).
+    pub fn door<'a>(&'a self, roots: &'a [PathBuf]) -> Door<'a> {
+        Door::new(
+            self.fs.as_ref(),
+            roots,
+            self.max_file_bytes.load(Ordering::Relaxed),
+        )
+    }
+
     pub fn kind(&self, path: &Path) -> Option<FileKind> {
         self.fact(path, false).kind
     }
@@ -44,46 +89,62 @@ impl FileFacts {
         self.fact(path, false).real
     }
 
-    /// The number of lines in a text file (a final line break does not start a new line).
+    /// The number of lines in a regular file within `index.maxFileBytes` (a final line break
+    /// does not start a new line); `None` for larger files, FIFOs and devices.
     pub fn line_count(&self, path: &Path) -> Option<usize> {
         self.fact(path, true).lines
     }
 
     fn fact(&self, path: &Path, need_lines: bool) -> Fact {
         let now = Instant::now();
-        {
+        let previous = {
             let facts = self.facts.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(fact) = facts.get(path) {
-                if now.duration_since(fact.checked) < TRUST_FOR
-                    && (!need_lines || fact.lines.is_some() || fact.kind != Some(FileKind::File))
-                {
-                    return fact.clone();
-                }
+            facts.get(path).cloned()
+        };
+        if let Some(fact) = &previous {
+            if now.duration_since(fact.checked) < TRUST_FOR
+                && (!need_lines || fact.lines.is_some() || fact.kind != Some(FileKind::File))
+            {
+                return fact.clone();
             }
         }
-        let kind = std::fs::metadata(path).ok().map(|m| {
-            if m.is_dir() {
-                FileKind::Directory
-            } else {
-                FileKind::File
-            }
+        let real = self.fs.real_path(path).ok();
+        let stat = real.as_deref().and_then(|r| self.fs.stat(r).ok());
+        let kind = stat.as_ref().map(|s| match s.kind {
+            EntryKind::Directory => FileKind::Directory,
+            EntryKind::File | EntryKind::Special => FileKind::File,
         });
-        let lines = if need_lines && kind == Some(FileKind::File) {
-            std::fs::read(path).ok().map(|bytes| count_lines(&bytes))
-        } else {
-            None
+        let stamp = stat.as_ref().map(|s| (s.len, s.modified));
+        let unchanged = previous
+            .as_ref()
+            .filter(|p| p.stamp.is_some() && p.stamp == stamp && p.real == real);
+        let lines = match (&stat, &real) {
+            _ if !need_lines => unchanged.and_then(|p| p.lines),
+            _ if unchanged.is_some_and(|p| p.lines.is_some()) => unchanged.and_then(|p| p.lines),
+            (Some(stat), Some(real)) if stat.kind == EntryKind::File => {
+                let max = self.max_file_bytes.load(Ordering::Relaxed);
+                match self.fs.read_prefix(real, max) {
+                    Ok((bytes, len)) if bytes.len() as u64 == len => Some(count_lines(&bytes)),
+                    _ => None,
+                }
+            }
+            _ => None,
         };
-        let real = kind.and_then(|_| std::fs::canonicalize(path).ok());
         let fact = Fact {
             kind,
-            real,
+            real: kind.and(real),
+            stamp,
             lines,
             checked: now,
         };
-        self.facts
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(path.to_path_buf(), fact.clone());
+        let mut facts = self.facts.lock().unwrap_or_else(|e| e.into_inner());
+        insert_bounded(
+            &mut facts,
+            MAX_ENTRIES,
+            path.to_path_buf(),
+            fact.clone(),
+            |f| now.duration_since(f.checked) >= TRUST_FOR,
+        );
         fact
     }
 
@@ -117,11 +178,24 @@ impl FileFacts {
             }
         }
         let resolution = resolve();
-        self.resolutions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, (now, resolution.clone()));
+        let mut resolutions = self.resolutions.lock().unwrap_or_else(|e| e.into_inner());
+        insert_bounded(
+            &mut resolutions,
+            MAX_ENTRIES,
+            key,
+            (now, resolution.clone()),
+            |(checked, _)| now.duration_since(*checked) >= TRUST_FOR,
+        );
         resolution
+    }
+
+    /// How many facts and resolutions are cached (for the bound's test).
+    #[cfg(test)]
+    fn sizes(&self) -> (usize, usize) {
+        (
+            self.facts.lock().unwrap().len(),
+            self.resolutions.lock().unwrap().len(),
+        )
     }
 }
 
@@ -155,5 +229,42 @@ mod tests {
         assert_eq!(facts.line_count(&path), Some(3));
         assert_eq!(count_lines(b"a"), 1);
         assert_eq!(count_lines(b""), 0);
+    }
+
+    #[test]
+    fn files_larger_than_the_cap_have_no_line_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.log");
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(400 << 20)
+            .unwrap();
+        let facts = FileFacts::default();
+        assert_eq!(facts.kind(&path), Some(FileKind::File));
+        assert_eq!(facts.line_count(&path), None, "over index.maxFileBytes");
+        let small = dir.path().join("small.txt");
+        std::fs::write(&small, "1\n2\n3\n4\n").unwrap();
+        facts.set_max_file_bytes(4);
+        assert_eq!(facts.line_count(&small), None);
+        facts.set_max_file_bytes(8);
+        facts.invalidate(&small);
+        assert_eq!(facts.line_count(&small), Some(4));
+    }
+
+    #[test]
+    fn caches_stay_bounded_however_many_paths_are_named() {
+        let facts = FileFacts::default();
+        for i in 0..3 * MAX_ENTRIES {
+            let path = PathBuf::from(format!("/nonexistent/plan-lsp/{i}.rs"));
+            facts.kind(&path);
+            let roots = [PathBuf::from("/nonexistent/plan-lsp/root")];
+            super::super::resolve::resolve(&format!("{i}.rs"), None, &roots, &facts);
+        }
+        let (fact_count, resolution_count) = facts.sizes();
+        assert!(fact_count <= MAX_ENTRIES, "{fact_count} facts");
+        assert!(
+            resolution_count <= MAX_ENTRIES,
+            "{resolution_count} resolutions"
+        );
     }
 }

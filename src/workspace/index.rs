@@ -18,6 +18,8 @@ use ignore::{DirEntry, WalkBuilder, WalkState};
 use rustc_hash::FxHashMap;
 
 use super::content::{ContentIndex, Interner, ScannedContent};
+use super::disk::{Door, EntryKind, RealDisk};
+use super::privacy;
 
 /// Files larger than this are listed but not read (`index.maxFileBytes`).
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 1 << 20;
@@ -524,6 +526,8 @@ pub fn scan(
     cancel: &AtomicBool,
     sink: &(dyn Fn(Vec<ScannedFile>) + Sync),
 ) {
+    let door = Door::new(&RealDisk, roots, options.max_file_bytes);
+    let door = &door;
     for (root_ix, root) in roots.iter().enumerate() {
         let mut builder = walk_builder(roots, root);
         builder.threads(options.threads);
@@ -538,7 +542,7 @@ pub fn scan(
                 }
                 match entry {
                     Ok(entry) => {
-                        if let Some(file) = scan_entry(root_ix, root, &entry, options) {
+                        if let Some(file) = scan_entry(root_ix, root, &entry, door) {
                             batch.push(file);
                         }
                     }
@@ -582,6 +586,7 @@ pub fn scan_path(
     path: &Path,
 ) -> Vec<ScannedFile> {
     let root_path = &roots[root];
+    let door = Door::new(&RealDisk, roots, options.max_file_bytes);
     let target = path.to_path_buf();
     let mut builder = walk_builder(roots, root_path);
     // Only descend towards the target, then through it: ignore rules of every ancestor apply.
@@ -593,7 +598,7 @@ pub fn scan_path(
         .build()
         .filter_map(Result::ok)
         .filter(|entry| entry.path().starts_with(path))
-        .filter_map(|entry| scan_entry(root, root_path, &entry, options))
+        .filter_map(|entry| scan_entry(root, root_path, &entry, &door))
         .collect()
 }
 
@@ -640,37 +645,38 @@ impl Drop for Batch<'_> {
     }
 }
 
-fn scan_entry(
-    root_ix: usize,
-    root: &Path,
-    entry: &DirEntry,
-    options: &IndexOptions,
-) -> Option<ScannedFile> {
+/// One walked entry, when it is a regular file (or a symlink to one) that stays inside the
+/// workspace folders and is not a secret; its content read through the door.
+fn scan_entry(root_ix: usize, root: &Path, entry: &DirEntry, door: &Door) -> Option<ScannedFile> {
     let file_type = entry.file_type()?;
-    let metadata = if file_type.is_file() {
-        entry.metadata().ok()?
-    } else if file_type.is_symlink() {
-        let metadata = std::fs::metadata(entry.path()).ok()?;
-        if !metadata.is_file() {
-            return None;
-        }
-        metadata
-    } else {
+    if !file_type.is_file() && !file_type.is_symlink() {
         return None;
-    };
+    }
+    // A symlink is indexed only when it leads to a regular file inside the workspace folders.
+    let (real, stat) = door.stat(entry.path()).ok()?;
+    if stat.kind != EntryKind::File {
+        return None;
+    }
     let Some(rel_path) = entry.path().strip_prefix(root).ok().and_then(rel_string) else {
         tracing::debug!(path = %entry.path().display(), "skipping a path that is not UTF-8");
         return None;
     };
+    if privacy::secret_pattern(Path::new(&rel_path)).is_some()
+        || door.roots().iter().any(|r| {
+            real.strip_prefix(r)
+                .is_ok_and(|rel| privacy::secret_pattern(rel).is_some())
+        })
+    {
+        return None;
+    }
     let kind = FileKind::from_path(&rel_path);
-    let size = metadata.len();
-    let mtime = metadata
-        .modified()
-        .ok()
+    let size = stat.len;
+    let mtime = stat
+        .modified
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
-    let content = if kind.is_tokenized() && size <= options.max_file_bytes {
-        match std::fs::read(entry.path()) {
+    let content = if kind.is_tokenized() && size <= door.max_bytes() {
+        match door.read(entry.path()).map(|c| c.bytes) {
             Ok(bytes) if !bytes[..bytes.len().min(BINARY_SNIFF_BYTES)].contains(&0) => {
                 ScannedContent::from_text(&bytes)
             }

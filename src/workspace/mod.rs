@@ -1,12 +1,16 @@
 //! The workspace around the plans: files on disk, reference resolution confined to the workspace
 //! folders, and (in its own modules) the code index.
 
+pub mod bounded;
 pub mod code;
 pub mod content;
 pub mod context;
+pub mod disk;
 pub mod drift;
 pub mod files;
 pub mod index;
+pub mod privacy;
 pub mod rank;
 pub mod resolve;
 pub mod symbols;
+pub mod templates;

@@ -14,6 +14,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use tree_sitter::{Language, Node, Parser};
 
+use super::bounded::insert_bounded;
+use super::disk::{Door, RealDisk};
 use super::index::{FileId, FileKind, WorkspaceIndex};
 
 /// The most files one lookup parses; beyond this a name is too common to be a useful reference.
@@ -778,7 +780,10 @@ pub struct SymbolMatch {
     pub symbol: Symbol,
 }
 
-/// Lazily parsed symbols of every source file, keyed by index file id.
+/// Most files whose symbols are kept parsed.
+pub const MAX_CACHED_FILES: usize = 4096;
+
+/// Lazily parsed symbols of source files, keyed by index file id, at most [`MAX_CACHED_FILES`].
 #[derive(Debug, Default)]
 pub struct SymbolCache {
     files: Mutex<FxHashMap<FileId, Arc<FileSymbols>>>,
@@ -803,8 +808,10 @@ impl SymbolCache {
             }
         }
         let path = index.abs_path(id)?;
-        let source = match std::fs::read(&path) {
-            Ok(source) => source,
+        let door = Door::new(&RealDisk, index.roots(), index.options().max_file_bytes);
+        let source = match door.read(&path) {
+            Ok(contents) if !contents.is_cut() => contents.bytes,
+            Ok(_) => return None,
             Err(error) => {
                 tracing::debug!(%error, path = %path.display(), "could not read source file");
                 return None;
@@ -815,7 +822,13 @@ impl SymbolCache {
             size: info.size,
             symbols: extract(info.kind, &info.rel_path(), &source),
         });
-        self.lock().insert(id, Arc::clone(&parsed));
+        insert_bounded(
+            &mut self.lock(),
+            MAX_CACHED_FILES,
+            id,
+            Arc::clone(&parsed),
+            |_| false,
+        );
         Some(parsed)
     }
 

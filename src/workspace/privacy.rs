@@ -1,17 +1,23 @@
-//! Which workspace files may be sent to a model: only files inside the workspace folders, not
-//! ignored by `.gitignore`, and not looking like secrets (`.env*`, keys, credentials).
+//! The secret rules, in one place: which files look like secrets (never shown on hover, never
+//! indexed, never sent to a model), and which files may be sent to a model at all (inside the
+//! workspace folders, not ignored by `.gitignore`, not a secret).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::Match;
 use thiserror::Error;
 
+use super::disk::real_or_given;
+
 /// Files that commonly hold secrets, in gitignore syntax, matched case-insensitively at any depth.
 pub const SECRET_PATTERNS: &[&str] = &[
     ".env*",
+    "*.env",
+    "secrets/",
+    "secret/",
     "*.pem",
     "*.key",
     "*.p12",
@@ -65,21 +71,9 @@ pub enum Exclusion {
     Unreadable(PathBuf),
 }
 
-/// The rule of which files may go to a model. Cheap to build; `.gitignore` files are read once
-/// per filter.
-pub struct ContextFilter {
-    roots: Vec<PathBuf>,
-    secrets: Gitignore,
-    gitignores: Mutex<HashMap<PathBuf, Arc<Gitignore>>>,
-}
-
-impl ContextFilter {
-    /// A filter for these workspace folders.
-    pub fn new(roots: impl IntoIterator<Item = PathBuf>) -> Self {
-        let roots = roots
-            .into_iter()
-            .map(|root| root.canonicalize().unwrap_or(root))
-            .collect();
+fn secret_matcher() -> &'static Gitignore {
+    static MATCHER: OnceLock<Gitignore> = OnceLock::new();
+    MATCHER.get_or_init(|| {
         let mut builder = GitignoreBuilder::new("");
         // Globs added after this call are case-insensitive; the call cannot fail.
         let _ = builder.case_insensitive(true);
@@ -88,13 +82,49 @@ impl ContextFilter {
                 tracing::error!(%error, pattern, "bad built-in secret pattern");
             }
         }
-        let secrets = builder.build().unwrap_or_else(|error| {
+        builder.build().unwrap_or_else(|error| {
             tracing::error!(%error, "secret patterns did not compile");
             Gitignore::empty()
-        });
-        ContextFilter {
+        })
+    })
+}
+
+/// The secret pattern a workspace-relative path matches (itself or a parent folder), if any.
+pub fn secret_pattern(relative: &Path) -> Option<String> {
+    if relative.as_os_str().is_empty() {
+        return None;
+    }
+    match secret_matcher().matched_path_or_any_parents(relative, false) {
+        Match::Ignore(glob) => Some(glob.original().to_string()),
+        _ => None,
+    }
+}
+
+/// The secret pattern `path` matches, as written or once symlinks are resolved (`real`), each
+/// taken relative to the workspace folder it lies in.
+pub fn secret_pattern_of(path: &Path, real: &Path, roots: &[PathBuf]) -> Option<String> {
+    [path, real].into_iter().find_map(|p| {
+        let relative = roots
+            .iter()
+            .filter_map(|r| p.strip_prefix(r).ok())
+            .min_by_key(|rel| rel.components().count())?;
+        secret_pattern(relative)
+    })
+}
+
+/// The rule of which files may go to a model. Cheap to build; `.gitignore` files are read once
+/// per filter.
+pub struct PrivacyFilter {
+    roots: Vec<PathBuf>,
+    gitignores: Mutex<HashMap<PathBuf, Arc<Gitignore>>>,
+}
+
+impl PrivacyFilter {
+    /// A filter for these workspace folders.
+    pub fn new(roots: impl IntoIterator<Item = PathBuf>) -> Self {
+        let roots = roots.into_iter().map(|root| real_or_given(&root)).collect();
+        PrivacyFilter {
             roots,
-            secrets,
             gitignores: Mutex::new(HashMap::new()),
         }
     }
@@ -120,17 +150,11 @@ impl ContextFilter {
             .iter()
             .find_map(|r| path.strip_prefix(r).ok())
             .unwrap_or(Path::new(""));
-        for candidate in [relative, own_name] {
-            if candidate.as_os_str().is_empty() {
-                continue;
-            }
-            if let Match::Ignore(glob) = self.secrets.matched_path_or_any_parents(candidate, false)
-            {
-                return Err(Exclusion::Secret {
-                    path: path.to_path_buf(),
-                    pattern: glob.original().to_string(),
-                });
-            }
+        if let Some(pattern) = [relative, own_name].into_iter().find_map(secret_pattern) {
+            return Err(Exclusion::Secret {
+                path: path.to_path_buf(),
+                pattern,
+            });
         }
         if self.is_gitignored(root, relative) {
             return Err(Exclusion::Gitignored(path.to_path_buf()));
@@ -202,6 +226,8 @@ mod tests {
             ("id_rsa.pub", "ssh-rsa"),
             (".npmrc", "//registry:_authToken=x"),
             ("aws/credentials.json", "{}"),
+            ("deploy/prod.env", "TOKEN=x"),
+            ("secrets/token.txt", "x"),
             ("docs/keys.md", "how we rotate keys"),
             ("local.txt", "excluded via info/exclude"),
             (".gitignore", "/target/\n*.log\n"),
@@ -219,7 +245,7 @@ mod tests {
     #[test]
     fn allows_ordinary_workspace_files() {
         let dir = workspace();
-        let filter = ContextFilter::new([dir.path().to_path_buf()]);
+        let filter = PrivacyFilter::new([dir.path().to_path_buf()]);
         for path in [
             "src/main.rs",
             "src/generated/keep.rs",
@@ -237,7 +263,7 @@ mod tests {
     #[test]
     fn refuses_gitignored_files_with_nested_rules() {
         let dir = workspace();
-        let filter = ContextFilter::new([dir.path().to_path_buf()]);
+        let filter = PrivacyFilter::new([dir.path().to_path_buf()]);
         for path in [
             "target/debug/build.log",
             "notes.log",
@@ -257,7 +283,7 @@ mod tests {
     #[test]
     fn refuses_secrets_at_any_depth_and_case() {
         let dir = workspace();
-        let filter = ContextFilter::new([dir.path().to_path_buf()]);
+        let filter = PrivacyFilter::new([dir.path().to_path_buf()]);
         for path in [
             ".env",
             ".env.local",
@@ -268,6 +294,8 @@ mod tests {
             "id_rsa.pub",
             ".npmrc",
             "aws/credentials.json",
+            "deploy/prod.env",
+            "secrets/token.txt",
             ".git/config",
         ] {
             let outcome = filter.check(&dir.path().join(path));
@@ -283,7 +311,7 @@ mod tests {
         let dir = workspace();
         let outside = tempfile::tempdir().unwrap();
         fs::write(outside.path().join("private.txt"), "private").unwrap();
-        let filter = ContextFilter::new([dir.path().join("src")]);
+        let filter = PrivacyFilter::new([dir.path().join("src")]);
         assert!(filter.check(&dir.path().join("src/main.rs")).is_ok());
         assert!(matches!(
             filter.check(&dir.path().join("src/../docs/keys.md")),
@@ -313,7 +341,7 @@ mod tests {
     #[test]
     fn refuses_missing_files_and_directories() {
         let dir = workspace();
-        let filter = ContextFilter::new([dir.path().to_path_buf()]);
+        let filter = PrivacyFilter::new([dir.path().to_path_buf()]);
         assert!(matches!(
             filter.check(&dir.path().join("nope.rs")),
             Err(Exclusion::Unreadable(_))
