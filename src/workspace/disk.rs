@@ -198,9 +198,9 @@ impl Contents {
         let mut out = String::new();
         let mut cuts = Vec::new();
         let mut shortened = false;
-        let mut shown = 0;
         let wanted = last.saturating_sub(first) + 1;
-        for line in text.lines().skip(first.saturating_sub(1)).take(wanted) {
+        let lines = text.lines().skip(first.saturating_sub(1)).take(wanted);
+        for (shown, line) in lines.enumerate() {
             let line = if line.len() > EXCERPT_LINE_BYTES {
                 shortened = true;
                 &line[..floor_char_boundary(line, EXCERPT_LINE_BYTES)]
@@ -218,7 +218,6 @@ impl Contents {
                 out.push('\n');
             }
             out.push_str(line);
-            shown += 1;
         }
         if shortened {
             cuts.push(format!(
