@@ -303,6 +303,7 @@ def main():
     ap.add_argument("--check-arg", action="append", default=[],
                     help="extra argument for plan-lsp check (repeatable)")
     args = ap.parse_args()
+    args.bin = os.path.abspath(args.bin)  # check runs inside each checkout
 
     corpus = load_jsonl(args.corpus)
     labels = load_jsonl(args.labels) if os.path.exists(args.labels) else []
