@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use serde_json::json;
@@ -11,8 +12,10 @@ use crate::document::{Document, PositionEncoding};
 use crate::plan::{PlaceholderSyntax, Plan};
 use crate::settings::Settings;
 use crate::snapshot::Snapshot;
+use crate::workspace::code::CodeIndex;
 use crate::workspace::disk::{read_named_file, EntryKind, FileSystem, RealDisk};
 use crate::workspace::files::FileFacts;
+use crate::workspace::index::IndexOptions;
 use crate::workspace::templates::load_templates;
 
 #[derive(Debug, Default)]
@@ -145,6 +148,16 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
     let syntax = Arc::new(syntax);
     let facts = Arc::new(FileFacts::default());
     facts.set_max_file_bytes(settings.index.max_file_bytes);
+    // The same code index and git view as the server, so CI and the editor agree.
+    let code = Arc::new(CodeIndex::default());
+    code.reset(
+        vec![root.clone()],
+        IndexOptions {
+            max_file_bytes: settings.index.max_file_bytes,
+            threads: 0,
+        },
+    );
+    code.index_all(&AtomicBool::new(false), &|_| {});
     let roots = Arc::new(vec![root]);
     let mut reports = Vec::new();
     for path in &files {
@@ -161,7 +174,7 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
             String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", path.display()))?;
         let doc = Document::new(&text, 0);
         let plan = Plan::parse(&text, &syntax);
-        let template = templates.for_plan(&plan, settings.template.as_deref());
+        let template = templates.for_plan(&plan, settings.template.as_deref(), Some(path));
         let absolute = contents.real.clone();
         let snapshot = Snapshot {
             uri: tower_lsp::lsp_types::Url::from_file_path(&absolute)
@@ -175,7 +188,7 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
             encoding: PositionEncoding::Utf32,
             roots: roots.clone(),
             files: facts.clone(),
-            code: Default::default(),
+            code: code.clone(),
             path: Some(absolute),
         };
         for finding in snapshot.findings() {

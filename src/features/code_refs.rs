@@ -241,11 +241,13 @@ fn line_drift_findings(snapshot: &Snapshot, text: &str, out: &mut Vec<Finding>) 
                     Some(plan_path),
                     &roots,
                     &snapshot.files,
+                    &snapshot.code,
                 )
             });
         let Resolution::Found {
             path,
             kind: FsKind::File,
+            ..
         } = resolution.clone()
         else {
             continue;

@@ -69,10 +69,17 @@ fn reference_markdown(snapshot: &Snapshot, r: &Reference) -> String {
     let roots = snapshot.effective_roots();
     let written = &r.target.path;
     let door = snapshot.files.door(&roots);
-    match resolve::resolve(written, snapshot.path.as_deref(), &roots, &snapshot.files) {
+    match resolve::resolve(
+        written,
+        snapshot.path.as_deref(),
+        &roots,
+        &snapshot.files,
+        &snapshot.code,
+    ) {
         Resolution::Found {
             path,
             kind: FileKind::Directory,
+            ..
         } => {
             let mut names = match door.list_dir(&path) {
                 Ok(names) => names,
@@ -92,7 +99,20 @@ fn reference_markdown(snapshot: &Snapshot, r: &Reference) -> String {
         Resolution::Found {
             path,
             kind: FileKind::File,
-        } => file_markdown(written, r, &door, &path, &roots),
+            by_suffix,
+        } => file_markdown(written, r, &door, &path, &roots, by_suffix),
+        Resolution::Ambiguous { candidates } => format!(
+            "**{written}** matches {} files:\n\n{}",
+            candidates.len(),
+            candidates
+                .iter()
+                .map(|c| format!(
+                    "- `{}`",
+                    crate::analysis::diagnostics::relative_to_roots(c, &roots)
+                ))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
         Resolution::NotFound { .. } => format!("**{written}**\n\nFile not found in the workspace."),
         Resolution::OutsideWorkspace => {
             format!("**{written}**\n\nOutside the workspace folders: not read.")
@@ -107,6 +127,7 @@ fn file_markdown(
     door: &Door,
     path: &Path,
     roots: &[PathBuf],
+    by_suffix: bool,
 ) -> String {
     let contents = match door.read(path) {
         Ok(contents) => contents,
@@ -143,10 +164,18 @@ fn file_markdown(
     } else {
         format!(" of {total}")
     };
-    let label = match &r.target.lines {
+    let mut label = match &r.target.lines {
         Some(_) if first == last => format!("line {first}"),
         _ => format!("lines {first}–{last}{of_total}"),
     };
+    let asked_end = r.target.lines.as_ref().and_then(|l| l.end).unwrap_or(0) as usize;
+    if asked_end > last {
+        label.push_str(&format!(" (cut: {asked_end} asked)"));
+    }
+    if by_suffix {
+        let taken = crate::analysis::diagnostics::relative_to_roots(path, roots);
+        label.push_str(&format!(" · `{taken}`"));
+    }
     let fence = if excerpt.text.contains("```") {
         "~~~~"
     } else {

@@ -254,11 +254,12 @@ mod tests {
     #[test]
     fn caches_stay_bounded_however_many_paths_are_named() {
         let facts = FileFacts::default();
+        let code = super::super::code::CodeIndex::default();
         for i in 0..3 * MAX_ENTRIES {
             let path = PathBuf::from(format!("/nonexistent/plan-lsp/{i}.rs"));
             facts.kind(&path);
             let roots = [PathBuf::from("/nonexistent/plan-lsp/root")];
-            super::super::resolve::resolve(&format!("{i}.rs"), None, &roots, &facts);
+            super::super::resolve::resolve(&format!("{i}.rs"), None, &roots, &facts, &code);
         }
         let (fact_count, resolution_count) = facts.sizes();
         assert!(fact_count <= MAX_ENTRIES, "{fact_count} facts");
