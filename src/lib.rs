@@ -2,7 +2,6 @@
 
 pub mod analysis;
 pub mod cli;
-pub mod commands;
 pub mod document;
 pub mod features;
 pub mod plan;

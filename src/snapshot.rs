@@ -7,7 +7,7 @@ use std::sync::Arc;
 use ropey::Rope;
 use tower_lsp::lsp_types::{Position, Range, Url};
 
-use crate::analysis::diagnostics::{self, AnalysisContext, Finding};
+use crate::analysis::diagnostics::Finding;
 use crate::document::position::{self, OutOfRange, PositionEncoding};
 use crate::plan::template::Template;
 use crate::plan::{PlaceholderSyntax, Plan};
@@ -32,6 +32,8 @@ pub struct Snapshot {
     pub code: Arc<crate::workspace::code::CodeIndex>,
     /// The document's path, for `file:` URIs.
     pub path: Option<PathBuf>,
+    /// The `issue-drift` finding, from issues the server already fetched (never fetched here).
+    pub issue_drift: Option<Finding>,
 }
 
 impl Snapshot {
@@ -60,32 +62,6 @@ impl Snapshot {
             .and_then(|p| p.parent())
             .map(|d| vec![real_or_given(d)])
             .unwrap_or_default()
-    }
-
-    /// Every finding for this version, with the configured severities.
-    pub fn findings(&self) -> Vec<Finding> {
-        let roots = self.effective_roots();
-        let ctx = AnalysisContext {
-            plan: &self.plan,
-            template: &self.template,
-            document_path: self.path.as_deref(),
-            roots: &roots,
-            files: &self.files,
-            code: &self.code,
-        };
-        let mut findings = diagnostics::diagnose(&ctx);
-        findings.extend(crate::commands::drift_finding(&self.plan, &self.settings));
-        let code_findings = crate::features::code_refs::findings(self);
-        // Lines past the end of a file that git shows were there when the plan was committed
-        // are drift (`stale-reference`, with its fix), not a wrong line.
-        findings.retain(|f| {
-            f.code != "line-out-of-range"
-                || !code_findings
-                    .iter()
-                    .any(|s| s.code == "stale-reference" && s.range == f.range)
-        });
-        findings.extend(code_findings);
-        diagnostics::apply_severity(findings, &self.settings)
     }
 }
 

@@ -723,4 +723,36 @@ fn every_declared_command_is_dispatched() {
         assert!(!message.contains("unknown command"), "{command}: {message}");
         assert!(!message.contains("not available"), "{command}: {message}");
     }
+    // The command table, with what each command needs, is declared once for editors.
+    let table = client.initialize_result["capabilities"]["experimental"]["planLsp"]["commands"]
+        .as_array()
+        .expect("the command table")
+        .clone();
+    let names: Vec<&Value> = table.iter().map(|c| &c["name"]).collect();
+    assert_eq!(
+        names,
+        commands.as_array().unwrap().iter().collect::<Vec<_>>()
+    );
+    let needs = |name: &str| {
+        table.iter().find(|c| c["name"] == name).unwrap()["needs"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(needs("plan.fillSection"), "llm");
+    assert_eq!(needs("plan.askOnIssue"), "gitHub");
+    assert_eq!(needs("plan.status"), "nothing");
+    let err = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "plan.nope", "arguments": []}),
+        )
+        .unwrap_err();
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown command plan.nope; known: plan.insertMissingSections"),
+        "{err}"
+    );
 }

@@ -190,8 +190,9 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
             files: facts.clone(),
             code: code.clone(),
             path: Some(absolute),
+            issue_drift: None,
         };
-        for finding in snapshot.findings() {
+        for finding in crate::features::diagnostics::findings(&snapshot) {
             let range = snapshot.range(finding.range.clone());
             reports.push(Reported {
                 path: path.display().to_string(),

@@ -110,7 +110,6 @@ pub fn code_actions(
             }));
         }
     }
-    actions.extend(crate::commands::code_actions(snapshot, params.range));
     actions.extend(super::code_refs::code_actions(
         snapshot,
         start,

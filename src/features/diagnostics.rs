@@ -2,7 +2,8 @@
 
 use tower_lsp::lsp_types::{Diagnostic, DiagnosticSeverity, NumberOrString};
 
-use crate::analysis::diagnostics::{Finding, Severity};
+use crate::analysis;
+use crate::analysis::diagnostics::{AnalysisContext, Finding, Severity};
 use crate::snapshot::Snapshot;
 
 /// The diagnostic `source` of everything this server reports.
@@ -27,9 +28,34 @@ pub fn to_lsp(snapshot: &Snapshot, finding: Finding) -> Diagnostic {
 
 /// All diagnostics of a snapshot.
 pub fn compute(snapshot: &Snapshot) -> Vec<Diagnostic> {
-    snapshot
-        .findings()
+    findings(snapshot)
         .into_iter()
         .map(|f| to_lsp(snapshot, f))
         .collect()
+}
+
+/// Every finding for this version, with the configured severities.
+pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
+    let roots = snapshot.effective_roots();
+    let ctx = AnalysisContext {
+        plan: &snapshot.plan,
+        template: &snapshot.template,
+        document_path: snapshot.path.as_deref(),
+        roots: &roots,
+        files: &snapshot.files,
+        code: &snapshot.code,
+    };
+    let mut findings = analysis::diagnostics::diagnose(&ctx);
+    findings.extend(snapshot.issue_drift.clone());
+    let code_findings = super::code_refs::findings(snapshot);
+    // Lines past the end of a file that git shows were there when the plan was committed
+    // are drift (`stale-reference`, with its fix), not a wrong line.
+    findings.retain(|f| {
+        f.code != "line-out-of-range"
+            || !code_findings
+                .iter()
+                .any(|s| s.code == "stale-reference" && s.range == f.range)
+    });
+    findings.extend(code_findings);
+    analysis::diagnostics::apply_severity(findings, &snapshot.settings)
 }

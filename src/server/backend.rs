@@ -11,7 +11,8 @@ use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer};
 
 use super::commands;
-use super::context::{errors, ServerContext};
+use super::rpc_error;
+use super::session::Session;
 use super::state::{Config, ServerState};
 use crate::document::PositionEncoding;
 use crate::features::{self, FeatureError};
@@ -22,7 +23,7 @@ use crate::workspace::disk::real_or_given;
 use crate::workspace::templates::load_templates;
 
 pub struct Backend {
-    pub ctx: ServerContext,
+    pub ctx: Session,
     supports_configuration: AtomicBool,
     /// Whether the client lets us register a file watcher (for the code index).
     watch_files_dynamically: AtomicBool,
@@ -33,7 +34,7 @@ pub struct Backend {
 impl Backend {
     pub fn new(client: Client) -> Self {
         Backend {
-            ctx: ServerContext::new(client, Arc::new(ServerState::default())),
+            ctx: Session::new(client, Arc::new(ServerState::default())),
             supports_configuration: AtomicBool::new(false),
             watch_files_dynamically: AtomicBool::new(false),
             snippets: AtomicBool::new(false),
@@ -92,7 +93,7 @@ impl Backend {
 }
 
 fn feature_error(e: FeatureError) -> tower_lsp::jsonrpc::Error {
-    errors::invalid_params(e.to_string())
+    rpc_error::invalid_params(e.to_string())
 }
 
 fn roots_of(params: &InitializeParams) -> Vec<PathBuf> {
@@ -191,9 +192,16 @@ impl LanguageServer for Backend {
                 resolve_provider: Some(false),
             }),
             execute_command_provider: Some(ExecuteCommandOptions {
-                commands: commands::COMMANDS.iter().map(|c| c.to_string()).collect(),
+                commands: commands::COMMANDS
+                    .iter()
+                    .map(|c| c.name.to_string())
+                    .collect(),
                 work_done_progress_options: WorkDoneProgressOptions::default(),
             }),
+            // The command table with what each needs, for editors and their tests.
+            experimental: Some(
+                serde_json::json!({"planLsp": {"commands": commands::table_json()}}),
+            ),
             ..ServerCapabilities::default()
         };
         Ok(InitializeResult {
@@ -219,7 +227,7 @@ impl LanguageServer for Backend {
                 format!("plan-lsp {} ready", env!("CARGO_PKG_VERSION")),
             )
             .await;
-        features::indexing::start(
+        super::indexing::start(
             &self.ctx,
             self.watch_files_dynamically.load(Ordering::Relaxed),
         );
@@ -233,7 +241,7 @@ impl LanguageServer for Backend {
         let doc = params.text_document;
         let snapshot = self.ctx.state.open(doc.uri, &doc.text, doc.version);
         self.ctx.publish(&snapshot);
-        crate::commands::refresh_issue(&self.ctx, &snapshot);
+        crate::server::commands::refresh_issue(&self.ctx, &snapshot);
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -286,7 +294,7 @@ impl LanguageServer for Backend {
                 self.ctx.state.files.invalidate(&path);
             }
         }
-        features::indexing::watched_files_changed(&self.ctx, &params).await;
+        super::indexing::watched_files_changed(&self.ctx, &params).await;
         self.ctx.republish_all();
     }
 
@@ -295,7 +303,7 @@ impl LanguageServer for Backend {
         let snapshot = self.snapshot(&p.text_document.uri)?;
         match features::hover::hover(&snapshot, p.position).map_err(feature_error)? {
             Some(hover) => Ok(Some(hover)),
-            None => Ok(crate::commands::issue_hover(&snapshot, p.position).await),
+            None => Ok(crate::server::commands::issue_hover(&snapshot, p.position).await),
         }
     }
 
@@ -330,9 +338,10 @@ impl LanguageServer for Backend {
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         let snapshot = self.snapshot(&params.text_document.uri)?;
-        features::code_action::code_actions(&snapshot, &params)
-            .map(Some)
-            .map_err(feature_error)
+        let mut actions =
+            features::code_action::code_actions(&snapshot, &params).map_err(feature_error)?;
+        actions.extend(commands::ai_code_actions(&snapshot, params.range));
+        Ok(Some(actions))
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
@@ -388,7 +397,7 @@ impl LanguageServer for Backend {
             )
         })
         .await
-        .map_err(|e| errors::failed(format!("workspace symbols failed: {e}")))?;
+        .map_err(|e| rpc_error::failed(format!("workspace symbols failed: {e}")))?;
         Ok(Some(found))
     }
 

@@ -2,8 +2,11 @@
 
 pub mod backend;
 pub mod commands;
-pub mod context;
+pub mod indexing;
 mod publisher;
+pub mod rpc_error;
+pub mod service_clients;
+pub mod session;
 pub mod state;
 mod stdin_guard;
 

@@ -187,6 +187,7 @@ impl ServerState {
             files: self.files.clone(),
             code: self.code.clone(),
             path: uri_path(uri),
+            issue_drift: crate::server::commands::drift_finding(&doc.plan, &config.settings),
         })
     }
 }

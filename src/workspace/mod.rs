@@ -4,13 +4,13 @@
 pub mod bounded;
 pub mod code;
 pub mod content;
-pub mod context;
 pub mod disk;
 pub mod drift;
 pub mod files;
 pub mod index;
 pub mod privacy;
 pub mod rank;
+pub mod research;
 pub mod resolve;
 pub mod symbols;
 pub mod templates;

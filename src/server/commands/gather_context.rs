@@ -10,10 +10,10 @@ use tower_lsp::lsp_types::Url;
 use crate::analysis::edits::TextChange;
 use crate::plan::headings::normalize_title;
 use crate::plan::template::TemplateSet;
-use crate::server::commands::parse_args;
-use crate::server::context::{errors, ServerContext};
+use crate::server::rpc_error;
+use crate::server::session::Session;
 use crate::snapshot::Snapshot;
-use crate::workspace::context::{gather_context, ContextOptions, GatheredContext};
+use crate::workspace::research::{self, ContextOptions, GatheredContext};
 
 /// Marks the gathered block so that gathering again replaces it rather than piling up.
 const BLOCK_START: &str = "<!-- plan-lsp:context -->";
@@ -21,7 +21,7 @@ const BLOCK_END: &str = "<!-- /plan-lsp:context -->";
 const SECTION: &str = "Status quo";
 
 #[derive(Deserialize)]
-struct Args {
+pub struct GatherArgs {
     uri: Url,
     query: Option<String>,
 }
@@ -129,7 +129,7 @@ pub fn gather_for(snapshot: &Snapshot, query: &str) -> (GatheredContext, String)
         ),
         None => (None, String::new()),
     };
-    let gathered = gather_context(
+    let gathered = research::gather_context(
         &index,
         code.symbols(),
         query,
@@ -141,18 +141,18 @@ pub fn gather_for(snapshot: &Snapshot, query: &str) -> (GatheredContext, String)
 }
 
 /// Runs the command.
-pub async fn execute(ctx: &ServerContext, arguments: &[Value]) -> jsonrpc::Result<Option<Value>> {
-    let args: Args = parse_args("plan.gatherContext", arguments)?;
+/// `plan.gatherContext`.
+pub async fn gather_context(ctx: &Session, args: GatherArgs) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
     let query = args.query.unwrap_or_else(|| plan_query(&snapshot));
     let worker = snapshot.clone();
     let (gathered, markdown) = tokio::task::spawn_blocking(move || gather_for(&worker, &query))
         .await
-        .map_err(|e| errors::failed(format!("gathering context failed: {e}")))?;
+        .map_err(|e| rpc_error::failed(format!("gathering context failed: {e}")))?;
     let change = status_quo_change(&snapshot, &markdown);
     ctx.apply_change(&snapshot, &change, "gather context")
         .await
-        .map_err(|e| errors::failed(e.to_string()))?;
+        .map_err(|e| rpc_error::failed(e.to_string()))?;
     Ok(Some(json!({
         "files": gathered.files,
         "documents": gathered.documents,

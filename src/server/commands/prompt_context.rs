@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use tower_lsp::jsonrpc;
 
-use crate::features::gather_context::{gather_for, plan_query};
-use crate::server::context::errors;
+use crate::server::commands::gather_context::{gather_for, plan_query};
+use crate::server::rpc_error;
 use crate::services::prompts::ContextFile;
 use crate::snapshot::Snapshot;
 use crate::workspace::disk::floor_char_boundary;
@@ -152,10 +152,10 @@ pub fn check_document(snapshot: &Snapshot) -> jsonrpc::Result<()> {
     };
     match PrivacyFilter::new(snapshot.effective_roots()).check(path) {
         Ok(_) | Err(Exclusion::Gitignored(_)) | Err(Exclusion::Unreadable(_)) => Ok(()),
-        Err(exclusion @ Exclusion::OutsideWorkspace(_)) => Err(errors::failed(format!(
+        Err(exclusion @ Exclusion::OutsideWorkspace(_)) => Err(rpc_error::failed(format!(
             "{exclusion}: open its folder as a workspace folder to use AI on it"
         ))),
-        Err(exclusion) => Err(errors::failed(format!(
+        Err(exclusion) => Err(rpc_error::failed(format!(
             "{exclusion}: rename it to use AI on it"
         ))),
     }

@@ -1,65 +1,21 @@
-//! The service-backed commands (GitHub and LLM), the `#123` hover, the issue-drift check and the
-//! code actions that offer the AI commands. The server's dispatch calls [`execute`] for every
-//! command in [`COMMANDS`].
-
-mod context;
-mod generate;
-mod issue_material;
-mod issues;
-pub mod plan_text;
-mod services;
-mod writing;
+//! What the server adds to features from the services: the `#123` hover, the quick fix for
+//! `issue-drift`, and the code actions that offer the AI commands.
 
 use serde_json::{json, Value};
-use tower_lsp::jsonrpc;
 use tower_lsp::lsp_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, Command, Hover, HoverContents, MarkupContent,
     MarkupKind, Position, Range,
 };
 
-use crate::server::commands::parse_args;
-use crate::server::context::{errors, ServerContext};
 use crate::services::issue_ref::find_issue_mentions;
 use crate::snapshot::Snapshot;
 
-pub use issues::{drift_finding, issue_drift, refresh_issue};
-
-/// The commands this module runs.
-pub const COMMANDS: &[&str] = &[
-    "plan.newFromIssue",
-    "plan.fillSection",
-    "plan.refine",
-    "plan.suggestAnswer",
-    "plan.answerPlaceholder",
-    "plan.askOnIssue",
-    "plan.syncAnswers",
-];
+use super::plan_text;
+use crate::server::service_clients;
 
 /// The instruction a "Refine with AI…" code action carries; editors may ask the user for another.
 pub const DEFAULT_REFINE_INSTRUCTION: &str =
     "Rewrite this passage to be clearer and more concrete, keeping every fact and reference.";
-
-/// Runs one of [`COMMANDS`].
-pub async fn execute(
-    ctx: &ServerContext,
-    command: &str,
-    arguments: &[Value],
-) -> jsonrpc::Result<Option<Value>> {
-    match command {
-        "plan.newFromIssue" => issues::new_from_issue(ctx, parse_args(command, arguments)?).await,
-        "plan.fillSection" => writing::fill_section(ctx, parse_args(command, arguments)?).await,
-        "plan.refine" => writing::refine(ctx, parse_args(command, arguments)?).await,
-        "plan.suggestAnswer" => writing::suggest_answer(ctx, parse_args(command, arguments)?).await,
-        "plan.answerPlaceholder" => {
-            writing::answer_placeholder(ctx, parse_args(command, arguments)?).await
-        }
-        "plan.askOnIssue" => issues::ask_on_issue(ctx, parse_args(command, arguments)?).await,
-        "plan.syncAnswers" => issues::sync_answers(ctx, parse_args(command, arguments)?).await,
-        other => Err(errors::invalid_params(format!(
-            "{other} is not a service command"
-        ))),
-    }
-}
 
 /// Hover on `#123`, `owner/repo#123` or an issue URL: the issue's title, state and labels
 /// (cached for two minutes). `None` when the position is on no issue mention.
@@ -74,12 +30,12 @@ pub async fn issue_hover(snapshot: &Snapshot, position: Position) -> Option<Hove
         .front_matter
         .as_ref()
         .and_then(|f| f.get(plan_text::ISSUE_KEY));
-    let repo = services::default_repo(front_issue, &roots);
+    let repo = service_clients::default_repo(front_issue, &roots);
     let within = offset - line_start;
     let mention = find_issue_mentions(&line, repo.as_ref())
         .into_iter()
         .find(|m| m.range.start <= within && within <= m.range.end)?;
-    let markdown = match services::cached_issue(&snapshot.settings, &mention.issue).await {
+    let markdown = match service_clients::cached_issue(&snapshot.settings, &mention.issue).await {
         Ok(issue) => {
             let labels = if issue.labels.is_empty() {
                 String::new()
@@ -118,14 +74,14 @@ pub async fn issue_hover(snapshot: &Snapshot, position: Position) -> Option<Hove
 
 /// Code actions for the AI commands, when a model is configured: "Suggest an answer" on a
 /// placeholder, "Fill section with AI" on a section heading, "Refine with AI…" on a selection.
-pub fn code_actions(snapshot: &Snapshot, range: Range) -> Vec<CodeActionOrCommand> {
+pub fn ai_code_actions(snapshot: &Snapshot, range: Range) -> Vec<CodeActionOrCommand> {
     let (Ok(start), Ok(end)) = (snapshot.offset(range.start), snapshot.offset(range.end)) else {
         return Vec::new();
     };
     let mut actions: Vec<CodeActionOrCommand> =
         drift_fix(snapshot, start, end).into_iter().collect();
     // Without a model they would only answer "not configured".
-    if !services::llm_configured(&snapshot.settings) {
+    if !service_clients::llm_configured(&snapshot.settings) {
         return actions;
     }
     let uri = &snapshot.uri;
@@ -184,7 +140,7 @@ pub fn code_actions(snapshot: &Snapshot, range: Range) -> Vec<CodeActionOrComman
 /// On an `issue-drift` finding: record the issue's current `updated_at`, once the plan has been
 /// checked against the changed issue.
 fn drift_fix(snapshot: &Snapshot, start: usize, end: usize) -> Option<CodeActionOrCommand> {
-    let finding = drift_finding(&snapshot.plan, &snapshot.settings)?;
+    let finding = snapshot.issue_drift.clone()?;
     if !(finding.range.start <= end && start <= finding.range.end) {
         return None;
     }

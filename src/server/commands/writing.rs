@@ -8,10 +8,12 @@ use tower_lsp::jsonrpc;
 use tower_lsp::lsp_types::{Range, Url};
 
 use super::plan_text::{self, find_section, template_section};
-use super::{context, generate, issue_material, services};
+use super::{generate, issue_material, prompt_context};
 use crate::analysis::edits::{minimal_change, TextChange};
 use crate::server::commands::placeholder_id;
-use crate::server::context::{errors, ServerContext};
+use crate::server::rpc_error;
+use crate::server::service_clients;
+use crate::server::session::Session;
 use crate::services::prompts::{self, SectionGuide};
 use crate::snapshot::Snapshot;
 
@@ -57,25 +59,22 @@ fn guide<'t>(snapshot: &'t Snapshot, index: usize) -> SectionGuide<'t> {
 }
 
 async fn apply(
-    ctx: &ServerContext,
+    ctx: &Session,
     snapshot: &Snapshot,
     change: &TextChange,
     label: &str,
 ) -> jsonrpc::Result<()> {
     ctx.apply_change(snapshot, change, label)
         .await
-        .map_err(|e| errors::failed(format!("{label}: {e}")))
+        .map_err(|e| rpc_error::failed(format!("{label}: {e}")))
 }
 
 /// `plan.fillSection`: the model writes the section's own body from the issue, the plan and the
 /// workspace context; only that body is replaced.
-pub async fn fill_section(
-    ctx: &ServerContext,
-    args: FillSectionArgs,
-) -> jsonrpc::Result<Option<Value>> {
+pub async fn fill_section(ctx: &Session, args: FillSectionArgs) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
-    let llm = services::llm(&snapshot.settings)?;
-    context::check_document(&snapshot)?;
+    let llm = service_clients::llm(&snapshot.settings)?;
+    prompt_context::check_document(&snapshot)?;
     let index =
         find_section(&snapshot.plan, &snapshot.template, &args.section).ok_or_else(|| {
             let titles: Vec<&str> = snapshot
@@ -84,7 +83,7 @@ pub async fn fill_section(
                 .iter()
                 .map(|s| s.title.as_str())
                 .collect();
-            errors::invalid_params(format!(
+            rpc_error::invalid_params(format!(
                 "no section \"{}\" in this plan; its sections are: {}",
                 args.section,
                 titles.join(", ")
@@ -93,7 +92,7 @@ pub async fn fill_section(
     let text = snapshot.text();
     let (issue, files) = tokio::join!(
         issue_material::for_plan(&snapshot),
-        context::gather(&snapshot, &args.section)
+        prompt_context::gather(&snapshot, &args.section)
     );
     let brief = issue.as_ref().map(|i| i.brief());
     let prompt = prompts::fill_section(
@@ -112,7 +111,7 @@ pub async fn fill_section(
         section.level,
     );
     if body.is_empty() {
-        return Err(errors::failed(
+        return Err(rpc_error::failed(
             "the model returned only a heading: nothing was changed; retry",
         ));
     }
@@ -130,26 +129,26 @@ pub async fn fill_section(
 }
 
 /// `plan.refine`: the model rewrites the range; the edit touches only it.
-pub async fn refine(ctx: &ServerContext, args: RefineArgs) -> jsonrpc::Result<Option<Value>> {
+pub async fn refine(ctx: &Session, args: RefineArgs) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
-    let llm = services::llm(&snapshot.settings)?;
-    context::check_document(&snapshot)?;
+    let llm = service_clients::llm(&snapshot.settings)?;
+    prompt_context::check_document(&snapshot)?;
     if args.instruction.trim().is_empty() {
-        return Err(errors::invalid_params(
+        return Err(rpc_error::invalid_params(
             "plan.refine needs an instruction: say how to rewrite the selection",
         ));
     }
     let start = snapshot
         .offset(args.range.start)
-        .map_err(|e| errors::invalid_params(e.to_string()))?;
+        .map_err(|e| rpc_error::invalid_params(e.to_string()))?;
     let end = snapshot
         .offset(args.range.end)
-        .map_err(|e| errors::invalid_params(e.to_string()))?;
+        .map_err(|e| rpc_error::invalid_params(e.to_string()))?;
     let (start, end) = (start.min(end), start.max(end));
     let text = snapshot.text();
     let selection = &text[start..end];
     if selection.trim().is_empty() {
-        return Err(errors::invalid_params(
+        return Err(rpc_error::invalid_params(
             "the range is empty: select the text to refine",
         ));
     }
@@ -176,23 +175,20 @@ pub async fn refine(ctx: &ServerContext, args: RefineArgs) -> jsonrpc::Result<Op
 
 /// `plan.suggestAnswer`: the model proposes an answer to one placeholder; with `apply: true` it
 /// is also written in, like `plan.answerPlaceholder`.
-pub async fn suggest_answer(
-    ctx: &ServerContext,
-    args: SuggestArgs,
-) -> jsonrpc::Result<Option<Value>> {
+pub async fn suggest_answer(ctx: &Session, args: SuggestArgs) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
-    let llm = services::llm(&snapshot.settings)?;
-    context::check_document(&snapshot)?;
+    let llm = service_clients::llm(&snapshot.settings)?;
+    prompt_context::check_document(&snapshot)?;
     let id = placeholder_id(&snapshot, &args.placeholder)?;
     let placeholder = snapshot
         .plan
         .placeholder_by_id(&id)
         .cloned()
-        .ok_or_else(|| errors::invalid_params(format!("no placeholder {id} in this plan")))?;
+        .ok_or_else(|| rpc_error::invalid_params(format!("no placeholder {id} in this plan")))?;
     let text = snapshot.text();
     let (issue, files) = tokio::join!(
         issue_material::for_plan(&snapshot),
-        context::gather(&snapshot, &placeholder.question)
+        prompt_context::gather(&snapshot, &placeholder.question)
     );
     let brief = issue.as_ref().map(|i| i.brief());
     let section = placeholder.section.map(|i| guide(&snapshot, i));
@@ -219,13 +215,10 @@ pub async fn suggest_answer(
 }
 
 /// `plan.answerPlaceholder`: writes the answer in place and records it under Clarifications.
-pub async fn answer_placeholder(
-    ctx: &ServerContext,
-    args: AnswerArgs,
-) -> jsonrpc::Result<Option<Value>> {
+pub async fn answer_placeholder(ctx: &Session, args: AnswerArgs) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
     if args.answer.trim().is_empty() {
-        return Err(errors::invalid_params(
+        return Err(rpc_error::invalid_params(
             "the answer is empty: write the answer to record",
         ));
     }
@@ -234,14 +227,14 @@ pub async fn answer_placeholder(
         .plan
         .placeholder_by_id(&id)
         .cloned()
-        .ok_or_else(|| errors::invalid_params(format!("no placeholder {id} in this plan")))?;
+        .ok_or_else(|| rpc_error::invalid_params(format!("no placeholder {id} in this plan")))?;
     write_answers(ctx, &snapshot, &[(placeholder, args.answer)]).await?;
     Ok(Some(json!({"answered": id})))
 }
 
 /// Replaces each placeholder by its answer and records them, as one version-checked edit.
 pub async fn write_answers(
-    ctx: &ServerContext,
+    ctx: &Session,
     snapshot: &Snapshot,
     answers: &[(crate::plan::Placeholder, String)],
 ) -> jsonrpc::Result<()> {

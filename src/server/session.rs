@@ -15,49 +15,19 @@ use tower_lsp::lsp_types::{
 use tower_lsp::Client;
 
 use super::publisher::Publication;
+use super::rpc_error;
 use super::state::ServerState;
 use crate::analysis::edits::TextChange;
 use crate::features;
 use crate::snapshot::Snapshot;
 
 #[derive(Clone)]
-pub struct ServerContext {
+pub struct Session {
     pub client: Client,
     pub state: Arc<ServerState>,
     publisher: tokio::sync::mpsc::UnboundedSender<Publication>,
     progress: Arc<Mutex<HashMap<String, CancellationToken>>>,
     next_token: Arc<std::sync::atomic::AtomicU64>,
-}
-
-/// JSON-RPC errors whose messages tell the user what to do.
-pub mod errors {
-    use tower_lsp::jsonrpc::{Error, ErrorCode};
-
-    pub fn invalid_params(message: impl Into<String>) -> Error {
-        Error {
-            code: ErrorCode::InvalidParams,
-            message: message.into().into(),
-            data: None,
-        }
-    }
-
-    /// A request the server understood but cannot carry out (service missing, edit refused…).
-    pub fn failed(message: impl Into<String>) -> Error {
-        Error {
-            code: ErrorCode::ServerError(-32803),
-            message: message.into().into(),
-            data: None,
-        }
-    }
-
-    /// The request was cancelled by the user.
-    pub fn cancelled() -> Error {
-        Error {
-            code: ErrorCode::ServerError(-32800),
-            message: "cancelled; nothing was changed".into(),
-            data: None,
-        }
-    }
 }
 
 /// Why a computed edit was not applied.
@@ -73,10 +43,10 @@ pub enum EditError {
     Transport(String),
 }
 
-impl ServerContext {
+impl Session {
     pub fn new(client: Client, state: Arc<ServerState>) -> Self {
         let publisher = super::publisher::spawn(client.clone());
-        ServerContext {
+        Session {
             client,
             state,
             publisher,
@@ -88,7 +58,7 @@ impl ServerContext {
     pub fn snapshot(&self, uri: &Url) -> jsonrpc::Result<Snapshot> {
         self.state
             .snapshot(uri)
-            .map_err(|e| errors::invalid_params(e.to_string()))
+            .map_err(|e| rpc_error::invalid_params(e.to_string()))
     }
 
     /// Queues the diagnostics of a snapshot for publishing.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use tower_lsp::jsonrpc;
 
-use crate::server::context::errors;
+use crate::server::rpc_error;
 use crate::services::github::{GitHubConfig, GitHubError, GitHubService, IssueDetails};
 use crate::services::issue_ref::{IssueRef, RepoRef};
 use crate::services::llm::{LlmConfig, LlmService};
@@ -25,7 +25,7 @@ const ISSUE_TTL: Duration = Duration::from_secs(120);
 
 /// GitHub with the settings' token (or `GITHUB_TOKEN`/`GH_TOKEN`) and API URL.
 pub fn github(settings: &Settings) -> jsonrpc::Result<GitHubService> {
-    github_within(settings, GITHUB_TIMEOUT).map_err(|e| errors::failed(e.to_string()))
+    github_within(settings, GITHUB_TIMEOUT).map_err(|e| rpc_error::failed(e.to_string()))
 }
 
 /// GitHub with calls limited to `timeout` (for optional material that must not hold a command up).
@@ -46,7 +46,7 @@ pub fn llm(settings: &Settings) -> jsonrpc::Result<LlmService> {
         Some(&settings.llm.api_key_env),
         settings.llm.timeout_seconds,
     )
-    .map_err(|e| errors::failed(e.to_string()))?;
+    .map_err(|e| rpc_error::failed(e.to_string()))?;
     Ok(LlmService::new(config))
 }
 

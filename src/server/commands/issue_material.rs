@@ -5,7 +5,7 @@ use crate::services::issue_ref::IssueRef;
 use crate::services::prompts::IssueBrief;
 use crate::snapshot::Snapshot;
 
-use super::services;
+use crate::server::service_clients;
 
 /// An issue with its comments in the shape prompts borrow from.
 pub struct IssueMaterial {
@@ -46,10 +46,11 @@ impl IssueMaterial {
 pub async fn for_plan(snapshot: &Snapshot) -> Option<IssueMaterial> {
     let front = snapshot.plan.front_matter.as_ref()?;
     let reference = IssueRef::parse(front.get(super::plan_text::ISSUE_KEY)?, None).ok()?;
-    let github = services::github_within(&snapshot.settings, services::QUICK_TIMEOUT).ok()?;
+    let github =
+        service_clients::github_within(&snapshot.settings, service_clients::QUICK_TIMEOUT).ok()?;
     match github.issue(&reference).await {
         Ok(details) => {
-            services::remember(&snapshot.settings, &details);
+            service_clients::remember(&snapshot.settings, &details);
             Some(IssueMaterial::new(details))
         }
         Err(error) => {

@@ -12,14 +12,16 @@ use tower_lsp::lsp_types::{
     WorkspaceEdit,
 };
 
+use super::generate;
 use super::issue_material::IssueMaterial;
 use super::plan_text::{self, COMMENT_KEY, ISSUE_KEY};
 use super::writing::write_answers;
-use super::{generate, services};
 use crate::analysis::diagnostics::Finding;
 use crate::analysis::edits::minimal_change;
 use crate::plan::Plan;
-use crate::server::context::{errors, ServerContext};
+use crate::server::rpc_error;
+use crate::server::service_clients;
+use crate::server::session::Session;
 use crate::services::github::{GitHubError, IssueDetails};
 use crate::services::issue_ref::IssueRef;
 use crate::services::prompts::{self, IssueAnalysis, SectionGuide};
@@ -49,33 +51,33 @@ pub struct SyncArgs {
 }
 
 fn github_failed(error: GitHubError) -> jsonrpc::Error {
-    errors::failed(error.to_string())
+    rpc_error::failed(error.to_string())
 }
 
 /// `plan.newFromIssue`: fetches the issue with its comments and labels and creates the plan file
 /// through `workspace/applyEdit` (CreateFile + text). With a model configured it writes the
 /// analysis; without one the plan holds the skeleton and the issue text.
 pub async fn new_from_issue(
-    ctx: &ServerContext,
+    ctx: &Session,
     args: NewFromIssueArgs,
 ) -> jsonrpc::Result<Option<Value>> {
     let config = ctx.state.config();
     let settings = config.settings.clone();
     let roots = ctx.state.roots();
     let root = roots.first().ok_or_else(|| {
-        errors::failed("no workspace folder is open: open the repository's folder so the plan has somewhere to go")
+        rpc_error::failed("no workspace folder is open: open the repository's folder so the plan has somewhere to go")
     })?;
-    let default_repo = services::default_repo(None, &roots);
+    let default_repo = service_clients::default_repo(None, &roots);
     let reference = IssueRef::parse(&args.issue, default_repo.as_ref())
-        .map_err(|e| errors::invalid_params(e.to_string()))?;
-    let github = services::github(&settings)?;
+        .map_err(|e| rpc_error::invalid_params(e.to_string()))?;
+    let github = service_clients::github(&settings)?;
     let details = github.issue(&reference).await.map_err(github_failed)?;
-    services::remember(&settings, &details);
+    service_clients::remember(&settings, &details);
     let template = config
         .templates
         .get_or_default(args.template.as_deref().or(settings.template.as_deref()));
-    let analysis = if services::llm_configured(&settings) {
-        let llm = services::llm(&settings)?;
+    let analysis = if service_clients::llm_configured(&settings) {
+        let llm = service_clients::llm(&settings)?;
         let material = IssueMaterial::new(details.clone());
         let sections = template.all_sections();
         let guides: Vec<SectionGuide> = sections
@@ -91,7 +93,7 @@ pub async fn new_from_issue(
             generate::stream(ctx, &llm, &format!("Analysing {reference}"), &prompt).await?;
         let analysis = prompts::parse_analysis(&output);
         if analysis == IssueAnalysis::default() {
-            return Err(errors::failed(
+            return Err(rpc_error::failed(
                 "the model's analysis had none of the expected headings (Summary, Key components, Challenges, \
                  Clarifying questions): nothing was created; retry, or use a model that follows instructions",
             ));
@@ -104,17 +106,19 @@ pub async fn new_from_issue(
     let wanted = target_path(root, args.path.as_deref(), &details)?;
     let path = match ctx.state.files.door(&roots).place_new_file(&wanted) {
         Ok(path) => path,
-        Err(error @ ReadError::AlreadyExists(_)) => return Err(errors::failed(error.to_string())),
+        Err(error @ ReadError::AlreadyExists(_)) => {
+            return Err(rpc_error::failed(error.to_string()))
+        }
         Err(ReadError::OutsideWorkspace(path)) => {
-            return Err(errors::invalid_params(format!(
+            return Err(rpc_error::invalid_params(format!(
                 "{} is outside the workspace folders: pass a path inside them",
                 path.display()
             )))
         }
-        Err(error) => return Err(errors::invalid_params(error.to_string())),
+        Err(error) => return Err(rpc_error::invalid_params(error.to_string())),
     };
     let uri = Url::from_file_path(&path)
-        .map_err(|_| errors::invalid_params(format!("{} is not a file path", path.display())))?;
+        .map_err(|_| rpc_error::invalid_params(format!("{} is not a file path", path.display())))?;
     create_file(ctx, &uri, &text).await?;
     Ok(Some(
         json!({"uri": uri, "issue": reference.to_string(), "analysed": analysis.is_some()}),
@@ -132,7 +136,7 @@ fn target_path(
         Some(p) if p.starts_with("file:") => Url::parse(p)
             .ok()
             .and_then(|u| u.to_file_path().ok())
-            .ok_or_else(|| errors::invalid_params(format!("`{p}` is not a usable file URI")))?,
+            .ok_or_else(|| rpc_error::invalid_params(format!("`{p}` is not a usable file URI")))?,
         Some(p) => root.join(p),
         None => root.join("plans").join(plan_text::plan_file_name(
             details.reference.number,
@@ -141,7 +145,7 @@ fn target_path(
     })
 }
 
-async fn create_file(ctx: &ServerContext, uri: &Url, text: &str) -> jsonrpc::Result<()> {
+async fn create_file(ctx: &Session, uri: &Url, text: &str) -> jsonrpc::Result<()> {
     let edit = WorkspaceEdit {
         document_changes: Some(DocumentChanges::Operations(vec![
             DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
@@ -166,7 +170,7 @@ async fn create_file(ctx: &ServerContext, uri: &Url, text: &str) -> jsonrpc::Res
         ..WorkspaceEdit::default()
     };
     let response = ctx.client.apply_edit(edit).await.map_err(|e| {
-        errors::failed(format!(
+        rpc_error::failed(format!(
             "could not send the new plan to the editor: {}",
             e.message
         ))
@@ -174,7 +178,7 @@ async fn create_file(ctx: &ServerContext, uri: &Url, text: &str) -> jsonrpc::Res
     if response.applied {
         Ok(())
     } else {
-        Err(errors::failed(format!(
+        Err(rpc_error::failed(format!(
             "the editor did not create {uri}{}; nothing was changed",
             response
                 .failure_reason
@@ -192,12 +196,12 @@ fn plan_issue(snapshot: &Snapshot) -> jsonrpc::Result<IssueRef> {
         .as_ref()
         .and_then(|f| f.get(ISSUE_KEY));
     let Some(named) = named else {
-        return Err(errors::invalid_params(
+        return Err(rpc_error::invalid_params(
             "this plan names no issue: add `issue: owner/repo#N` to its front matter",
         ));
     };
     IssueRef::parse(named, None)
-        .map_err(|e| errors::invalid_params(format!("front matter `issue`: {e}")))
+        .map_err(|e| rpc_error::invalid_params(format!("front matter `issue`: {e}")))
 }
 
 fn comment_id(snapshot: &Snapshot) -> Option<u64> {
@@ -225,7 +229,7 @@ fn plan_name(snapshot: &Snapshot) -> String {
 
 /// `plan.askOnIssue`: posts the open questions as one comment (a numbered checklist with the
 /// placeholder ids) and records its id in the front matter; run again, it edits that comment.
-pub async fn ask_on_issue(ctx: &ServerContext, args: UriArgs) -> jsonrpc::Result<Option<Value>> {
+pub async fn ask_on_issue(ctx: &Session, args: UriArgs) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
     let reference = plan_issue(&snapshot)?;
     let text = snapshot.text();
@@ -237,12 +241,12 @@ pub async fn ask_on_issue(ctx: &ServerContext, args: UriArgs) -> jsonrpc::Result
         .map(|p| (p.id.clone(), p.question.clone()))
         .collect();
     if questions.is_empty() {
-        return Err(errors::invalid_params(
+        return Err(rpc_error::invalid_params(
             "no open questions in this plan: mark them as [NEEDS CLARIFICATION: …] first",
         ));
     }
     let body = plan_text::questions_comment(&plan_name(&snapshot), &questions);
-    let github = services::github(&snapshot.settings)?;
+    let github = service_clients::github(&snapshot.settings)?;
     let existing = comment_id(&snapshot);
     let comment = match existing {
         Some(id) => match github.update_comment(&reference, id, &body).await {
@@ -268,7 +272,7 @@ pub async fn ask_on_issue(ctx: &ServerContext, args: UriArgs) -> jsonrpc::Result
         ctx.apply_change(&snapshot, &minimal_change(&text, &new_text), "record the questions comment")
             .await
             .map_err(|e| {
-                errors::failed(format!(
+                rpc_error::failed(format!(
                     "posted {} but could not record it in the front matter ({e}): add `{COMMENT_KEY}: {}` by hand",
                     comment.html_url, comment.id
                 ))
@@ -284,21 +288,21 @@ pub async fn ask_on_issue(ctx: &ServerContext, args: UriArgs) -> jsonrpc::Result
 
 /// `plan.syncAnswers`: reads the replies after the questions comment and offers (or, with
 /// `apply: true`, writes) the answers to the placeholders they name.
-pub async fn sync_answers(ctx: &ServerContext, args: SyncArgs) -> jsonrpc::Result<Option<Value>> {
+pub async fn sync_answers(ctx: &Session, args: SyncArgs) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
     let reference = plan_issue(&snapshot)?;
     let Some(id) = comment_id(&snapshot) else {
-        return Err(errors::invalid_params(
+        return Err(rpc_error::invalid_params(
             "this plan has not asked its questions on the issue yet: run plan.askOnIssue first",
         ));
     };
-    let github = services::github(&snapshot.settings)?;
+    let github = service_clients::github(&snapshot.settings)?;
     let Some((questions, replies)) = github
         .thread_after(&reference, id)
         .await
         .map_err(github_failed)?
     else {
-        return Err(errors::failed(format!(
+        return Err(rpc_error::failed(format!(
             "the questions comment {id} is gone from {reference}: run plan.askOnIssue to post the questions again"
         )));
     };
@@ -358,11 +362,11 @@ pub fn drift_subject(plan: &Plan) -> Option<IssueRef> {
 /// on GitHub after the plan recorded its `updated_at`; `null` when it did not, when the plan
 /// names no issue or time, or when GitHub cannot be asked (logged). Republishes the diagnostics,
 /// which show the drift too.
-pub async fn issue_drift(ctx: &ServerContext, snapshot: &Snapshot) -> Value {
+pub async fn issue_drift(ctx: &Session, snapshot: &Snapshot) -> Value {
     let Some(reference) = drift_subject(&snapshot.plan) else {
         return Value::Null;
     };
-    let details = match services::cached_issue(&snapshot.settings, &reference).await {
+    let details = match service_clients::cached_issue(&snapshot.settings, &reference).await {
         Ok(details) => details,
         Err(error) => {
             tracing::warn!(%error, "issue drift unknown for {reference}");
@@ -385,7 +389,7 @@ pub async fn issue_drift(ctx: &ServerContext, snapshot: &Snapshot) -> Value {
 
 /// Fetches the plan's issue in the background when it is not cached, then republishes the
 /// diagnostics so `issue-drift` appears.
-pub fn refresh_issue(ctx: &ServerContext, snapshot: &Snapshot) {
+pub fn refresh_issue(ctx: &Session, snapshot: &Snapshot) {
     let Some(reference) = drift_subject(&snapshot.plan) else {
         return;
     };
@@ -393,7 +397,7 @@ pub fn refresh_issue(ctx: &ServerContext, snapshot: &Snapshot) {
     let settings = snapshot.settings.clone();
     let uri = snapshot.uri.clone();
     tokio::spawn(async move {
-        match services::cached_issue(&settings, &reference).await {
+        match service_clients::cached_issue(&settings, &reference).await {
             Ok(_) => {
                 if let Ok(current) = ctx.snapshot(&uri) {
                     ctx.publish(&current);
@@ -411,7 +415,7 @@ pub fn drift_finding(plan: &Plan, settings: &Settings) -> Option<Finding> {
         .front_matter
         .as_ref()?
         .field(plan_text::UPDATED_AT_KEY)?;
-    let issue = services::peek_issue(settings, &reference)?;
+    let issue = service_clients::peek_issue(settings, &reference)?;
     let recorded = plan_text::drift(plan, issue.updated_at)?;
     let current = plan_text::timestamp(issue.updated_at);
     Some(Finding::new(

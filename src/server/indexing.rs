@@ -12,14 +12,14 @@ use tower_lsp::lsp_types::{
     FileSystemWatcher, GlobPattern, Registration,
 };
 
-use crate::server::context::ServerContext;
+use crate::server::session::Session;
 use crate::workspace::index::{FileChange, IndexOptions};
 
 /// How often the walk's progress is reported.
 const REPORT_EVERY: Duration = Duration::from_millis(250);
 
 /// Asks the client to send `workspace/didChangeWatchedFiles` for every file.
-async fn register_watcher(ctx: &ServerContext) {
+async fn register_watcher(ctx: &Session) {
     let options = DidChangeWatchedFilesRegistrationOptions {
         watchers: vec![FileSystemWatcher {
             glob_pattern: GlobPattern::String("**/*".to_owned()),
@@ -39,7 +39,7 @@ async fn register_watcher(ctx: &ServerContext) {
 /// Registers the file watcher (when the client allows it) and walks the workspace folders, in
 /// a task of its own: a handler still waiting on the client when `exit` arrives would keep
 /// tower-lsp from ever stopping.
-pub fn start(ctx: &ServerContext, watch_files: bool) {
+pub fn start(ctx: &Session, watch_files: bool) {
     let ctx = ctx.clone();
     tokio::spawn(async move {
         if watch_files {
@@ -49,7 +49,7 @@ pub fn start(ctx: &ServerContext, watch_files: bool) {
     });
 }
 
-async fn index_workspace(ctx: &ServerContext) {
+async fn index_workspace(ctx: &Session) {
     let roots = ctx.state.roots().to_vec();
     if roots.is_empty() {
         return;
@@ -97,7 +97,7 @@ async fn index_workspace(ctx: &ServerContext) {
 }
 
 /// Applies watched-file events to the index.
-pub async fn watched_files_changed(ctx: &ServerContext, params: &DidChangeWatchedFilesParams) {
+pub async fn watched_files_changed(ctx: &Session, params: &DidChangeWatchedFilesParams) {
     let changes: Vec<(PathBuf, FileChange)> = params
         .changes
         .iter()
