@@ -9,8 +9,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use plan_lsp::workspace::research::{gather_context, ContextOptions};
 use plan_lsp::workspace::index::{scan, IndexOptions, WorkspaceIndex};
+use plan_lsp::workspace::research::{gather_context, ContextOptions};
 use plan_lsp::workspace::symbols::{SymbolCache, SymbolQuery};
 
 const WORDS: &[&str] = &[

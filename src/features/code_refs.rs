@@ -24,7 +24,7 @@ use crate::workspace::code::CodeIndex;
 use crate::workspace::disk::Contents;
 use crate::workspace::drift::LineDrift;
 use crate::workspace::files::FileKind as FsKind;
-use crate::workspace::index::FileKind;
+use crate::workspace::index::FileLanguage;
 use crate::workspace::resolve::{self, Resolution};
 use crate::workspace::symbols::{excerpt, separator, SymbolMatch, SymbolQuery};
 
@@ -56,8 +56,8 @@ fn symbol_span_at(snapshot: &Snapshot, offset: usize) -> Option<SymbolSpan> {
     symbol_spans(snapshot).find(|s| s.range.start <= offset && offset < s.range.end)
 }
 
-fn kind_of(m: &SymbolMatch) -> FileKind {
-    FileKind::from_path(&m.path)
+fn kind_of(m: &SymbolMatch) -> FileLanguage {
+    FileLanguage::from_path(&m.path)
 }
 
 /// The location of a definition's name, in the client's position encoding.

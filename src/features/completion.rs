@@ -12,7 +12,7 @@ use super::FeatureError;
 use crate::analysis::{edits, template_check};
 use crate::plan::template::TemplateSet;
 use crate::snapshot::Snapshot;
-use crate::workspace::index::{join_relative, FileKind};
+use crate::workspace::index::{join_relative, FileLanguage};
 use crate::workspace::symbols::{separator, SymbolQuery};
 
 /// Items offered at once.
@@ -226,7 +226,7 @@ fn symbols(snapshot: &Snapshot, offset: usize, partial: &str) -> Vec<CompletionI
                 let Some(parsed) = code.symbols().file_symbols(&index, owner.file) else {
                     continue;
                 };
-                let sep = separator(FileKind::from_path(&owner.path));
+                let sep = separator(FileLanguage::from_path(&owner.path));
                 let scope = format!("{}{sep}", owner.symbol.qualified);
                 for s in &parsed.symbols {
                     let Some(rest) = s.qualified.strip_prefix(&scope) else {

@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap;
 
 use super::bounded::insert_bounded;
 use super::drift::DriftChecker;
-use super::index::{scan_into, FileChange, FileId, FileKind, IndexOptions, WorkspaceIndex};
+use super::index::{scan_into, FileChange, FileId, FileLanguage, IndexOptions, WorkspaceIndex};
 use super::symbols::{SymbolCache, SymbolMatch, SymbolQuery};
 
 /// Where the background walk is.
@@ -184,7 +184,7 @@ impl CodeIndex {
         let index = self.read();
         index
             .files()
-            .filter(|f| f.kind == FileKind::Markdown)
+            .filter(|f| f.kind == FileLanguage::Markdown)
             .filter_map(|f| Some((f.id, index.abs_path(f.id)?, f.mtime)))
             .collect()
     }

@@ -57,7 +57,7 @@ pub struct FileId(pub(crate) u32);
 
 /// What a file is, from its extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum FileKind {
+pub enum FileLanguage {
     /// `.rs`
     Rust,
     /// `.py`, `.pyi`
@@ -76,7 +76,7 @@ pub enum FileKind {
     Other,
 }
 
-impl FileKind {
+impl FileLanguage {
     /// The kind of a path by its extension.
     pub fn from_path(path: &str) -> Self {
         let name = path.rsplit('/').next().unwrap_or(path);
@@ -125,7 +125,7 @@ pub struct ScannedFile {
     /// Path relative to the root, `/`-separated.
     pub rel_path: String,
     /// Kind by extension.
-    pub kind: FileKind,
+    pub kind: FileLanguage,
     /// Size in bytes.
     pub size: u64,
     /// Modification time, nanoseconds since the Unix epoch.
@@ -146,7 +146,7 @@ struct Dir {
 struct FileEntry {
     dir: u32,
     name: u32,
-    kind: FileKind,
+    kind: FileLanguage,
     size: u64,
     mtime: u64,
 }
@@ -163,7 +163,7 @@ pub struct FileInfo<'a> {
     /// File name.
     pub name: &'a str,
     /// Kind by extension.
-    pub kind: FileKind,
+    pub kind: FileLanguage,
     /// Size in bytes.
     pub size: u64,
     /// Modification time, nanoseconds since the Unix epoch.
@@ -669,7 +669,7 @@ fn scan_entry(root_ix: usize, root: &Path, entry: &DirEntry, door: &Door) -> Opt
     {
         return None;
     }
-    let kind = FileKind::from_path(&rel_path);
+    let kind = FileLanguage::from_path(&rel_path);
     let size = stat.len;
     let mtime = stat
         .modified
@@ -815,7 +815,7 @@ mod tests {
             "too large to read"
         );
         let ts = index.lookup(0, "web/index.ts").unwrap();
-        assert_eq!(index.file(ts).unwrap().kind, FileKind::TypeScript);
+        assert_eq!(index.file(ts).unwrap().kind, FileLanguage::TypeScript);
         assert_eq!(
             index.content().files_with_identifier("apply_change").len(),
             1
@@ -959,11 +959,11 @@ mod tests {
 
     #[test]
     fn kinds_by_extension() {
-        assert_eq!(FileKind::from_path("a/b.tsx"), FileKind::Tsx);
-        assert_eq!(FileKind::from_path("a/b.mjs"), FileKind::JavaScript);
-        assert_eq!(FileKind::from_path("x.pyi"), FileKind::Python);
-        assert_eq!(FileKind::from_path("Makefile"), FileKind::Other);
-        assert!(FileKind::Go.is_source());
-        assert!(!FileKind::Markdown.is_source());
+        assert_eq!(FileLanguage::from_path("a/b.tsx"), FileLanguage::Tsx);
+        assert_eq!(FileLanguage::from_path("a/b.mjs"), FileLanguage::JavaScript);
+        assert_eq!(FileLanguage::from_path("x.pyi"), FileLanguage::Python);
+        assert_eq!(FileLanguage::from_path("Makefile"), FileLanguage::Other);
+        assert!(FileLanguage::Go.is_source());
+        assert!(!FileLanguage::Markdown.is_source());
     }
 }

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::disk::{Door, RealDisk};
-use super::index::{FileId, FileInfo, FileKind, WorkspaceIndex};
+use super::index::{FileId, FileInfo, FileLanguage, WorkspaceIndex};
 use super::rank::{rank, Bm25, RankQuery};
 use super::symbols::{SymbolCache, SymbolKind};
 
@@ -62,7 +62,7 @@ pub struct OutlineEntry {
 /// A relevant source file.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ContextFile {
+pub struct RankedFile {
     /// Path relative to its workspace folder.
     pub path: String,
     /// BM25 score.
@@ -94,14 +94,14 @@ pub struct GatheredContext {
     /// The query terms the workspace knows, most informative first.
     pub terms: Vec<String>,
     /// Relevant source files.
-    pub files: Vec<ContextFile>,
+    pub files: Vec<RankedFile>,
     /// Prior documents.
     pub documents: Vec<PriorDocument>,
 }
 
 /// Whether a file is a prior document: Markdown under a documents folder, or a `*.plan.md`.
 pub fn is_prior_document(info: &FileInfo) -> bool {
-    info.kind == FileKind::Markdown
+    info.kind == FileLanguage::Markdown
         && (info.name.ends_with(".plan.md")
             || info
                 .dir
@@ -131,7 +131,7 @@ pub fn gather_context(
         .into_iter()
         .filter_map(|ranked| {
             let info = index.file(ranked.file)?;
-            Some(ContextFile {
+            Some(RankedFile {
                 path: info.rel_path(),
                 score: ranked.score,
                 outline: outline(index, symbols, ranked.file, &terms, options.max_outline),
@@ -188,7 +188,7 @@ fn outline(
     picked.sort_by_key(|&(hit, i)| (!hit, i));
     picked.truncate(limit);
     picked.sort_by_key(|&(_, i)| i);
-    let kind = index.file(file).map_or(FileKind::Other, |f| f.kind);
+    let kind = index.file(file).map_or(FileLanguage::Other, |f| f.kind);
     let sep = super::symbols::separator(kind);
     picked
         .into_iter()

@@ -16,7 +16,7 @@ use tree_sitter::{Language, Node, Parser};
 
 use super::bounded::insert_bounded;
 use super::disk::{Door, RealDisk};
-use super::index::{FileId, FileKind, WorkspaceIndex};
+use super::index::{FileId, FileLanguage, WorkspaceIndex};
 
 /// The most files one lookup parses; beyond this a name is too common to be a useful reference.
 const MAX_PARSED_CANDIDATES: usize = 500;
@@ -128,8 +128,8 @@ pub struct Symbol {
 }
 
 /// The separator of qualified names in a language.
-pub fn separator(kind: FileKind) -> &'static str {
-    if kind == FileKind::Rust {
+pub fn separator(kind: FileLanguage) -> &'static str {
+    if kind == FileLanguage::Rust {
         "::"
     } else {
         "."
@@ -147,25 +147,25 @@ pub struct FileSymbols {
     pub symbols: Vec<Symbol>,
 }
 
-fn grammar(kind: FileKind) -> Option<Language> {
+fn grammar(kind: FileLanguage) -> Option<Language> {
     Some(match kind {
-        FileKind::Rust => tree_sitter_rust::LANGUAGE.into(),
-        FileKind::Python => tree_sitter_python::LANGUAGE.into(),
-        FileKind::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
-        FileKind::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
-        FileKind::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
-        FileKind::Go => tree_sitter_go::LANGUAGE.into(),
-        FileKind::Markdown | FileKind::Other => return None,
+        FileLanguage::Rust => tree_sitter_rust::LANGUAGE.into(),
+        FileLanguage::Python => tree_sitter_python::LANGUAGE.into(),
+        FileLanguage::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+        FileLanguage::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
+        FileLanguage::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
+        FileLanguage::Go => tree_sitter_go::LANGUAGE.into(),
+        FileLanguage::Markdown | FileLanguage::Other => return None,
     })
 }
 
 thread_local! {
-    static PARSERS: RefCell<FxHashMap<FileKind, Parser>> = RefCell::new(FxHashMap::default());
+    static PARSERS: RefCell<FxHashMap<FileLanguage, Parser>> = RefCell::new(FxHashMap::default());
 }
 
 /// Extracts the symbols of a source file. `rel_path` gives the module path of Rust and Python
 /// files. Returns nothing for kinds without a grammar.
-pub fn extract(kind: FileKind, rel_path: &str, source: &[u8]) -> Vec<Symbol> {
+pub fn extract(kind: FileLanguage, rel_path: &str, source: &[u8]) -> Vec<Symbol> {
     let Some(language) = grammar(kind) else {
         return Vec::new();
     };
@@ -192,25 +192,25 @@ pub fn extract(kind: FileKind, rel_path: &str, source: &[u8]) -> Vec<Symbol> {
     };
     let root = tree.root_node();
     match kind {
-        FileKind::Rust => extractor.rust_items(root, false),
-        FileKind::Python => extractor.python_block(root, false),
-        FileKind::Go => extractor.go_file(root),
-        FileKind::TypeScript | FileKind::Tsx | FileKind::JavaScript => {
+        FileLanguage::Rust => extractor.rust_items(root, false),
+        FileLanguage::Python => extractor.python_block(root, false),
+        FileLanguage::Go => extractor.go_file(root),
+        FileLanguage::TypeScript | FileLanguage::Tsx | FileLanguage::JavaScript => {
             extractor.js_statements(root)
         }
-        FileKind::Markdown | FileKind::Other => {}
+        FileLanguage::Markdown | FileLanguage::Other => {}
     }
     extractor.out
 }
 
 /// The module prefix of qualified names: `crate::plan::parse` for `src/plan/parse.rs`,
 /// `pkg.mod` for `pkg/mod.py`. Go takes its package from the source; TS/JS have none.
-fn module_path(kind: FileKind, rel_path: &str) -> Vec<String> {
+fn module_path(kind: FileLanguage, rel_path: &str) -> Vec<String> {
     let mut parts: Vec<&str> = rel_path.split('/').collect();
     let file = parts.pop().unwrap_or_default();
     let stem = file.split('.').next().unwrap_or(file);
     match kind {
-        FileKind::Rust => {
+        FileLanguage::Rust => {
             let after_src = parts
                 .iter()
                 .rposition(|p| *p == "src")
@@ -222,7 +222,7 @@ fn module_path(kind: FileKind, rel_path: &str) -> Vec<String> {
             }
             out
         }
-        FileKind::Python => {
+        FileLanguage::Python => {
             let start = usize::from(parts.first() == Some(&"src"));
             let mut out: Vec<String> = parts[start..].iter().map(|p| (*p).to_owned()).collect();
             if stem != "__init__" {
@@ -697,7 +697,7 @@ impl SymbolQuery {
 
     /// Whether `symbol` (in a file of `kind`) is what this reference names: the segments
     /// must be a suffix of its qualified name.
-    pub fn matches(&self, symbol: &Symbol, kind: FileKind) -> bool {
+    pub fn matches(&self, symbol: &Symbol, kind: FileLanguage) -> bool {
         if symbol.name != self.name() {
             return false;
         }
@@ -923,7 +923,7 @@ impl SymbolCache {
             let depth = m
                 .symbol
                 .qualified
-                .split(separator(FileKind::from_path(&m.path)))
+                .split(separator(FileLanguage::from_path(&m.path)))
                 .count();
             (depth, m.path.clone(), m.symbol.range.start_line)
         });
@@ -936,7 +936,7 @@ impl SymbolCache {
 mod tests {
     use super::*;
 
-    fn names(kind: FileKind, path: &str, src: &str) -> Vec<(String, SymbolKind)> {
+    fn names(kind: FileLanguage, path: &str, src: &str) -> Vec<(String, SymbolKind)> {
         extract(kind, path, src.as_bytes())
             .into_iter()
             .map(|s| (s.qualified, s.kind))
@@ -962,7 +962,7 @@ pub mod inner { pub fn helper() {} }
 macro_rules! check { () => {} }
 pub fn parse(text: &str) -> Plan { Plan }
 "#;
-        let got = names(FileKind::Rust, "src/plan/mod.rs", src);
+        let got = names(FileLanguage::Rust, "src/plan/mod.rs", src);
         use SymbolKind::*;
         assert_eq!(
             got,
@@ -981,7 +981,7 @@ pub fn parse(text: &str) -> Plan { Plan }
                 ("crate::plan::parse".into(), Function),
             ]
         );
-        let syms = extract(FileKind::Rust, "src/doc.rs", src.as_bytes());
+        let syms = extract(FileLanguage::Rust, "src/doc.rs", src.as_bytes());
         let apply = syms.iter().find(|s| s.name == "apply_change").unwrap();
         assert_eq!(
             apply.signature,
@@ -1003,7 +1003,7 @@ pub fn parse(text: &str) -> Plan { Plan }
         let src = "MAX_RETRIES = 3\nlower = 1\n\nclass Indexer(Base):\n    @property\n    def size(self) -> int:\n        return 1\n\nasync def crawl(root: str,\n          depth: int = 2):\n    pass\n";
         use SymbolKind::*;
         assert_eq!(
-            names(FileKind::Python, "src/pkg/walk.py", src),
+            names(FileLanguage::Python, "src/pkg/walk.py", src),
             [
                 ("pkg.walk.MAX_RETRIES".into(), Const),
                 ("pkg.walk.Indexer".into(), Class),
@@ -1011,7 +1011,7 @@ pub fn parse(text: &str) -> Plan { Plan }
                 ("pkg.walk.crawl".into(), Function),
             ]
         );
-        let syms = extract(FileKind::Python, "pkg/__init__.py", src.as_bytes());
+        let syms = extract(FileLanguage::Python, "pkg/__init__.py", src.as_bytes());
         assert_eq!(syms[1].qualified, "pkg.Indexer");
         assert_eq!(
             syms[3].signature,
@@ -1023,7 +1023,7 @@ pub fn parse(text: &str) -> Plan { Plan }
     fn go_package_functions_methods_types_and_consts() {
         let src = "package server\n\nconst Port = 80\n\ntype Server struct {\n\tAddr string\n}\n\ntype Handler interface {\n\tServe(r *Request) error\n}\n\ntype ID = string\n\nfunc New(addr string) *Server {\n\treturn &Server{Addr: addr}\n}\n\nfunc (s *Server) Start() error {\n\treturn nil\n}\n";
         use SymbolKind::*;
-        let got = names(FileKind::Go, "server/server.go", src);
+        let got = names(FileLanguage::Go, "server/server.go", src);
         assert_eq!(
             got,
             [
@@ -1036,7 +1036,7 @@ pub fn parse(text: &str) -> Plan { Plan }
                 ("server.Server.Start".into(), Method),
             ]
         );
-        let syms = extract(FileKind::Go, "server/server.go", src.as_bytes());
+        let syms = extract(FileLanguage::Go, "server/server.go", src.as_bytes());
         assert_eq!(syms[1].signature, "Server struct");
         assert_eq!(syms[6].signature, "func (s *Server) Start() error");
     }
@@ -1046,7 +1046,7 @@ pub fn parse(text: &str) -> Plan { Plan }
         let ts = "export interface Store { load(id: string): Item; }\nexport class Cache<T> extends Base {\n  constructor() { super(); }\n  get(key: string): T { return this.m[key]; }\n}\nexport type Key = string;\nexport enum Color { Red }\nexport const MAX = 10;\nexport const fetchAll = async (url: string) => { return 1; };\nfunction helper() {}\nnamespace Util { export function twice() {} }\n";
         use SymbolKind::*;
         assert_eq!(
-            names(FileKind::TypeScript, "src/cache.ts", ts),
+            names(FileLanguage::TypeScript, "src/cache.ts", ts),
             [
                 ("Store".into(), Interface),
                 ("Store.load".into(), Method),
@@ -1064,12 +1064,12 @@ pub fn parse(text: &str) -> Plan { Plan }
         );
         let tsx = "export function App(props: Props) { return <div>{props.x}</div>; }\n";
         assert_eq!(
-            names(FileKind::Tsx, "src/App.tsx", tsx),
+            names(FileLanguage::Tsx, "src/App.tsx", tsx),
             [("App".into(), Function)]
         );
         let js = "class Router { route(path) { return path; } }\nconst handle = function (req) {};\nexport default function main() {}\n";
         assert_eq!(
-            names(FileKind::JavaScript, "lib/router.js", js),
+            names(FileLanguage::JavaScript, "lib/router.js", js),
             [
                 ("Router".into(), Class),
                 ("Router.route".into(), Method),
@@ -1107,7 +1107,7 @@ pub fn parse(text: &str) -> Plan { Plan }
     #[test]
     fn queries_match_qualified_suffixes() {
         let syms = extract(
-            FileKind::Rust,
+            FileLanguage::Rust,
             "src/document/mod.rs",
             b"pub struct Document;\nimpl Document { pub fn apply_change(&mut self) {} }",
         );
@@ -1121,7 +1121,7 @@ pub fn parse(text: &str) -> Plan { Plan }
             assert!(
                 SymbolQuery::parse(text)
                     .unwrap()
-                    .matches(apply, FileKind::Rust),
+                    .matches(apply, FileLanguage::Rust),
                 "{text}"
             );
         }
@@ -1129,7 +1129,7 @@ pub fn parse(text: &str) -> Plan { Plan }
             assert!(
                 !SymbolQuery::parse(text)
                     .unwrap()
-                    .matches(apply, FileKind::Rust),
+                    .matches(apply, FileLanguage::Rust),
                 "{text}"
             );
         }
