@@ -10,6 +10,7 @@ pub mod diagnostics;
 pub mod folding;
 pub mod hover;
 pub mod links;
+pub mod reference_fixes;
 pub mod symbols;
 pub mod workspace_symbols;
 
