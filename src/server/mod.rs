@@ -10,7 +10,7 @@ pub mod session;
 pub mod state;
 mod stdin_guard;
 
-use tower_lsp::{LspService, Server};
+use tower_lsp::{ClientSocket, LspService, Server};
 
 /// Requests handled at once. tower-lsp's default of 4 lets slow requests starve `shutdown`
 /// and `$/cancelRequest`.
@@ -19,9 +19,10 @@ const CONCURRENCY: usize = 32;
 /// How long handlers may still run after `exit`.
 const EXIT_GRACE: std::time::Duration = std::time::Duration::from_millis(300);
 
-/// Serves LSP on stdin/stdout until the client exits.
-pub async fn run_stdio() {
-    let (service, socket) = LspService::build(backend::Backend::new)
+/// The language server as a service, to serve over any transport (stdio here, an in-memory
+/// pipe in the feature tests).
+pub fn service() -> (LspService<backend::Backend>, ClientSocket) {
+    LspService::build(backend::Backend::new)
         .custom_method(
             "window/workDoneProgress/cancel",
             backend::Backend::work_done_progress_cancel,
@@ -30,7 +31,21 @@ pub async fn run_stdio() {
             stdin_guard::INVALID_REQUEST_METHOD,
             backend::Backend::invalid_request,
         )
-        .finish();
+        .finish()
+}
+
+/// Serves LSP over `input` and `output` until the input closes.
+pub async fn serve(input: impl tokio::io::AsyncRead + Unpin, output: impl tokio::io::AsyncWrite) {
+    let (service, socket) = service();
+    Server::new(input, output, socket)
+        .concurrency_level(CONCURRENCY)
+        .serve(service)
+        .await;
+}
+
+/// Serves LSP on stdin/stdout until the client exits.
+pub async fn run_stdio() {
+    let (service, socket) = service();
     let (guarded_in, guarded_out) = tokio::io::duplex(1 << 16);
     let exited = std::sync::Arc::new(tokio::sync::Notify::new());
     tokio::spawn(stdin_guard::forward(
