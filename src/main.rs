@@ -25,6 +25,8 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some("check") => plan_lsp::cli::check::run(&args[1..]),
+        // Hidden: scores the ranking offline (benches/research/score.py).
+        Some("research") => plan_lsp::cli::research::run(&args[1..]),
         Some("--version") | Some("-V") | Some("version") => {
             println!("plan-lsp {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS

@@ -1,6 +1,7 @@
 //! Command-line entry points other than the server.
 
 pub mod check;
+pub mod research;
 
 pub const USAGE: &str = "\
 plan-lsp — a language server for implementation-plan Markdown documents
