@@ -16,6 +16,7 @@ pub struct Settings {
     pub github: GitHubSettings,
     pub llm: LlmSettings,
     pub index: IndexSettings,
+    pub research: ResearchSettings,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -80,6 +81,23 @@ impl Default for IndexSettings {
     }
 }
 
+/// `plan.gatherContext`: how many source files to list, and whether tests are listed (apart).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ResearchSettings {
+    pub max_files: usize,
+    pub include_tests: bool,
+}
+
+impl Default for ResearchSettings {
+    fn default() -> Self {
+        ResearchSettings {
+            max_files: 10,
+            include_tests: true,
+        }
+    }
+}
+
 // Debug output of settings must never show the token.
 impl GitHubSettings {
     pub fn redacted(&self) -> GitHubSettings {
@@ -130,6 +148,12 @@ mod tests {
         assert_eq!(s.template.as_deref(), Some("phased-plan"));
         assert_eq!(s.llm.model.as_deref(), Some("m"));
         assert_eq!(s.llm.api_key_env, "OPENAI_API_KEY");
+        assert_eq!(s.research, ResearchSettings::default());
+        assert_eq!(s.research.max_files, 10);
+        let (s, _) = Settings::from_json(
+            &json!({"planLsp": {"research": {"maxFiles": 4, "includeTests": false}}}),
+        );
+        assert_eq!((s.research.max_files, s.research.include_tests), (4, false));
         assert_eq!(
             Settings::from_json(&serde_json::Value::Null).0,
             Settings::default()

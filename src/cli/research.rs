@@ -19,6 +19,7 @@ struct Options {
     root: Option<PathBuf>,
     query_file: Option<PathBuf>,
     max_files: Option<usize>,
+    include_tests: Option<bool>,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -36,9 +37,13 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--query-file" => options.query_file = Some(PathBuf::from(value("--query-file")?)),
             "--max-files" => {
                 let n = value("--max-files")?;
-                options.max_files =
-                    Some(n.parse().map_err(|_| format!("--max-files {n:?} is not a count"))?);
+                options.max_files = Some(
+                    n.parse()
+                        .map_err(|_| format!("--max-files {n:?} is not a count"))?,
+                );
             }
+            "--include-tests" => options.include_tests = Some(true),
+            "--no-tests" => options.include_tests = Some(false),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -81,6 +86,9 @@ pub fn run(args: &[String]) -> ExitCode {
     let mut context = ContextOptions::default();
     if let Some(n) = options.max_files {
         context.max_files = n;
+    }
+    if let Some(include) = options.include_tests {
+        context.include_tests = include;
     }
     let index = WorkspaceIndex::build(vec![root], IndexOptions::default());
     let gathered = gather_context(&index, &SymbolCache::new(), &query, None, &context);

@@ -36,6 +36,8 @@ pub struct ScannedContent {
     defs: Vec<u32>,
     terms: Vec<(u32, u16, u16)>,
     length: u32,
+    /// Whether the file's text was read (not only its path).
+    text_indexed: bool,
 }
 
 impl ScannedContent {
@@ -89,7 +91,10 @@ impl ScannedContent {
             i += 1;
         }
 
-        let mut out = ScannedContent::default();
+        let mut out = ScannedContent {
+            text_indexed: true,
+            ..ScannedContent::default()
+        };
         let mut lower = String::new();
         let mut term_ranges: Vec<(usize, usize)> = Vec::new();
         for &(start, end) in &raw_idents {
@@ -239,7 +244,7 @@ fn is_definition_keyword(word: &[u8]) -> bool {
 }
 
 /// Words too common in code and prose to say what a file is about.
-fn is_stopword(word: &[u8]) -> bool {
+pub(super) fn is_stopword(word: &[u8]) -> bool {
     if word.len() > 8 {
         return false;
     }
@@ -507,6 +512,7 @@ struct FileTokens {
     idents: u32,
     defs: u32,
     length: u32,
+    text_indexed: bool,
 }
 
 impl FileTokens {
@@ -539,7 +545,11 @@ pub struct ContentIndex {
     term_postings: Vec<Postings<(FileId, u16)>>,
     files: Vec<Option<FileTokens>>,
     file_count: usize,
-    total_length: u64,
+    /// Files whose text (not only their path) was tokenized, and their summed lengths: the
+    /// average BM25 length is taken over these, so thousands of path-only files (images,
+    /// data) do not make every real source file look long.
+    text_file_count: usize,
+    text_total_length: u64,
 }
 
 impl ContentIndex {
@@ -570,7 +580,10 @@ impl ContentIndex {
             self.term_postings[id as usize].push((file, count));
             tokens.push(id);
         }
-        self.total_length += u64::from(content.length);
+        if content.text_indexed {
+            self.text_file_count += 1;
+            self.text_total_length += u64::from(content.length);
+        }
         let slot = file.0 as usize;
         if slot >= self.files.len() {
             self.files.resize_with(slot + 1, || None);
@@ -580,6 +593,7 @@ impl ContentIndex {
             idents: content.idents.len() as u32,
             defs: content.defs.len() as u32,
             length: content.length,
+            text_indexed: content.text_indexed,
         });
         self.file_count += 1;
     }
@@ -598,7 +612,10 @@ impl ContentIndex {
         for &id in tokens.terms() {
             self.term_postings[id as usize].retain(|&(f, _)| f != file);
         }
-        self.total_length -= u64::from(tokens.length);
+        if tokens.text_indexed {
+            self.text_file_count -= 1;
+            self.text_total_length -= u64::from(tokens.length);
+        }
         self.file_count -= 1;
     }
 
@@ -642,6 +659,14 @@ impl ContentIndex {
         self.terms.get(word).map(TermId)
     }
 
+    /// Every term some file still contains, with its id (the vocabulary, for word-form and
+    /// compound matching of a query).
+    pub fn vocabulary(&self) -> impl Iterator<Item = (TermId, &str)> + '_ {
+        (0..self.terms.len() as u32)
+            .filter(|&id| !self.term_postings[id as usize].as_slice().is_empty())
+            .map(|id| (TermId(id), self.terms.name(id)))
+    }
+
     /// The word of a term id.
     pub fn term_text(&self, term: TermId) -> &str {
         self.terms.name(term.0)
@@ -667,12 +692,12 @@ impl ContentIndex {
         self.file_count
     }
 
-    /// Mean BM25 length over files.
-    pub fn average_length(&self) -> f32 {
-        if self.file_count == 0 {
+    /// Mean BM25 length over the files whose text was tokenized.
+    pub fn average_text_length(&self) -> f32 {
+        if self.text_file_count == 0 {
             0.0
         } else {
-            self.total_length as f32 / self.file_count as f32
+            self.text_total_length as f32 / self.text_file_count as f32
         }
     }
 }
@@ -757,10 +782,10 @@ mod tests {
             ["alpha_gamma"]
         );
         assert_eq!(index.file_count(), 1);
-        let before = index.average_length();
+        let before = index.average_text_length();
         index.insert(FileId(1), &b);
         assert_eq!(
-            index.average_length(),
+            index.average_text_length(),
             before,
             "re-insert replaces, not adds"
         );
@@ -776,5 +801,24 @@ mod tests {
         let rank = index.term("rank").unwrap();
         assert_eq!(index.postings(rank), [(FileId(3), PATH_TERM_WEIGHT)]);
         assert!(index.term("rs").is_some());
+    }
+
+    #[test]
+    fn average_length_counts_only_files_whose_text_was_read() {
+        let mut index = ContentIndex::default();
+        let long = ScannedContent::from_text(b"fn alpha_beta_gamma_delta() {}");
+        index.insert(FileId(0), &long.with_path_terms("src/a.rs"));
+        for k in 1..50 {
+            let path = format!("assets/image{k}.png");
+            index.insert(FileId(k), &ScannedContent::default().with_path_terms(&path));
+        }
+        let expected = index.length(FileId(0)) as f32;
+        assert_eq!(
+            index.average_text_length(),
+            expected,
+            "path-only files ignored"
+        );
+        index.remove(FileId(0));
+        assert_eq!(index.average_text_length(), 0.0);
     }
 }

@@ -1,14 +1,32 @@
 //! Context gathering (`plan.gatherContext`): the offline counterpart of a codebase locator,
-//! analyzer and thoughts locator. Ranks the workspace's source files for a plan's text,
-//! outlines the top ones with `path:line` references, and finds prior documents (other plans,
-//! ADRs, notes) that share its terms.
+//! analyzer and thoughts locator. Ranks the workspace's source files for a plan's text — files
+//! the text names first, then BM25 — lists tests apart, outlines the top files with
+//! `path:line` references, and finds prior documents (other plans, ADRs, notes) that share its
+//! terms. Each listed file says why it is there.
 
 use serde::Serialize;
 
 use super::disk::{Door, RealDisk};
 use super::index::{FileId, FileInfo, FileLanguage, WorkspaceIndex};
+use super::mentions::{mentions, resolve};
 use super::rank::{rank, Bm25, RankQuery};
 use super::symbols::{SymbolCache, SymbolKind};
+use crate::settings::ResearchSettings;
+
+/// Folder names whose files are tests, fixtures or snapshots.
+const TEST_FOLDERS: &[&str] = &[
+    "test",
+    "tests",
+    "testdata",
+    "testing",
+    "__tests__",
+    "spec",
+    "fixture",
+    "fixtures",
+    "snapshots",
+    "__snapshots__",
+    "mocks",
+];
 
 /// Folder names whose Markdown files are prior documents.
 const DOCUMENT_FOLDERS: &[&str] = &[
@@ -27,18 +45,35 @@ const DOCUMENT_FOLDERS: &[&str] = &[
 /// How much to gather.
 #[derive(Clone, Debug)]
 pub struct ContextOptions {
-    /// Source files to list.
+    /// Source files to list (tests not counted).
     pub max_files: usize,
+    /// Whether to list tests, fixtures and snapshots (under their own heading).
+    pub include_tests: bool,
+    /// Tests to list.
+    pub max_tests: usize,
     /// Prior documents to list.
     pub max_documents: usize,
     /// Symbols per file outline.
     pub max_outline: usize,
 }
 
+impl ContextOptions {
+    /// The defaults with the user's `research.*` settings.
+    pub fn from_settings(settings: &ResearchSettings) -> Self {
+        Self {
+            max_files: settings.max_files,
+            include_tests: settings.include_tests,
+            ..Self::default()
+        }
+    }
+}
+
 impl Default for ContextOptions {
     fn default() -> Self {
         Self {
-            max_files: 8,
+            max_files: 10,
+            include_tests: true,
+            max_tests: 5,
             max_documents: 6,
             max_outline: 10,
         }
@@ -65,10 +100,16 @@ pub struct OutlineEntry {
 pub struct RankedFile {
     /// Path relative to its workspace folder.
     pub path: String,
-    /// BM25 score.
+    /// BM25 score (0 for a named file that shares no term).
     pub score: f32,
+    /// Whether the query names this file (a path, `path:line`, a stack-trace frame).
+    pub named: bool,
+    /// The line the query points at in it, when it names one.
+    pub line: Option<u32>,
     /// Query terms it contains.
     pub matched: Vec<String>,
+    /// Its symbols whose names contain a query term.
+    pub symbols: Vec<String>,
     /// Its main symbols, matching ones first.
     pub outline: Vec<OutlineEntry>,
 }
@@ -95,6 +136,8 @@ pub struct GatheredContext {
     pub terms: Vec<String>,
     /// Relevant source files.
     pub files: Vec<RankedFile>,
+    /// Relevant tests, fixtures and snapshots, ranked apart from the sources.
+    pub tests: Vec<RankedFile>,
     /// Prior documents.
     pub documents: Vec<PriorDocument>,
 }
@@ -109,6 +152,26 @@ pub fn is_prior_document(info: &FileInfo) -> bool {
                 .any(|part| DOCUMENT_FOLDERS.contains(&part.to_ascii_lowercase().as_str())))
 }
 
+/// Whether a file is a test, fixture, snapshot or generated file rather than a source a fix
+/// would change.
+pub fn is_test_like(info: &FileInfo) -> bool {
+    let name = info.name;
+    let stem = name.split('.').next().unwrap_or(name);
+    info.dir
+        .split('/')
+        .any(|part| TEST_FOLDERS.contains(&part.to_ascii_lowercase().as_str()))
+        || stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem.ends_with("_tests")
+        || stem == "tests"
+        || stem == "conftest"
+        || name.contains(".test.")
+        || name.contains(".spec.")
+        || name.ends_with(".pb.go")
+        || stem.ends_with("_generated")
+        || stem.starts_with("zz_generated")
+}
+
 /// Gathers context for `query` (the plan's issue text and headings). `exclude` is the plan
 /// itself, which should not be its own prior document.
 pub fn gather_context(
@@ -118,27 +181,68 @@ pub fn gather_context(
     exclude: Option<FileId>,
     options: &ContextOptions,
 ) -> GatheredContext {
-    let query = RankQuery::new(index, query);
+    let (named, rest_of_text) = named_files(index, query, exclude);
+    let query = RankQuery::new(index, &rest_of_text);
     let terms: Vec<String> = query.terms(index).take(12).map(str::to_owned).collect();
-    let ranked_files = rank(
-        index,
-        &query,
-        Bm25::default(),
-        |info| info.kind.is_source() && Some(info.id) != exclude,
-        options.max_files,
-    );
-    let files = ranked_files
-        .into_iter()
-        .filter_map(|ranked| {
-            let info = index.file(ranked.file)?;
-            Some(RankedFile {
-                path: info.rel_path(),
-                score: ranked.score,
-                outline: outline(index, symbols, ranked.file, &terms, options.max_outline),
-                matched: ranked.matched,
+    let gather = |tests: bool, limit: usize| -> Vec<RankedFile> {
+        let keep = |info: &FileInfo| {
+            info.kind.is_source() && Some(info.id) != exclude && is_test_like(info) == tests
+        };
+        let pinned: Vec<(FileId, Option<u32>)> = named
+            .iter()
+            .copied()
+            .filter(|(id, _)| index.file(*id).is_some_and(|info| keep(&info)))
+            .take(limit)
+            .collect();
+        let mut scored_pins = rank(
+            index,
+            &query,
+            Bm25::default(),
+            |info| pinned.iter().any(|(id, _)| *id == info.id),
+            pinned.len(),
+        );
+        let pins = pinned.iter().map(|&(file, line)| {
+            let at = scored_pins.iter().position(|r| r.file == file);
+            let (score, matched) = at.map_or((0.0, Vec::new()), |at| {
+                let r = scored_pins.swap_remove(at);
+                (r.score, r.matched)
+            });
+            (file, score, matched, true, line)
+        });
+        let pins: Vec<_> = pins.collect();
+        let rest = rank(
+            index,
+            &query,
+            Bm25::default(),
+            |info| keep(info) && !pinned.iter().any(|(id, _)| *id == info.id),
+            limit - pinned.len(),
+        );
+        pins.into_iter()
+            .chain(
+                rest.into_iter()
+                    .map(|r| (r.file, r.score, r.matched, false, None)),
+            )
+            .filter_map(|(file, score, matched, named, line)| {
+                let info = index.file(file)?;
+                let outline = outline(index, symbols, file, &terms, options.max_outline);
+                Some(RankedFile {
+                    path: info.rel_path(),
+                    score,
+                    named,
+                    line,
+                    symbols: matching_symbols(&outline, &terms),
+                    matched,
+                    outline,
+                })
             })
-        })
-        .collect();
+            .collect()
+    };
+    let files = gather(false, options.max_files);
+    let tests = if options.include_tests {
+        gather(true, options.max_tests)
+    } else {
+        Vec::new()
+    };
     let documents = rank(
         index,
         &query,
@@ -161,8 +265,46 @@ pub fn gather_context(
     GatheredContext {
         terms,
         files,
+        tests,
         documents,
     }
+}
+
+/// The files the text names, in the order it names them, with the line it points at; and the
+/// text without the names that resolved, so `src`, `rs` and folder words do not also rank
+/// every file under them.
+fn named_files(
+    index: &WorkspaceIndex,
+    text: &str,
+    exclude: Option<FileId>,
+) -> (Vec<(FileId, Option<u32>)>, String) {
+    let mut out: Vec<(FileId, Option<u32>)> = Vec::new();
+    let mut rest = text.to_owned();
+    for mention in mentions(text) {
+        let files = resolve(index, &mention);
+        if !files.is_empty() {
+            // Mentions are ASCII, so the span is whole characters; blanks keep later spans valid.
+            rest.replace_range(mention.span.clone(), &" ".repeat(mention.span.len()));
+        }
+        for file in files {
+            if Some(file) != exclude && !out.iter().any(|(f, _)| *f == file) {
+                out.push((file, mention.line));
+            }
+        }
+    }
+    (out, rest)
+}
+
+/// The outline entries whose names contain a query term: which part of the file matched.
+fn matching_symbols(outline: &[OutlineEntry], terms: &[String]) -> Vec<String> {
+    outline
+        .iter()
+        .filter(|e| {
+            let lower = e.name.to_ascii_lowercase();
+            terms.iter().any(|t| lower.contains(t.as_str()))
+        })
+        .map(|e| e.name.clone())
+        .collect()
 }
 
 fn outline(
@@ -235,7 +377,7 @@ impl GatheredContext {
     /// plan's directory relative to the workspace folder) and symbol lines are `path:line`.
     pub fn to_markdown(&self, from_dir: &str) -> String {
         let mut out = String::new();
-        if self.files.is_empty() && self.documents.is_empty() {
+        if self.files.is_empty() && self.tests.is_empty() && self.documents.is_empty() {
             out.push_str("_No files or documents in the workspace match this plan's terms._\n");
             return out;
         }
@@ -246,26 +388,20 @@ impl GatheredContext {
             }
             out.push_str("\n\n");
             for file in &self.files {
-                let link = relative_link(from_dir, &file.path);
-                out.push_str(&format!("- [`{}`]({link})", file.path));
-                if !file.matched.is_empty() {
-                    out.push_str(&format!(" — {}", file.matched.join(", ")));
-                }
+                file.push_markdown(from_dir, &mut out);
+            }
+        }
+        if !self.tests.is_empty() {
+            if !self.files.is_empty() {
                 out.push('\n');
-                for entry in &file.outline {
-                    out.push_str(&format!(
-                        "  - {} `{}` — [{}:{}]({link}#L{})\n",
-                        entry.kind.label(),
-                        entry.name,
-                        file.path,
-                        entry.line,
-                        entry.line
-                    ));
-                }
+            }
+            out.push_str("**Related tests**\n\n");
+            for file in &self.tests {
+                file.push_markdown(from_dir, &mut out);
             }
         }
         if !self.documents.is_empty() {
-            if !self.files.is_empty() {
+            if !self.files.is_empty() || !self.tests.is_empty() {
                 out.push('\n');
             }
             out.push_str("**Prior documents**\n\n");
@@ -282,6 +418,47 @@ impl GatheredContext {
             }
         }
         out
+    }
+}
+
+impl RankedFile {
+    /// Why this file is listed, in words: named by the text, matched terms, matching symbols.
+    pub fn reason(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if self.named {
+            parts.push(match self.line {
+                Some(line) => format!("named in the text (line {line})"),
+                None => "named in the text".to_owned(),
+            });
+        }
+        if !self.matched.is_empty() {
+            parts.push(format!("matches {}", self.matched.join(", ")));
+        }
+        if !self.symbols.is_empty() {
+            let names: Vec<String> = self.symbols.iter().map(|s| format!("`{s}`")).collect();
+            parts.push(format!("in {}", names.join(", ")));
+        }
+        parts.join("; ")
+    }
+
+    fn push_markdown(&self, from_dir: &str, out: &mut String) {
+        let link = relative_link(from_dir, &self.path);
+        out.push_str(&format!("- [`{}`]({link})", self.path));
+        let reason = self.reason();
+        if !reason.is_empty() {
+            out.push_str(&format!(" — {reason}"));
+        }
+        out.push('\n');
+        for entry in &self.outline {
+            out.push_str(&format!(
+                "  - {} `{}` — [{}:{}]({link}#L{})\n",
+                entry.kind.label(),
+                entry.name,
+                self.path,
+                entry.line,
+                entry.line
+            ));
+        }
     }
 }
 
@@ -393,5 +570,143 @@ mod tests {
         assert_eq!(relative_link("docs/plans", "src/a.rs"), "../../src/a.rs");
         assert_eq!(relative_link("", "src/a.rs"), "src/a.rs");
         assert_eq!(relative_link("src", "src/a.rs"), "a.rs");
+    }
+
+    fn paths(files: &[RankedFile]) -> Vec<&str> {
+        files.iter().map(|f| f.path.as_str()).collect()
+    }
+
+    /// A parser with its tests, fixtures and snapshots all saying "parser".
+    fn parser_workspace() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "src/parser.rs", "pub fn parse_header() {}\n");
+        write(root, "src/lexer.rs", "pub fn header_token() {}\n");
+        write(root, "src/parser_test.go", "func TestParserHeader() {}\n");
+        write(
+            root,
+            "tests/parser_header.rs",
+            "fn parser_header_parser() {}\n",
+        );
+        write(root, "tests/fixtures/header.py", "parser = header = 1\n");
+        write(
+            root,
+            "src/test_parser.py",
+            "def test_parser_header(): pass\n",
+        );
+        write(root, "src/deep/unrelated.rs", "fn nothing_here() {}\n");
+        dir
+    }
+
+    #[test]
+    fn tests_fixtures_and_snapshots_are_ranked_apart_after_the_sources() {
+        let dir = parser_workspace();
+        let index = WorkspaceIndex::build(vec![dir.path().to_path_buf()], IndexOptions::default());
+        let symbols = SymbolCache::new();
+        let query = "The parser rejects a valid header";
+        let ctx = gather_context(&index, &symbols, query, None, &ContextOptions::default());
+        assert_eq!(paths(&ctx.files), ["src/parser.rs", "src/lexer.rs"]);
+        let mut tests = paths(&ctx.tests);
+        tests.sort_unstable();
+        assert_eq!(
+            tests,
+            [
+                "src/parser_test.go",
+                "src/test_parser.py",
+                "tests/fixtures/header.py",
+                "tests/parser_header.rs"
+            ]
+        );
+        let md = ctx.to_markdown("");
+        let sources_at = md.find("**Relevant files**").unwrap();
+        let tests_at = md.find("**Related tests**").unwrap();
+        assert!(sources_at < tests_at, "{md}");
+        assert!(md[tests_at..].contains("tests/parser_header.rs"), "{md}");
+        assert!(!md[..tests_at].contains("tests/"), "{md}");
+
+        let without = ContextOptions {
+            include_tests: false,
+            ..ContextOptions::default()
+        };
+        let ctx = gather_context(&index, &symbols, query, None, &without);
+        assert!(ctx.tests.is_empty());
+        assert!(!ctx.to_markdown("").contains("Related tests"));
+        let one = ContextOptions {
+            max_files: 1,
+            max_tests: 1,
+            ..ContextOptions::default()
+        };
+        let ctx = gather_context(&index, &symbols, query, None, &one);
+        assert_eq!((ctx.files.len(), ctx.tests.len()), (1, 1));
+    }
+
+    #[test]
+    fn files_the_text_names_come_first_with_their_line() {
+        let dir = parser_workspace();
+        let index = WorkspaceIndex::build(vec![dir.path().to_path_buf()], IndexOptions::default());
+        let query = "The parser panics:\nthread 'main' panicked at src/deep/unrelated.rs:42:7\n\
+            and see tests/parser_header.rs";
+        let ctx = gather_context(
+            &index,
+            &SymbolCache::new(),
+            query,
+            None,
+            &ContextOptions::default(),
+        );
+        assert_eq!(
+            paths(&ctx.files)[..2],
+            ["src/deep/unrelated.rs", "src/parser.rs"]
+        );
+        let named = &ctx.files[0];
+        assert!(named.named && named.line == Some(42) && named.matched.is_empty());
+        assert!(!ctx.files[1].named);
+        assert_eq!(
+            ctx.tests[0].path, "tests/parser_header.rs",
+            "named tests lead the tests"
+        );
+        let md = ctx.to_markdown("");
+        assert!(
+            md.contains("- [`src/deep/unrelated.rs`](src/deep/unrelated.rs) — named in the text (line 42)\n"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn each_listed_file_says_why() {
+        let dir = parser_workspace();
+        let index = WorkspaceIndex::build(vec![dir.path().to_path_buf()], IndexOptions::default());
+        let ctx = gather_context(
+            &index,
+            &SymbolCache::new(),
+            "parse the header",
+            None,
+            &ContextOptions::default(),
+        );
+        let parser = ctx
+            .files
+            .iter()
+            .find(|f| f.path == "src/parser.rs")
+            .unwrap();
+        assert_eq!(parser.symbols, ["parse_header"]);
+        let reason = parser.reason();
+        assert!(reason.starts_with("matches "), "{reason}");
+        assert!(
+            reason.contains("header") && reason.ends_with("in `parse_header`"),
+            "{reason}"
+        );
+        assert!(ctx
+            .to_markdown("")
+            .contains(&format!("(src/parser.rs) — {reason}\n")));
+    }
+
+    #[test]
+    fn settings_choose_how_many_files_and_whether_tests_are_listed() {
+        let settings = ResearchSettings {
+            max_files: 3,
+            include_tests: false,
+        };
+        let options = ContextOptions::from_settings(&settings);
+        assert_eq!((options.max_files, options.include_tests), (3, false));
+        assert_eq!(ContextOptions::default().max_files, 10);
     }
 }

@@ -134,7 +134,7 @@ pub fn gather_for(snapshot: &Snapshot, query: &str) -> (GatheredContext, String)
         code.symbols(),
         query,
         exclude,
-        &ContextOptions::default(),
+        &ContextOptions::from_settings(&snapshot.settings.research),
     );
     let markdown = gathered.to_markdown(&from_dir);
     (gathered, markdown)
@@ -155,6 +155,7 @@ pub async fn gather_context(ctx: &Session, args: GatherArgs) -> jsonrpc::Result<
         .map_err(|e| rpc_error::failed(e.to_string()))?;
     Ok(Some(json!({
         "files": gathered.files,
+        "tests": gathered.tests,
         "documents": gathered.documents,
         "terms": gathered.terms,
         "complete": snapshot.code.is_ready(),
