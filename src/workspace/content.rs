@@ -340,6 +340,51 @@ pub(super) fn is_stopword(word: &[u8]) -> bool {
             | b"http"
             | b"www"
             | b"com"
+            // Words of an issue or a commit message that say nothing about where the code is.
+            | b"has"
+            | b"have"
+            | b"had"
+            | b"been"
+            | b"being"
+            | b"were"
+            | b"also"
+            | b"already"
+            | b"now"
+            | b"could"
+            | b"did"
+            | b"does"
+            | b"just"
+            | b"than"
+            | b"very"
+            | b"because"
+            | b"which"
+            | b"what"
+            | b"there"
+            | b"their"
+            | b"they"
+            | b"them"
+            | b"these"
+            | b"those"
+            | b"our"
+            | b"you"
+            | b"your"
+            | b"about"
+            | b"such"
+            | b"may"
+            | b"might"
+            | b"must"
+            | b"seems"
+            | b"think"
+            | b"fix"
+            | b"fixes"
+            | b"fixed"
+            | b"bug"
+            | b"how"
+            | b"why"
+            | b"still"
+            | b"even"
+            | b"here"
+            | b"via"
     )
 }
 
@@ -374,6 +419,14 @@ fn split_identifier(ident: &[u8], mut each: impl FnMut(usize, usize)) {
     }
 }
 
+/// Whether a token looks like a commit or object id: seven or more hex digits, some of them
+/// digits (so `deadbeef`-like words without digits stay words).
+fn is_hex_id(token: &[u8]) -> bool {
+    token.len() >= 7
+        && token.iter().all(u8::is_ascii_hexdigit)
+        && token.iter().any(u8::is_ascii_digit)
+}
+
 /// The lower-case search terms of free text (an issue, a heading, a path), in order, with
 /// stopwords removed: the query side of BM25 uses exactly the tokenizer the files went through.
 pub fn terms_of(text: &str) -> Vec<String> {
@@ -385,6 +438,10 @@ pub fn terms_of(text: &str) -> Vec<String> {
             let start = i;
             while i < bytes.len() && is_ident_continue(bytes[i]) {
                 i += 1;
+            }
+            if is_hex_id(&bytes[start..i]) {
+                // A commit or object id quoted in an issue, not a word.
+                continue;
             }
             split_identifier(&bytes[start..i], |s, e| {
                 let word = &bytes[start + s..start + e];
@@ -741,6 +798,14 @@ mod tests {
         assert_eq!(terms.get("document"), Some(&1));
         assert!(!terms.contains_key("the"));
         assert!(!terms.contains_key("fn"));
+    }
+
+    #[test]
+    fn commit_ids_in_text_are_not_words() {
+        assert_eq!(
+            terms_of("introduced by commit efd9cfb2fc1f0233de in decade"),
+            ["introduced", "commit", "decade"]
+        );
     }
 
     #[test]

@@ -38,97 +38,159 @@ pub struct RankedFile {
 /// evidence, but weaker than the exact word.
 const VARIANT_WEIGHT: f32 = 0.5;
 
-/// One term of a query.
+/// How many times a title word counts: the title says what the text is about.
+const TITLE_WEIGHT: usize = 2;
+
+/// One word of a query with its forms in the workspace (`quote`, `quoted`, `quotes`), scored as
+/// one BM25 term: the forms add to its frequency, so a word is not counted once per spelling.
 #[derive(Clone, Debug)]
-struct QueryTerm {
-    id: TermId,
+struct QueryWord {
+    /// The form shown to the user: the query's own spelling when the workspace has it.
+    label: TermId,
     weight: f32,
     idf: f32,
+    /// Terms with their share of a frequency (1 for the query's spelling).
+    forms: Vec<(TermId, f32)>,
 }
 
-/// A tokenized query: the terms the index knows, with their weights; word forms (`quoted` for
-/// `quote`) and compounds (`extractall` for `extract`) of the query's words weigh less.
+/// A tokenized query: the words the index knows, with their weights; word forms (`quoted` for
+/// `quote`) and compounds (`extractall` for `extract`) of a word count toward it, for less.
 #[derive(Clone, Debug)]
 pub struct RankQuery {
-    terms: Vec<QueryTerm>,
+    words: Vec<QueryWord>,
 }
 
 impl RankQuery {
-    /// Tokenizes `text`; repeated words weigh more, sub-linearly.
+    /// Tokenizes `text`; repeated words weigh more, sub-linearly, and the words of its first
+    /// line (an issue's or a plan's title, a commit's subject) count [`TITLE_WEIGHT`] times.
     pub fn new(index: &WorkspaceIndex, text: &str) -> Self {
         let content = index.content();
-        let mut counts: FxHashMap<String, u32> = FxHashMap::default();
-        for word in terms_of(text) {
-            *counts.entry(word).or_default() += 1;
-        }
-        let mut weights: FxHashMap<TermId, f32> = FxHashMap::default();
-        let mut add = |id: TermId, weight: f32| {
-            let w = weights.entry(id).or_default();
-            *w = w.max(weight);
-        };
-        // Stems and compound heads of the query's words, to find their forms in the vocabulary.
-        let mut by_stem: FxHashMap<String, f32> = FxHashMap::default();
-        for (word, &count) in &counts {
-            let weight = 1.0 + (count as f32).ln();
-            match content.term(word) {
-                Some(id) => add(id, weight),
+        let text = text.trim_start();
+        let title_end = text.find('\n').unwrap_or(text.len());
+        let title = terms_of(&text[..title_end]);
+        let words = title
+            .iter()
+            .flat_map(|w| std::iter::repeat_n(w.clone(), TITLE_WEIGHT - 1))
+            .chain(terms_of(text));
+        // Words with one stem are one query word: "ensure", "ensured", "ensures".
+        let mut by_stem: FxHashMap<String, (u32, Vec<(TermId, f32)>)> = FxHashMap::default();
+        for word in words {
+            let entry = by_stem.entry(stem(&word).into_owned()).or_default();
+            entry.0 += 1;
+            match content.term(&word) {
+                Some(id) => push_form(&mut entry.1, id, 1.0),
                 None => {
                     // A compound the workspace spells apart: `extractall` → `extract`, `all`.
                     let known = |w: &str| content.term(w).is_some();
                     let tail_ok = |w: &str| known(w) || is_stopword(w.as_bytes());
-                    if let Some((head, tail)) = split_compound(word, known, tail_ok) {
-                        for part in [head, tail] {
-                            if let Some(id) = content.term(part) {
-                                add(id, weight * VARIANT_WEIGHT);
-                            }
+                    if let Some((head, tail)) = split_compound(&word, known, tail_ok) {
+                        for id in [head, tail].into_iter().filter_map(|p| content.term(p)) {
+                            push_form(&mut entry.1, id, VARIANT_WEIGHT);
                         }
                     }
                 }
             }
-            let s = by_stem.entry(stem(word).into_owned()).or_default();
-            *s = s.max(weight * VARIANT_WEIGHT);
         }
         for (id, term) in content.vocabulary() {
-            if let Some(&weight) = by_stem.get(stem(term).as_ref()) {
-                add(id, weight);
+            let own = stem(term);
+            if let Some((_, forms)) = by_stem.get_mut(own.as_ref()) {
+                push_form(forms, id, VARIANT_WEIGHT);
                 continue;
             }
-            // A compound the workspace spells together: `extract` → `extractall`.
-            // The tail may be a word too common to index (`all` in `extractall`).
-            let in_query = |w: &str| counts.contains_key(w);
+            // A compound the workspace spells together: `extract` → `extractall`. The tail
+            // may be a word too common to index (`all`).
+            let head_ok = |w: &str| by_stem.contains_key(stem(w).as_ref());
             let tail_ok = |w: &str| content.term(w).is_some() || is_stopword(w.as_bytes());
-            if let Some((head, _)) = split_compound(term, in_query, tail_ok) {
-                add(id, (1.0 + (counts[head] as f32).ln()) * VARIANT_WEIGHT);
+            if let Some((head, _)) = split_compound(term, head_ok, tail_ok) {
+                let key = stem(head).into_owned();
+                if let Some((_, forms)) = by_stem.get_mut(&key) {
+                    push_form(forms, id, VARIANT_WEIGHT);
+                }
             }
         }
         let n = content.file_count() as f32;
-        let mut terms: Vec<QueryTerm> = weights
-            .into_iter()
-            .map(|(id, weight)| {
-                let df = content.postings(id).len() as f32;
-                let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-                QueryTerm { id, weight, idf }
+        let mut words: Vec<QueryWord> = by_stem
+            .into_values()
+            .filter(|(_, forms)| !forms.is_empty())
+            .map(|(count, forms)| {
+                // Like a synonym query: the document frequency of the most common form.
+                let df = forms
+                    .iter()
+                    .map(|&(id, _)| content.postings(id).len())
+                    .max()
+                    .unwrap_or(0) as f32;
+                let label = forms
+                    .iter()
+                    .max_by(|a, b| {
+                        a.1.total_cmp(&b.1).then_with(|| {
+                            content
+                                .postings(a.0)
+                                .len()
+                                .cmp(&content.postings(b.0).len())
+                        })
+                    })
+                    .map_or(forms[0].0, |f| f.0);
+                QueryWord {
+                    label,
+                    weight: 1.0 + (count as f32).ln(),
+                    idf: (1.0 + (n - df + 0.5) / (df + 0.5)).ln(),
+                    forms,
+                }
             })
             .collect();
-        terms.sort_by(|a, b| {
+        words.sort_by(|a, b| {
             (b.weight * b.idf)
                 .total_cmp(&(a.weight * a.idf))
-                .then(a.id.cmp(&b.id))
+                .then(a.label.cmp(&b.label))
         });
-        Self { terms }
+        Self { words }
     }
 
-    /// The query's terms known to the index, most informative first.
+    /// The query's words known to the index, most informative first.
     pub fn terms<'a>(&'a self, index: &'a WorkspaceIndex) -> impl Iterator<Item = &'a str> + 'a {
-        self.terms
+        self.words
             .iter()
-            .map(move |t| index.content().term_text(t.id))
+            .map(move |w| index.content().term_text(w.label))
     }
 
     /// Whether no query term occurs anywhere in the workspace.
     pub fn is_empty(&self) -> bool {
-        self.terms.is_empty()
+        self.words.is_empty()
     }
+}
+
+/// Adds a form to a word, keeping the larger share when it is already there.
+fn push_form(forms: &mut Vec<(TermId, f32)>, id: TermId, share: f32) {
+    match forms.iter_mut().find(|(f, _)| *f == id) {
+        Some(form) => form.1 = form.1.max(share),
+        None => forms.push((id, share)),
+    }
+}
+
+/// What a query word found in a file's path adds, in units of the word's largest BM25 share:
+/// a file under `printer/` is about the printer however long it is, which the length
+/// normalisation of its in-text count would hide.
+const PATH_BONUS: f32 = 2.0;
+
+fn path_bonus(index: &WorkspaceIndex, query: &RankQuery, path: &str) -> f32 {
+    let content = index.content();
+    let in_path: Vec<TermId> = terms_of(path)
+        .iter()
+        .filter_map(|t| content.term(t))
+        .collect();
+    query
+        .words
+        .iter()
+        .filter_map(|word| {
+            let share = word
+                .forms
+                .iter()
+                .filter(|(id, _)| in_path.contains(id))
+                .map(|&(_, share)| share)
+                .reduce(f32::max)?;
+            Some(word.weight * word.idf * share * PATH_BONUS)
+        })
+        .sum()
 }
 
 /// Ranks the files `keep` accepts for `query`, best first, at most `limit`.
@@ -142,22 +204,33 @@ pub fn rank(
     let content = index.content();
     let avg = content.average_text_length().max(1.0);
     let mut scores: FxHashMap<FileId, (f32, Vec<TermId>)> = FxHashMap::default();
-    for term in &query.terms {
-        for &(file, tf) in content.postings(term.id) {
-            let tf = f32::from(tf);
+    let mut tfs: FxHashMap<FileId, f32> = FxHashMap::default();
+    for word in &query.words {
+        tfs.clear();
+        for &(form, share) in &word.forms {
+            for &(file, tf) in content.postings(form) {
+                *tfs.entry(file).or_default() += share * f32::from(tf);
+            }
+        }
+        for (&file, &tf) in &tfs {
             let len = content.length(file) as f32;
             let norm = params.k1 * (1.0 - params.b + params.b * len / avg);
-            let score = term.weight * term.idf * tf * (params.k1 + 1.0) / (tf + norm);
+            let score = word.weight * word.idf * tf * (params.k1 + 1.0) / (tf + norm);
             let entry = scores.entry(file).or_default();
             entry.0 += score;
-            entry.1.push(term.id);
+            entry.1.push(word.label);
         }
     }
     let mut ranked: Vec<(FileId, f32, Vec<TermId>, String)> = scores
         .into_iter()
         .filter_map(|(file, (score, terms))| {
             let info = index.file(file)?;
-            keep(&info).then(|| (file, score, terms, info.rel_path()))
+            if !keep(&info) {
+                return None;
+            }
+            let path = info.rel_path();
+            let score = score + path_bonus(index, query, &path);
+            Some((file, score, terms, path))
         })
         .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.3.cmp(&b.3)));
