@@ -7,7 +7,7 @@ non-test source files the commit modified; both systems rank the repository as i
 commit's parent. Nothing from the repositories is kept in the project: the checkouts are made
 from local bare mirrors into a work folder outside it.
 
-    score.py select REPO LANG N          print N candidate cases of a mirrored repository
+    score.py select [--mirrors DIR] REPO LANG N   print N candidate cases of a mirrored repository
     score.py run [--plan-lsp BIN] [--mirrors DIR] [--work DIR] [--cases FILE] [--max-files N]
 
 Metrics, averaged over cases: recall@5 (share of the truth in the first five), recall in the
@@ -232,15 +232,16 @@ def select(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mirrors", default="/work/.mirror")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run")
+    p.add_argument("--mirrors", default="/work/.mirror", help="holds owner+name/repo bare clones")
     p.add_argument("--plan-lsp", default=os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "debug", "plan-lsp"))
     p.add_argument("--work", default="/work/eval12/cases")
     p.add_argument("--cases", default=os.path.join(HERE, "cases.jsonl"))
     p.add_argument("--max-files", type=int, default=None)
     p.add_argument("-v", "--verbose", action="count", default=0)
     s = sub.add_parser("select")
+    s.add_argument("--mirrors", default="/work/.mirror")
     s.add_argument("repo")
     s.add_argument("lang", choices=sorted(LANG_EXT))
     s.add_argument("n", type=int)

@@ -4,7 +4,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::content::{is_stopword, terms_of, TermId};
+use super::content::{is_stopword, terms_of, ScannedContent, TermId};
 use super::index::{FileId, FileInfo, WorkspaceIndex};
 use super::wordforms::{split_compound, stem};
 
@@ -58,6 +58,9 @@ struct QueryWord {
 #[derive(Clone, Debug)]
 pub struct RankQuery {
     words: Vec<QueryWord>,
+    /// Files defining a code name the text spells out (`matches_all`, `ZipFile`), with the
+    /// bonus that earns them and the names.
+    definers: FxHashMap<FileId, (f32, Vec<String>)>,
 }
 
 impl RankQuery {
@@ -143,7 +146,15 @@ impl RankQuery {
                 .total_cmp(&(a.weight * a.idf))
                 .then(a.label.cmp(&b.label))
         });
-        Self { words }
+        Self {
+            words,
+            definers: definers(index, text),
+        }
+    }
+
+    /// The code names the text spells out that `file` defines.
+    pub fn defined_in(&self, file: FileId) -> &[String] {
+        self.definers.get(&file).map_or(&[], |(_, names)| names)
     }
 
     /// The query's words known to the index, most informative first.
@@ -157,6 +168,43 @@ impl RankQuery {
     pub fn is_empty(&self) -> bool {
         self.words.is_empty()
     }
+}
+
+/// What defining a code name the text spells out adds, in units of that name's rarity among
+/// definitions: the issue names the function, the file defining it is where to look.
+const DEFINITION_BONUS: f32 = 2.0;
+/// A name defined in more files than this is a common method name, not a pointer.
+const MAX_DEFINERS: usize = 5;
+
+/// The files defining the code names in `text`: identifiers with an underscore inside or a
+/// lower-to-upper case change, which prose words do not have.
+fn definers(index: &WorkspaceIndex, text: &str) -> FxHashMap<FileId, (f32, Vec<String>)> {
+    let content = index.content();
+    let n = content.file_count() as f32;
+    let mut out: FxHashMap<FileId, (f32, Vec<String>)> = FxHashMap::default();
+    let scanned = ScannedContent::from_text(text.as_bytes());
+    for name in scanned.identifiers().filter(|n| looks_like_code(n)) {
+        let files = content.files_defining(name);
+        if files.is_empty() || files.len() > MAX_DEFINERS {
+            continue;
+        }
+        let bonus = DEFINITION_BONUS * (1.0 + n / files.len() as f32).ln();
+        for &file in files {
+            let entry = out.entry(file).or_default();
+            entry.0 += bonus;
+            entry.1.push(name.to_owned());
+        }
+    }
+    out
+}
+
+fn looks_like_code(name: &str) -> bool {
+    let bytes = name.trim_matches('_').as_bytes();
+    bytes.len() >= 4
+        && (bytes.contains(&b'_')
+            || bytes
+                .windows(2)
+                .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase()))
 }
 
 /// Adds a form to a word, keeping the larger share when it is already there.
@@ -229,7 +277,8 @@ pub fn rank(
                 return None;
             }
             let path = info.rel_path();
-            let score = score + path_bonus(index, query, &path);
+            let defines = query.definers.get(&file).map_or(0.0, |d| d.0);
+            let score = score + path_bonus(index, query, &path) + defines;
             Some((file, score, terms, path))
         })
         .collect();
@@ -375,5 +424,34 @@ mod tests {
             before,
             "assets indexed by path alone leave the order alone"
         );
+    }
+
+    #[test]
+    fn files_defining_a_name_the_text_spells_out_rank_higher() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            root,
+            "src/glob_set.rs",
+            "pub fn matches_all(globs: &[Glob]) -> bool { true }\n",
+        );
+        write(
+            root,
+            "src/docs.rs",
+            "// globs: all globs matches globs, matches all globs, globs globs\nfn x() { matches_all(); }\n",
+        );
+        let index = WorkspaceIndex::build(vec![root.to_path_buf()], IndexOptions::default());
+        let query = RankQuery::new(&index, "`matches_all` is wrong for globs");
+        let glob_set = index.lookup(0, "src/glob_set.rs").unwrap();
+        assert_eq!(query.defined_in(glob_set), ["matches_all"]);
+        let docs = index.lookup(0, "src/docs.rs").unwrap();
+        assert!(query.defined_in(docs).is_empty(), "it only calls it");
+        let ranked = rank(&index, &query, Bm25::default(), |_| true, 10);
+        assert_eq!(ranked[0].file, glob_set);
+        // Prose words are not code names, even capitalised.
+        let prose = RankQuery::new(&index, "Globs matches Wrong");
+        assert!(prose.definers.is_empty());
+        assert!(!looks_like_code("Matches") && looks_like_code("ZipFile"));
+        assert!(!looks_like_code("__all__") && looks_like_code("_ensure_downloaded"));
     }
 }

@@ -13,6 +13,9 @@ use super::rank::{rank, Bm25, RankQuery};
 use super::symbols::{SymbolCache, SymbolKind};
 use crate::settings::ResearchSettings;
 
+/// Matching symbols named in a file's reason: enough to point into a long file.
+const MAX_REASON_SYMBOLS: usize = 4;
+
 /// Folder names whose files are tests, fixtures or snapshots.
 const TEST_FOLDERS: &[&str] = &[
     "test",
@@ -230,7 +233,7 @@ pub fn gather_context(
                     score,
                     named,
                     line,
-                    symbols: matching_symbols(&outline, &terms),
+                    symbols: matching_symbols(&outline, &terms, query.defined_in(file)),
                     matched,
                     outline,
                 })
@@ -295,16 +298,19 @@ fn named_files(
     (out, rest)
 }
 
-/// The outline entries whose names contain a query term: which part of the file matched.
-fn matching_symbols(outline: &[OutlineEntry], terms: &[String]) -> Vec<String> {
-    outline
-        .iter()
-        .filter(|e| {
-            let lower = e.name.to_ascii_lowercase();
-            terms.iter().any(|t| lower.contains(t.as_str()))
-        })
-        .map(|e| e.name.clone())
-        .collect()
+/// The code names the text spells out that the file defines, then the outline entries whose
+/// names contain a query term: which part of the file matched.
+fn matching_symbols(outline: &[OutlineEntry], terms: &[String], defined: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = defined.to_vec();
+    for entry in outline {
+        let lower = entry.name.to_ascii_lowercase();
+        let named = out.iter().any(|d| entry.name.ends_with(d.as_str()));
+        if !named && terms.iter().any(|t| lower.contains(t.as_str())) {
+            out.push(entry.name.clone());
+        }
+    }
+    out.truncate(MAX_REASON_SYMBOLS);
+    out
 }
 
 fn outline(

@@ -31,11 +31,11 @@ pub fn stem(word: &str) -> Cow<'_, str> {
 
 /// How `term` splits into a head `head_ok` accepts and a tail `tail_ok` accepts
 /// (`extractall` → `extract` + `all`), trying the longest head first.
-pub fn split_compound<'a>(
-    term: &'a str,
+pub fn split_compound(
+    term: &str,
     head_ok: impl Fn(&str) -> bool,
     tail_ok: impl Fn(&str) -> bool,
-) -> Option<(&'a str, &'a str)> {
+) -> Option<(&str, &str)> {
     if !term.is_ascii() || term.len() < MIN_STEM + 2 {
         return None;
     }
