@@ -127,15 +127,20 @@ impl DriftChecker {
     }
 
     fn plan_commit(&self, door: &Door, plan: &Path) -> Option<PlanCommit> {
-        let mut commits = self.commits.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((at, commit)) = commits.get(plan) {
+        if let Some((at, commit)) = self
+            .commits
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(plan)
+        {
             if at.elapsed() < COMMIT_TTL {
                 return commit.clone();
             }
         }
+        // Git runs without the lock held, so other plans' lookups do not wait for it.
         let found = find_plan_commit(door, plan);
         insert_bounded(
-            &mut commits,
+            &mut self.commits.lock().unwrap_or_else(|e| e.into_inner()),
             MAX_COMMITS,
             plan.to_path_buf(),
             (Instant::now(), found.clone()),
