@@ -80,8 +80,7 @@ fn a_burst_of_keystrokes_ends_with_the_last_versions_diagnostics_in_order() {
     let after_close = client
         .notifications("textDocument/publishDiagnostics")
         .into_iter()
-        .filter(|p| p["uri"] == uri)
-        .next_back()
+        .rfind(|p| p["uri"] == uri)
         .unwrap();
     assert!(
         after_close["diagnostics"].as_array().unwrap().is_empty(),
