@@ -292,6 +292,7 @@ impl LanguageServer for Backend {
         for change in &params.changes {
             if let Ok(path) = change.uri.to_file_path() {
                 self.ctx.state.files.invalidate(&path);
+                self.ctx.state.code.drift.invalidate(&path);
             }
         }
         super::indexing::watched_files_changed(&self.ctx, &params).await;

@@ -14,7 +14,7 @@ use tower_lsp::lsp_types::{
 };
 use tower_lsp::Client;
 
-use super::publisher::Publication;
+use super::publisher::Job;
 use super::rpc_error;
 use super::state::ServerState;
 use crate::analysis::edits::TextChange;
@@ -25,7 +25,7 @@ use crate::snapshot::Snapshot;
 pub struct Session {
     pub client: Client,
     pub state: Arc<ServerState>,
-    publisher: tokio::sync::mpsc::UnboundedSender<Publication>,
+    publisher: tokio::sync::mpsc::UnboundedSender<Job>,
     progress: Arc<Mutex<HashMap<String, CancellationToken>>>,
     next_token: Arc<std::sync::atomic::AtomicU64>,
 }
@@ -45,7 +45,7 @@ pub enum EditError {
 
 impl Session {
     pub fn new(client: Client, state: Arc<ServerState>) -> Self {
-        let publisher = super::publisher::spawn(client.clone());
+        let publisher = super::publisher::spawn(client.clone(), state.clone());
         Session {
             client,
             state,
@@ -61,22 +61,14 @@ impl Session {
             .map_err(|e| rpc_error::invalid_params(e.to_string()))
     }
 
-    /// Queues the diagnostics of a snapshot for publishing.
+    /// Queues a snapshot for analysis off the request path; its diagnostics are published when
+    /// they are ready, unless a newer version supersedes them.
     pub fn publish(&self, snapshot: &Snapshot) {
-        let diagnostics = features::diagnostics::compute(snapshot);
-        let _ = self.publisher.send(Publication {
-            uri: snapshot.uri.clone(),
-            version: Some(snapshot.version),
-            diagnostics,
-        });
+        let _ = self.publisher.send(Job::Analyse(snapshot.clone()));
     }
 
     pub fn clear_diagnostics(&self, uri: &Url) {
-        let _ = self.publisher.send(Publication {
-            uri: uri.clone(),
-            version: None,
-            diagnostics: Vec::new(),
-        });
+        let _ = self.publisher.send(Job::Clear(uri.clone()));
     }
 
     /// Re-publishes every open document (settings or files changed).

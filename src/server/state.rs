@@ -159,6 +159,13 @@ impl ServerState {
             .ok_or_else(|| UnknownDocument(uri.clone()))
     }
 
+    /// The version of an open document.
+    pub fn version(&self, uri: &Url) -> Option<i32> {
+        self.lock_documents()
+            .get(uri)
+            .map(|doc| doc.document.version)
+    }
+
     pub fn open_uris(&self) -> Vec<Url> {
         self.lock_documents().keys().cloned().collect()
     }
