@@ -9,6 +9,7 @@ from local bare mirrors into a work folder outside it.
 
     score.py select [--mirrors DIR] REPO LANG N   print N candidate cases of a mirrored repository
     score.py run [--plan-lsp BIN] [--mirrors DIR] [--work DIR] [--cases FILE] [--max-files N]
+                 [--no-history]
 
 Metrics, averaged over cases: recall@5 (share of the truth in the first five), recall in the
 list (in plan-lsp's listed sources; in BM25's top 10) and MRR (reciprocal rank of the first
@@ -64,15 +65,21 @@ def query_text(gitdir, commit):
     return PATH_IN_TEXT.sub(" ", message).strip()
 
 
-def materialise(gitdir, parent, dest):
-    """Extracts the tree of `parent` into `dest` once (a marker file says it is complete)."""
-    marker = os.path.join(dest, ".eval-complete")
+def materialise(gitdir, parent, dest, history):
+    """Puts the tree of `parent` in `dest` once: a checkout sharing the mirror's objects (its
+    history is what precedes the fix: `git log` walks only the parent's ancestors), or with
+    `history` false a plain extract. A marker file says it is complete."""
+    marker = os.path.join(dest, ".git" if history else "", ".eval-complete")
     if os.path.exists(marker):
         return
-    os.makedirs(dest, exist_ok=True)
-    data = git(gitdir, "archive", "--format=tar", parent, binary=True)
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        tar.extractall(dest, filter="data")
+    if history:
+        subprocess.run(["git", "clone", "-q", "--shared", "--no-checkout", gitdir, dest], check=True)
+        subprocess.run(["git", "-C", dest, "checkout", "-q", "--detach", parent], check=True)
+    else:
+        os.makedirs(dest, exist_ok=True)
+        data = git(gitdir, "archive", "--format=tar", parent, binary=True)
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            tar.extractall(dest, filter="data")
     open(marker, "w").close()
 
 
@@ -164,8 +171,9 @@ def run(args):
         if not truth:
             print(f"skip {case['repo']} {commit[:12]}: no modified source file", file=sys.stderr)
             continue
-        dest = os.path.join(args.work, case["repo"].replace("/", "+"), commit[:12])
-        materialise(gitdir, parent, dest)
+        name = commit[:12] + ("" if args.no_history else "-git")
+        dest = os.path.join(args.work, case["repo"].replace("/", "+"), name)
+        materialise(gitdir, parent, dest, not args.no_history)
         query = query_text(gitdir, commit)
         query_file = dest + ".query.txt"
         with open(query_file, "w") as f:
@@ -239,6 +247,7 @@ def main():
     p.add_argument("--work", default="/work/eval12/cases")
     p.add_argument("--cases", default=os.path.join(HERE, "cases.jsonl"))
     p.add_argument("--max-files", type=int, default=None)
+    p.add_argument("--no-history", action="store_true", help="extract trees without git history")
     p.add_argument("-v", "--verbose", action="count", default=0)
     s = sub.add_parser("select")
     s.add_argument("--mirrors", default="/work/.mirror")

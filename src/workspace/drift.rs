@@ -233,7 +233,7 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
 }
 
 /// Git's output when it succeeds within `max` bytes; a larger output is not kept.
-fn git_capped(dir: &Path, args: &[&str], max: u64) -> Option<String> {
+pub(super) fn git_capped(dir: &Path, args: &[&str], max: u64) -> Option<String> {
     let mut child = Command::new("git")
         .arg("-C")
         .arg(dir)

@@ -7,6 +7,7 @@ pub mod content;
 pub mod disk;
 pub mod drift;
 pub mod files;
+pub mod history;
 pub mod index;
 pub mod mentions;
 pub mod privacy;

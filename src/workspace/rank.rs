@@ -61,6 +61,8 @@ pub struct RankQuery {
     /// Files defining a code name the text spells out (`matches_all`, `ZipFile`), with the
     /// bonus that earns them and the names.
     definers: FxHashMap<FileId, (f32, Vec<String>)>,
+    /// Files past commits with matching messages changed, with their vote (0..=1).
+    history: FxHashMap<FileId, f32>,
 }
 
 impl RankQuery {
@@ -149,7 +151,29 @@ impl RankQuery {
         Self {
             words,
             definers: definers(index, text),
+            history: FxHashMap::default(),
         }
+    }
+
+    /// Adds the history signal: files changed by past commits whose messages match, with a
+    /// vote from 0 to 1.
+    pub fn set_history(&mut self, votes: FxHashMap<FileId, f32>) {
+        self.history = votes;
+    }
+
+    /// The history vote for `file` (0 when no matching commit changed it).
+    pub fn history_vote(&self, file: FileId) -> f32 {
+        self.history.get(&file).copied().unwrap_or(0.0)
+    }
+
+    /// What the history vote of 1 is worth: [`HISTORY_BONUS`] times the query's strongest word.
+    fn history_bonus(&self, file: FileId) -> f32 {
+        let strongest = self
+            .words
+            .iter()
+            .map(|w| w.weight * w.idf)
+            .fold(0.0, f32::max);
+        HISTORY_BONUS * strongest * self.history_vote(file)
     }
 
     /// The code names the text spells out that `file` defines.
@@ -169,6 +193,10 @@ impl RankQuery {
         self.words.is_empty()
     }
 }
+
+/// What the file most changed by matching past commits gets, in units of the query's strongest
+/// word: history says where such changes went before.
+const HISTORY_BONUS: f32 = 2.0;
 
 /// What defining a code name the text spells out adds, in units of that name's rarity among
 /// definitions: the issue names the function, the file defining it is where to look.
@@ -269,6 +297,10 @@ pub fn rank(
             entry.1.push(word.label);
         }
     }
+    // Files only history points at are candidates too.
+    for &file in query.history.keys() {
+        scores.entry(file).or_default();
+    }
     let mut ranked: Vec<(FileId, f32, Vec<TermId>, String)> = scores
         .into_iter()
         .filter_map(|(file, (score, terms))| {
@@ -278,7 +310,8 @@ pub fn rank(
             }
             let path = info.rel_path();
             let defines = query.definers.get(&file).map_or(0.0, |d| d.0);
-            let score = score + path_bonus(index, query, &path) + defines;
+            let score =
+                score + path_bonus(index, query, &path) + defines + query.history_bonus(file);
             Some((file, score, terms, path))
         })
         .collect();

@@ -6,12 +6,15 @@
 
 use serde::Serialize;
 
+use super::content::terms_of;
 use super::disk::{Door, RealDisk};
+use super::history::history;
 use super::index::{FileId, FileInfo, FileLanguage, WorkspaceIndex};
 use super::mentions::{mentions, resolve};
 use super::rank::{rank, Bm25, RankQuery};
 use super::symbols::{SymbolCache, SymbolKind};
 use crate::settings::ResearchSettings;
+use rustc_hash::FxHashMap;
 
 /// Matching symbols named in a file's reason: enough to point into a long file.
 const MAX_REASON_SYMBOLS: usize = 4;
@@ -113,6 +116,8 @@ pub struct RankedFile {
     pub matched: Vec<String>,
     /// Its symbols whose names contain a query term.
     pub symbols: Vec<String>,
+    /// Whether past commits with messages like the text changed it.
+    pub history: bool,
     /// Its main symbols, matching ones first.
     pub outline: Vec<OutlineEntry>,
 }
@@ -185,7 +190,8 @@ pub fn gather_context(
     options: &ContextOptions,
 ) -> GatheredContext {
     let (named, rest_of_text) = named_files(index, query, exclude);
-    let query = RankQuery::new(index, &rest_of_text);
+    let mut query = RankQuery::new(index, &rest_of_text);
+    query.set_history(history_votes(index, &rest_of_text));
     let terms: Vec<String> = query.terms(index).take(12).map(str::to_owned).collect();
     let gather = |tests: bool, limit: usize| -> Vec<RankedFile> {
         let keep = |info: &FileInfo| {
@@ -234,6 +240,7 @@ pub fn gather_context(
                     named,
                     line,
                     symbols: matching_symbols(&outline, &terms, query.defined_in(file)),
+                    history: query.history_vote(file) > 0.0,
                     matched,
                     outline,
                 })
@@ -271,6 +278,25 @@ pub fn gather_context(
         tests,
         documents,
     }
+}
+
+/// Votes of the workspace folders' git histories for their files (none outside git).
+fn history_votes(index: &WorkspaceIndex, text: &str) -> FxHashMap<FileId, f32> {
+    let mut words = terms_of(text);
+    words.sort_unstable();
+    words.dedup();
+    let mut out = FxHashMap::default();
+    for (root_ix, root) in index.roots().iter().enumerate() {
+        let Some(history) = history(root) else {
+            continue;
+        };
+        for (path, vote) in history.votes(&words) {
+            if let Some(file) = index.lookup(root_ix, &path) {
+                out.insert(file, vote);
+            }
+        }
+    }
+    out
 }
 
 /// The files the text names, in the order it names them, with the line it points at; and the
@@ -443,6 +469,9 @@ impl RankedFile {
         if !self.symbols.is_empty() {
             let names: Vec<String> = self.symbols.iter().map(|s| format!("`{s}`")).collect();
             parts.push(format!("in {}", names.join(", ")));
+        }
+        if self.history {
+            parts.push("changed by past commits like this".to_owned());
         }
         parts.join("; ")
     }
@@ -703,6 +732,67 @@ mod tests {
         assert!(ctx
             .to_markdown("")
             .contains(&format!("(src/parser.rs) — {reason}\n")));
+    }
+
+    fn git(dir: &std::path::Path, args: &[&str]) {
+        let status = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .output()
+            .unwrap()
+            .status;
+        assert!(status.success(), "git {args:?}");
+    }
+
+    #[test]
+    fn files_past_commits_like_the_text_changed_rank_higher_and_say_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        git(root, &["init", "-q"]);
+        write(root, "src/store.rs", "fn keep() {}\n");
+        write(root, "src/report.rs", "fn render() {}\n");
+        write(
+            root,
+            "src/sorting.rs",
+            "// keeps things in order\nfn sort() {}\n",
+        );
+        git(root, &["add", "."]);
+        git(root, &["commit", "-q", "-m", "Start"]);
+        write(root, "src/store.rs", "fn keep() { drop_oldest() }\n");
+        git(
+            root,
+            &[
+                "commit",
+                "-q",
+                "-am",
+                "Eviction drops the oldest entries first",
+            ],
+        );
+        write(root, "src/report.rs", "fn render() { title() }\n");
+        git(root, &["commit", "-q", "-am", "Report gets a title"]);
+        let index = WorkspaceIndex::build(vec![root.to_path_buf()], IndexOptions::default());
+        let ctx = gather_context(
+            &index,
+            &SymbolCache::new(),
+            "Eviction order of entries is wrong",
+            None,
+            &ContextOptions::default(),
+        );
+        assert_eq!(paths(&ctx.files), ["src/store.rs", "src/sorting.rs"]);
+        assert!(ctx.files[0].history && !ctx.files[1].history);
+        assert!(ctx.files[0].matched.is_empty(), "history alone found it");
+        assert!(ctx
+            .to_markdown("")
+            .contains("changed by past commits like this"));
     }
 
     #[test]
