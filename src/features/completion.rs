@@ -1,4 +1,5 @@
-//! Completion in a plan: file paths inside links (relative to the document) and code spans
+//! Completion in a plan: headings after `#` in a link destination (`](#`, `](other.md#`,
+//! `[label]: #`), file paths inside links (relative to the document) and code spans
 //! (relative to the workspace, or to the document with `./`, `../`), code symbols inside code
 //! spans, a placeholder snippet after `[`, and the template's missing sections at the start of
 //! a line.
@@ -58,6 +59,9 @@ fn context_of(before: &str) -> Context<'_> {
             partial: &before[open..],
         };
     }
+    if let Some(partial) = definition_destination(trimmed) {
+        return Context::LinkDestination { partial };
+    }
     if let Some(i) = before.rfind("](") {
         let partial = &before[i + 2..];
         if !partial.contains([')', ' ']) {
@@ -72,6 +76,17 @@ fn context_of(before: &str) -> Context<'_> {
         }
     }
     Context::Other
+}
+
+/// What follows `[label]: ` in a link reference definition being written.
+fn definition_destination(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix('[')?;
+    let close = rest.find("]:")?;
+    if close == 0 || rest[..close].contains(['[', ']']) {
+        return None;
+    }
+    let partial = rest[close + 2..].trim_start();
+    (!partial.contains(char::is_whitespace)).then_some(partial)
 }
 
 /// Completion items at `position`.
@@ -96,6 +111,9 @@ pub fn completion(
                 items.extend(symbols(snapshot, offset, partial));
             }
             items
+        }
+        Context::LinkDestination { partial } if partial.contains('#') => {
+            super::heading_links::completion(snapshot, offset, partial)
         }
         Context::LinkDestination { partial } => paths(snapshot, offset, partial, true),
         Context::Bracket { partial } => vec![placeholder(snapshot, offset, partial, snippets)],
@@ -336,6 +354,17 @@ mod tests {
         );
         assert_eq!(context_of("Ask: ["), Context::Bracket { partial: "[" });
         assert_eq!(context_of("a [link](x.md) and"), Context::Other);
+        assert_eq!(
+            context_of("see [it](other.md#sta"),
+            Context::LinkDestination {
+                partial: "other.md#sta"
+            }
+        );
+        assert_eq!(
+            context_of("[sq]: #sta"),
+            Context::LinkDestination { partial: "#sta" }
+        );
+        assert_eq!(context_of("[sq]: #a title"), Context::Other);
         assert_eq!(context_of("`done` and text"), Context::Other);
         assert_eq!(context_of("```ru"), Context::Other);
     }

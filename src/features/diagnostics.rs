@@ -47,6 +47,7 @@ pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
     };
     let mut findings = analysis::diagnostics::diagnose(&ctx);
     findings.extend(snapshot.issue_drift.clone());
+    findings.extend(super::heading_links::findings(snapshot));
     let code_findings = super::code_refs::findings(snapshot);
     // Lines past the end of a file that git shows were there when the plan was committed
     // are drift (`stale-reference`, with its fix), not a wrong line.

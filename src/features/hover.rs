@@ -1,4 +1,5 @@
-//! Hover: a placeholder's question and what can be done with it; a file reference's lines.
+//! Hover: a placeholder's question and what can be done with it; a heading link's section; a
+//! file reference's lines.
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +22,8 @@ pub fn hover(snapshot: &Snapshot, position: Position) -> Result<Option<Hover>, F
     let plan = &snapshot.plan;
     let (markdown, range) = if let Some(p) = plan.placeholder_at(offset) {
         (placeholder_markdown(snapshot, p), p.range.clone())
+    } else if let Some(heading) = super::heading_links::hover(snapshot, offset) {
+        heading
     } else if let Some(r) = plan.reference_at(offset) {
         (reference_markdown(snapshot, r), r.range.clone())
     } else if let Some(symbol) = super::code_refs::hover(snapshot, offset) {

@@ -8,6 +8,7 @@ pub mod completion;
 pub mod definition;
 pub mod diagnostics;
 pub mod folding;
+pub mod heading_links;
 pub mod hover;
 pub mod links;
 pub mod reference_fixes;

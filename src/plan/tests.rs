@@ -167,3 +167,43 @@ fn a_rule_in_the_body_is_not_front_matter() {
     assert_eq!(titles, [("A", 2), ("Title [TBD]", 2)]);
     assert_eq!(plan.placeholders.len(), 1);
 }
+
+#[test]
+fn heading_links_in_every_form_and_not_in_code() {
+    let text = "# Plan\n\n## Status quo\n\nSee [it](#status-quo), [other](other.md#next-steps), \
+[ref][sq], [lines](src/a.rs#L10) and `[code](#not-a-link)`.\n\n```\n[fenced](#nope)\n```\n\n\
+[sq]: #status-quo\n";
+    let plan = plan_of(text);
+    let found: Vec<_> = plan
+        .heading_links
+        .iter()
+        .map(|l| {
+            (
+                &text[l.range.clone()],
+                l.path.as_deref(),
+                l.fragment.as_str(),
+                l.fragment_range.clone().map(|r| &text[r]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("[it](#status-quo)", None, "status-quo", Some("status-quo")),
+            (
+                "[other](other.md#next-steps)",
+                Some("other.md"),
+                "next-steps",
+                Some("next-steps")
+            ),
+            ("[ref][sq]", None, "status-quo", None),
+            ("#status-quo", None, "status-quo", Some("status-quo")),
+        ]
+    );
+    assert_eq!(plan.heading_at(text.find("Status quo").unwrap()), Some(1));
+    assert_eq!(
+        plan.heading_link_at(text.find("#next").unwrap())
+            .map(|l| l.fragment.as_str()),
+        Some("next-steps")
+    );
+}

@@ -245,6 +245,7 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let before = self.ctx.state.plan(&params.text_document.uri);
         // Applied synchronously, before any await, so concurrent notifications cannot interleave.
         let result = self.ctx.state.change(
             &params.text_document.uri,
@@ -253,7 +254,12 @@ impl LanguageServer for Backend {
         );
         match result {
             Ok((snapshot, clamped)) => {
-                self.ctx.publish(&snapshot);
+                // Links from other open documents into this one may have broken or healed.
+                if before.is_some_and(|b| !b.same_headings(&snapshot.plan)) {
+                    self.ctx.republish_all();
+                } else {
+                    self.ctx.publish(&snapshot);
+                }
                 for c in clamped {
                     self.ctx.log(MessageType::ERROR, c.message).await;
                 }
@@ -275,6 +281,8 @@ impl LanguageServer for Backend {
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         self.ctx.state.close(&params.text_document.uri);
         self.ctx.clear_diagnostics(&params.text_document.uri);
+        // Links into it now read the file on disk, which may differ from the closed text.
+        self.ctx.republish_all();
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {

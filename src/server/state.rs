@@ -88,8 +88,21 @@ impl ServerState {
             .set_max_file_bytes(config.settings.index.max_file_bytes);
         *self.config.write().unwrap_or_else(|e| e.into_inner()) = config.clone();
         let mut docs = self.lock_documents();
-        for doc in docs.values_mut() {
+        for (uri, doc) in docs.iter_mut() {
             doc.rebuild(&config.syntax);
+            self.share(uri, doc);
+        }
+    }
+
+    /// Lets other documents' features (heading links, references, rename) see this version.
+    fn share(&self, uri: &Url, doc: &OpenDocument) {
+        if let Some(path) = uri_path(uri) {
+            self.files.markdown.set_open(
+                path,
+                uri.to_string(),
+                doc.document.version,
+                doc.plan.clone(),
+            );
         }
     }
 
@@ -118,6 +131,7 @@ impl ServerState {
         let config = self.config();
         let doc = OpenDocument::new(text, version, &config.syntax);
         let mut docs = self.lock_documents();
+        self.share(&uri, &doc);
         docs.insert(uri.clone(), doc);
         self.snapshot_locked(&docs, &uri, &config)
             .expect("just inserted")
@@ -144,12 +158,17 @@ impl ServerState {
         }
         doc.document.version = version;
         doc.rebuild(&config.syntax);
+        self.share(uri, doc);
         let snapshot = self.snapshot_locked(&docs, uri, &config).expect("present");
         Ok((snapshot, clamped))
     }
 
     pub fn close(&self, uri: &Url) {
-        self.lock_documents().remove(uri);
+        let mut docs = self.lock_documents();
+        docs.remove(uri);
+        if let Some(path) = uri_path(uri) {
+            self.files.markdown.close(&path);
+        }
     }
 
     pub fn snapshot(&self, uri: &Url) -> Result<Snapshot, UnknownDocument> {
@@ -157,6 +176,11 @@ impl ServerState {
         let docs = self.lock_documents();
         self.snapshot_locked(&docs, uri, &config)
             .ok_or_else(|| UnknownDocument(uri.clone()))
+    }
+
+    /// The latest plan of an open document.
+    pub fn plan(&self, uri: &Url) -> Option<Arc<Plan>> {
+        self.lock_documents().get(uri).map(|doc| doc.plan.clone())
     }
 
     pub fn open_uris(&self) -> Vec<Url> {

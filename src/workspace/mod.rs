@@ -8,6 +8,7 @@ pub mod disk;
 pub mod drift;
 pub mod files;
 pub mod index;
+pub mod markdown;
 pub mod privacy;
 pub mod rank;
 pub mod research;
