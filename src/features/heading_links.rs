@@ -93,17 +93,34 @@ impl LinkedDoc {
         }
     }
 
-    /// Whether `fragment` is an anchor written by hand: `<a id="x">`, `name="x"`, `{#x}`.
-    fn has_explicit_anchor(&self, fragment: &str) -> bool {
-        static RE: OnceLock<Regex> = OnceLock::new();
-        let re = RE.get_or_init(|| {
-            Regex::new(r#"(?:\b(?:id|name)\s*=\s*["']([^"'\s]+)["']|\{#([^}\s]+)\})"#)
+    /// Whether `fragment` may still name something a reader sees as an anchor: one written by
+    /// hand (`<a id="x">`, `name="x"`, `{#x}`), or a heading-like line that the Markdown
+    /// structure makes something else (inside a fence that an inner fence closed early).
+    fn has_other_anchor(&self, fragment: &str) -> bool {
+        static IDS: OnceLock<Regex> = OnceLock::new();
+        static HEADINGS: OnceLock<Regex> = OnceLock::new();
+        let ids = IDS.get_or_init(|| {
+            Regex::new(r#"\b(?:id|name)\s*=\s*["']([^"'\s]+)["']|\{#([^}\s]+)\}"#)
                 .expect("valid regex")
         });
-        re.captures_iter(&self.plan.text).any(|c| {
+        let headings = HEADINGS
+            .get_or_init(|| Regex::new(r"(?m)^ {0,3}#{1,6}[ \t]+(.+)$").expect("valid regex"));
+        let text = &self.plan.text;
+        if ids.captures_iter(text).any(|c| {
             c.get(1)
                 .or(c.get(2))
                 .is_some_and(|m| m.as_str() == fragment)
+        }) {
+            return true;
+        }
+        let wanted = fragment.to_lowercase();
+        let numbered = wanted
+            .rsplit_once('-')
+            .filter(|(_, n)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+            .map(|(base, _)| base);
+        headings.captures_iter(text).any(|c| {
+            let anchor = slug::slugify(&slug::heading_text(&c[1]));
+            anchor == wanted || numbered == Some(anchor.as_str())
         })
     }
 }
@@ -292,7 +309,7 @@ pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
         let Target::Missing(doc) = target(snapshot, link) else {
             continue;
         };
-        if doc.has_explicit_anchor(&link.fragment) {
+        if doc.has_other_anchor(&link.fragment) {
             continue;
         }
         let near = nearest_slugs(&doc, &link.fragment);
@@ -408,9 +425,9 @@ mod tests {
     }
 
     #[test]
-    fn explicit_anchors_count() {
+    fn anchors_written_by_hand_or_hidden_in_code_count() {
         let plan = Plan::parse(
-            "# Plan\n\n<a id=\"custom\"></a>\n\n## Risks {#risk-list}\n",
+            "# Plan\n\n<a id=\"custom\"></a>\n\n## Risks {#risk-list}\n\n```\n## In a fence\n```\n",
             &crate::plan::PlaceholderSyntax::default(),
         );
         let doc = LinkedDoc::new(
@@ -419,8 +436,11 @@ mod tests {
             None,
             Arc::new(plan),
         );
-        assert!(doc.has_explicit_anchor("custom"));
-        assert!(doc.has_explicit_anchor("risk-list"));
-        assert!(!doc.has_explicit_anchor("other"));
+        assert!(doc.has_other_anchor("custom"));
+        assert!(doc.has_other_anchor("risk-list"));
+        assert!(doc.has_other_anchor("in-a-fence"));
+        assert!(doc.has_other_anchor("in-a-fence-1"));
+        assert!(!doc.has_other_anchor("in-a"));
+        assert!(!doc.has_other_anchor("other"));
     }
 }

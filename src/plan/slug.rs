@@ -132,10 +132,12 @@ fn looks_like_tag(inner: &[char]) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || *c == '-')
 }
 
-/// Combining marks (accents written as separate characters) belong to the letter before them.
-fn is_combining_mark(c: char) -> bool {
+/// Marks GitHub keeps: combining accents written as separate characters, and the variation
+/// selectors that follow an emoji (`▶️ Demo` is `️-demo`).
+fn is_kept_mark(c: char) -> bool {
     matches!(c as u32,
-        0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
+        0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE00..=0xFE0F
+        | 0xFE20..=0xFE2F | 0xE0100..=0xE01EF)
 }
 
 /// The anchor of a heading's rendered text, before duplicates are numbered.
@@ -144,7 +146,7 @@ pub fn slugify(text: &str) -> String {
     for c in text.trim().chars() {
         if c.is_whitespace() {
             out.push('-');
-        } else if c.is_alphanumeric() || c == '_' || c == '-' || is_combining_mark(c) {
+        } else if c.is_alphanumeric() || c == '_' || c == '-' || is_kept_mark(c) {
             out.extend(c.to_lowercase());
         }
     }
@@ -237,6 +239,7 @@ mod tests {
         assert_eq!(slug("計画の概要"), "計画の概要");
         assert_eq!(slug("Résumé 🚀 done"), "résumé--done");
         assert_eq!(slug("Cafe\u{301}"), "cafe\u{301}");
+        assert_eq!(slug("▶\u{fe0f} Video Overview"), "\u{fe0f}-video-overview");
     }
 
     #[test]
