@@ -9,10 +9,14 @@ pub mod definition;
 pub mod diagnostics;
 pub mod folding;
 pub mod heading_links;
+pub mod highlight;
 pub mod hover;
 pub mod links;
 pub mod reference_fixes;
+pub mod references;
+pub mod rename;
 pub mod symbols;
+pub mod targets;
 pub mod workspace_symbols;
 
 use crate::document::position::OutOfRange;

@@ -175,6 +175,12 @@ impl LanguageServer for Backend {
             }),
             workspace_symbol_provider: Some(OneOf::Left(true)),
             definition_provider: Some(OneOf::Left(true)),
+            references_provider: Some(OneOf::Left(true)),
+            document_highlight_provider: Some(OneOf::Left(true)),
+            rename_provider: Some(OneOf::Right(RenameOptions {
+                prepare_provider: Some(true),
+                work_done_progress_options: WorkDoneProgressOptions::default(),
+            })),
             document_symbol_provider: Some(OneOf::Left(true)),
             folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
             document_link_provider: Some(DocumentLinkOptions {
@@ -322,6 +328,47 @@ impl LanguageServer for Backend {
         let p = params.text_document_position_params;
         let snapshot = self.snapshot(&p.text_document.uri)?;
         features::definition::definition(&snapshot, p.position).map_err(feature_error)
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let p = params.text_document_position;
+        let snapshot = self.snapshot(&p.text_document.uri)?;
+        let include_declaration = params.context.include_declaration;
+        // Reads other plans from disk: off the async workers.
+        tokio::task::spawn_blocking(move || {
+            features::references::references(&snapshot, p.position, include_declaration)
+        })
+        .await
+        .map_err(|e| rpc_error::failed(format!("references failed: {e}")))?
+        .map_err(feature_error)
+    }
+
+    async fn document_highlight(
+        &self,
+        params: DocumentHighlightParams,
+    ) -> Result<Option<Vec<DocumentHighlight>>> {
+        let p = params.text_document_position_params;
+        let snapshot = self.snapshot(&p.text_document.uri)?;
+        features::highlight::document_highlights(&snapshot, p.position).map_err(feature_error)
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        let snapshot = self.snapshot(&params.text_document.uri)?;
+        features::rename::prepare_rename(&snapshot, params.position).map_err(feature_error)
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let p = params.text_document_position;
+        let snapshot = self.snapshot(&p.text_document.uri)?;
+        tokio::task::spawn_blocking(move || {
+            features::rename::rename(&snapshot, p.position, &params.new_name)
+        })
+        .await
+        .map_err(|e| rpc_error::failed(format!("rename failed: {e}")))?
+        .map_err(feature_error)
     }
 
     async fn document_symbol(
