@@ -4,6 +4,7 @@
 //! heading. As with file references, only links count, and only into a Markdown file that
 //! exists in the workspace; a line anchor (`#L10`) is never a heading.
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -184,12 +185,36 @@ pub fn from_markdown_doc(doc: &crate::workspace::markdown::MarkdownDoc) -> Linke
 
 /// Where `link` points.
 pub fn target(snapshot: &Snapshot, link: &HeadingLink) -> Target {
-    let Some(doc) = linked_doc(snapshot, link.path.as_deref()) else {
-        return Target::Unknown;
-    };
-    match doc.section_for(&link.fragment) {
-        Some(section) => Target::Heading(doc, section),
-        None => Target::Missing(doc),
+    Targets::new(snapshot).of(link)
+}
+
+/// Resolves many links of one snapshot, each linked document (and its anchors) once.
+struct Targets<'a> {
+    snapshot: &'a Snapshot,
+    docs: HashMap<Option<String>, Option<LinkedDoc>>,
+}
+
+impl<'a> Targets<'a> {
+    fn new(snapshot: &'a Snapshot) -> Self {
+        Targets {
+            snapshot,
+            docs: HashMap::new(),
+        }
+    }
+
+    fn of(&mut self, link: &HeadingLink) -> Target {
+        let snapshot = self.snapshot;
+        let doc = self
+            .docs
+            .entry(link.path.clone())
+            .or_insert_with(|| linked_doc(snapshot, link.path.as_deref()));
+        let Some(doc) = doc.clone() else {
+            return Target::Unknown;
+        };
+        match doc.section_for(&link.fragment) {
+            Some(section) => Target::Heading(doc, section),
+            None => Target::Missing(doc),
+        }
     }
 }
 
@@ -275,12 +300,13 @@ fn section_preview(snapshot: &Snapshot, doc: &LinkedDoc, section: usize) -> Stri
 /// A document link for every heading link that reaches its heading, to the heading's line
 /// (VS Code's `#L` anchor).
 pub fn document_links(snapshot: &Snapshot) -> Vec<DocumentLink> {
+    let mut targets = Targets::new(snapshot);
     snapshot
         .plan
         .heading_links
         .iter()
         .filter_map(|link| {
-            let Target::Heading(doc, section) = target(snapshot, link) else {
+            let Target::Heading(doc, section) = targets.of(link) else {
                 return None;
             };
             let s = &doc.plan.sections[section];
@@ -301,12 +327,13 @@ pub fn document_links(snapshot: &Snapshot) -> Vec<DocumentLink> {
 /// exists (this document included).
 pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
     let mut out = Vec::new();
+    let mut targets = Targets::new(snapshot);
     for link in &snapshot.plan.heading_links {
         // A `[text][label]` use is judged once, at its definition.
         let Some(written) = &link.fragment_range else {
             continue;
         };
-        let Target::Missing(doc) = target(snapshot, link) else {
+        let Target::Missing(doc) = targets.of(link) else {
             continue;
         };
         if doc.has_other_anchor(&link.fragment) {
