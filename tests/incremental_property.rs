@@ -106,7 +106,7 @@ fn random_edits_keep_text_and_plan_in_step() {
                 range_length: None,
                 text: insert,
             };
-            let (snapshot, _) = state.change(&uri, step + 2, &[event]).unwrap();
+            let snapshot = state.change(&uri, step + 2, &[event]).unwrap().snapshot;
             assert_eq!(snapshot.rope.to_string(), model, "seed {seed} step {step}");
             if step % 25 == 0 {
                 let fresh = Plan::parse(&model, &syntax);

@@ -243,9 +243,19 @@ impl LanguageServer for Backend {
             &params.content_changes,
         );
         match result {
-            Ok((snapshot, clamped)) => {
-                self.ctx.publish(&snapshot);
-                for c in clamped {
+            Ok(changed) => {
+                self.ctx.publish(&changed.snapshot);
+                let version = changed.snapshot.version;
+                if version <= changed.previous_version {
+                    // Applied all the same: the text the client sent is the best copy there is.
+                    let message = format!(
+                        "didChange for {} went from version {} to {version} (versions must grow): \
+                         applied as sent",
+                        changed.snapshot.uri, changed.previous_version
+                    );
+                    self.ctx.log(MessageType::WARNING, message).await;
+                }
+                for c in changed.clamped {
                     self.ctx.log(MessageType::ERROR, c.message).await;
                 }
             }
@@ -396,11 +406,6 @@ impl LanguageServer for Backend {
 
 impl Backend {
     /// `window/workDoneProgress/cancel`, which tower-lsp 0.20's trait lacks.
-    /// The answer to a request the stdin guard found malformed.
-    pub async fn invalid_request(&self) -> Result<()> {
-        Err(tower_lsp::jsonrpc::Error::invalid_request())
-    }
-
     pub async fn work_done_progress_cancel(&self, params: WorkDoneProgressCancelParams) {
         self.ctx.cancel_progress(&params.token);
     }

@@ -69,6 +69,16 @@ pub struct ServerState {
         Arc<crate::workspace::code::SummaryCache<crate::features::workspace_symbols::PlanDigest>>,
 }
 
+/// A document after `didChange`.
+pub struct Changed {
+    pub snapshot: Snapshot,
+    /// Edits whose ranges had to be fixed up.
+    pub clamped: Vec<ClampedChange>,
+    /// The version before the change: LSP versions only grow, so a client whose version went
+    /// back has lost track of the document.
+    pub previous_version: i32,
+}
+
 /// A document the request named is not open.
 #[derive(Debug, thiserror::Error)]
 #[error("unknown document {0}: open it first (textDocument/didOpen)")]
@@ -127,7 +137,7 @@ impl ServerState {
         uri: &Url,
         version: i32,
         changes: &[TextDocumentContentChangeEvent],
-    ) -> Result<(Snapshot, Vec<ClampedChange>), UnknownDocument> {
+    ) -> Result<Changed, UnknownDocument> {
         let config = self.config();
         let encoding = self.encoding();
         let mut docs = self.lock_documents();
@@ -140,10 +150,14 @@ impl ServerState {
                 clamped.push(c);
             }
         }
-        doc.document.version = version;
+        let previous_version = std::mem::replace(&mut doc.document.version, version);
         doc.rebuild(&config.syntax);
         let snapshot = self.snapshot_locked(&docs, uri, &config).expect("present");
-        Ok((snapshot, clamped))
+        Ok(Changed {
+            snapshot,
+            clamped,
+            previous_version,
+        })
     }
 
     pub fn close(&self, uri: &Url) {
