@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use serde_json::Value;
+use tokio_util::sync::CancellationToken;
 use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::request::WorkspaceConfiguration;
 use tower_lsp::lsp_types::*;
@@ -20,6 +21,9 @@ use crate::plan::PlaceholderSyntax;
 use crate::settings::Settings;
 use crate::snapshot::Snapshot;
 
+/// Longest an issue hover waits on GitHub, beyond the GitHub client's own time limit.
+const NETWORK_HOVER_LIMIT: std::time::Duration = std::time::Duration::from_secs(6);
+
 pub struct Backend {
     pub ctx: ServerContext,
     supports_configuration: AtomicBool,
@@ -27,6 +31,8 @@ pub struct Backend {
     watch_files_dynamically: AtomicBool,
     /// Whether completion items may be snippets.
     snippets: AtomicBool,
+    /// The issue hover waiting on GitHub, if any: a newer hover cancels it.
+    network_hover: std::sync::Mutex<CancellationToken>,
 }
 
 impl Backend {
@@ -36,6 +42,26 @@ impl Backend {
             supports_configuration: AtomicBool::new(false),
             watch_files_dynamically: AtomicBool::new(false),
             snippets: AtomicBool::new(false),
+            network_hover: std::sync::Mutex::new(CancellationToken::new()),
+        }
+    }
+
+    /// The `#123` hover, which may wait on GitHub. Requests share a few dozen slots with
+    /// keystrokes, so only the newest such hover waits (the editor shows one hover; older ones
+    /// answer nothing at once), and never longer than [`NETWORK_HOVER_LIMIT`].
+    async fn issue_hover(&self, snapshot: &Snapshot, position: Position) -> Option<Hover> {
+        let superseded = {
+            let mut current = self.network_hover.lock().unwrap_or_else(|e| e.into_inner());
+            current.cancel();
+            *current = CancellationToken::new();
+            current.clone()
+        };
+        tokio::select! {
+            hover = tokio::time::timeout(
+                NETWORK_HOVER_LIMIT,
+                crate::commands::issue_hover(snapshot, position),
+            ) => hover.ok().flatten(),
+            _ = superseded.cancelled() => None,
         }
     }
 
@@ -304,7 +330,7 @@ impl LanguageServer for Backend {
         let snapshot = self.snapshot(&p.text_document.uri)?;
         match features::hover::hover(&snapshot, p.position).map_err(feature_error)? {
             Some(hover) => Ok(Some(hover)),
-            None => Ok(crate::commands::issue_hover(&snapshot, p.position).await),
+            None => Ok(self.issue_hover(&snapshot, p.position).await),
         }
     }
 

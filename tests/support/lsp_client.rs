@@ -234,6 +234,11 @@ impl LspClient {
         }
     }
 
+    /// Whether the response to request `id` has arrived (without taking it).
+    pub fn has_response(&self, id: i64) -> bool {
+        self.inbox.0.lock().unwrap().responses.contains_key(&id)
+    }
+
     pub fn request(&self, method: &str, params: Value) -> Result<Value, Value> {
         let id = self.send_request(method, params);
         self.response(id, TIMEOUT)
