@@ -109,7 +109,15 @@ impl Plan {
     }
 
     fn build_text(text: &str, syntax: &PlaceholderSyntax, cache: &mut PlanCache) -> Plan {
-        let split = chunks::split(text);
+        Self::build_chunks(text, chunks::split(text), syntax, cache)
+    }
+
+    fn build_chunks(
+        text: &str,
+        split: chunks::Split,
+        syntax: &PlaceholderSyntax,
+        cache: &mut PlanCache,
+    ) -> Plan {
         cache.start_pass(&syntax.fingerprint);
         let mut builder = Builder {
             plan: Plan {
