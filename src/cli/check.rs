@@ -175,25 +175,58 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
     Ok((reports, files.len()))
 }
 
-/// Files as given, and `*.md` under folders (honouring `.gitignore`).
+/// Files as given, and `*.md` under folders (honouring `.gitignore`). Any path that cannot be
+/// read or is not a regular file fails the check, each with its reason: a CI job must not pass
+/// over plans it never saw.
 fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
+    let mut problems = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        if meta.is_file() {
-            files.push(path.clone());
-            continue;
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_file() => files.push(path.clone()),
+            Ok(meta) if meta.is_dir() => {
+                let mut found = Vec::new();
+                for entry in ignore::WalkBuilder::new(path).build() {
+                    let entry = match entry {
+                        Ok(entry) => entry.into_path(),
+                        Err(e) => {
+                            problems.push(e.to_string());
+                            continue;
+                        }
+                    };
+                    if !is_markdown(&entry) {
+                        continue;
+                    }
+                    match std::fs::metadata(&entry) {
+                        Ok(meta) if meta.is_file() => found.push(entry),
+                        Ok(meta) if meta.is_dir() => {}
+                        Ok(_) => problems.push(not_regular(&entry)),
+                        Err(e) => problems.push(format!("{}: {e}", entry.display())),
+                    }
+                }
+                found.sort();
+                files.extend(found);
+            }
+            Ok(_) => problems.push(not_regular(path)),
+            Err(e) => problems.push(format!("{}: {e}", path.display())),
         }
-        let mut found: Vec<PathBuf> = ignore::WalkBuilder::new(path)
-            .build()
-            .filter_map(|e| e.ok())
-            .map(|e| e.into_path())
-            .filter(|p| p.is_file() && is_markdown(p))
-            .collect();
-        found.sort();
-        files.extend(found);
     }
-    Ok(files)
+    match problems.as_slice() {
+        [] => Ok(files),
+        [one] => Err(one.clone()),
+        many => Err(format!(
+            "{} paths could not be checked:\n  {}",
+            many.len(),
+            many.join("\n  ")
+        )),
+    }
+}
+
+fn not_regular(path: &Path) -> String {
+    format!(
+        "{}: not a regular file (a FIFO, socket or device is never read)",
+        path.display()
+    )
 }
 
 fn is_markdown(path: &Path) -> bool {

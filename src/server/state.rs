@@ -271,7 +271,10 @@ mod tests {
         }
         // B answers while A's parse holds its cache (a deadlock would fail the wait).
         assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok((b, true)));
-        assert!(rx.recv_timeout(Duration::from_millis(50)).is_err(), "A waits for its parse");
+        assert!(
+            rx.recv_timeout(Duration::from_millis(50)).is_err(),
+            "A waits for its parse"
+        );
         drop(parsing);
         assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok((a, true)));
     }
