@@ -77,7 +77,9 @@ fn generate_single_list(lines: usize) -> String {
                 i % 9 + 1
             ));
         } else {
-            text.push_str(&format!("- Step {i}: keep state in memory and answer quickly\n"));
+            text.push_str(&format!(
+                "- Step {i}: keep state in memory and answer quickly\n"
+            ));
         }
     }
     text
@@ -87,7 +89,9 @@ fn generate_single_list(lines: usize) -> String {
 fn generate_placeholders(count: usize) -> String {
     let mut text = String::from("# Plan\n\n## Open questions\n\n");
     for i in 0..count {
-        text.push_str(&format!("One open point: [NEEDS CLARIFICATION: question {i}?]\n"));
+        text.push_str(&format!(
+            "One open point: [NEEDS CLARIFICATION: question {i}?]\n"
+        ));
         if i % 10 == 9 {
             text.push('\n');
         }
