@@ -163,10 +163,11 @@ fn lines_past_the_end_that_git_shows_were_there_are_drift() {
     let ws = workspace();
     let root = ws.path();
     write(root, "internal/app/app.go", &lines(60));
+    write(root, "internal/app/menu.go", "package app\n");
     write(
         root,
         "plans/drift.md",
-        "# Plan\n\nThe handler sits at `internal/app/app.go:50`.\n",
+        "# Plan\n\nThe handler sits at `internal/app/app.go:50`.\n\n**File:** `internal/app/menu.go`\n",
     );
     let git = |args: &[&str]| {
         let status = Command::new("git")
@@ -190,12 +191,21 @@ fn lines_past_the_end_that_git_shows_were_there_are_drift() {
     // The file shrinks after the plan was written: its line 50 moved up to line 10.
     let shorter: String = (41..=60).map(|i| format!("// line {i}\n")).collect();
     write(root, "internal/app/app.go", &shorter);
+    // A file the plan cites was deleted after the plan was written: not planned, not broken.
+    std::fs::remove_file(root.join("internal/app/menu.go")).unwrap();
     let (_, items) = check(root, &["plans/drift.md"]);
     assert_eq!(
         found(&items),
-        [(3, "stale-reference".to_string())],
+        [
+            (3, "stale-reference".to_string()),
+            (5, "stale-reference".to_string())
+        ],
         "{items:#?}"
     );
+    assert!(items[1]["message"]
+        .as_str()
+        .unwrap()
+        .contains("deleted or moved since"));
     assert!(items[0]["message"]
         .as_str()
         .unwrap()
