@@ -382,6 +382,26 @@ fn editor_hovers_defines_and_fixes_references_as_written() {
     let edit = &actions[1]["edit"]["documentChanges"][0]["edits"][0];
     assert_eq!(edit["newText"], "`b/util.go:4`");
 
+    // Paths complete in prose too, once a word has a slash.
+    let last = SHAPES.lines().count() as u32;
+    let typed = "The exporter goes next to internal/ap";
+    let width = typed.len() as u32;
+    client.change(&uri, lsp_client::range(last, 0, last, 0), typed);
+    let items = client
+        .request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": uri}, "position": {"line": last, "character": width}}),
+        )
+        .unwrap();
+    let labels: Vec<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["app/"], "{items}");
+    client.change(&uri, lsp_client::range(last, 0, last, width), "");
+
     // No "insert all missing sections" on a plan that follows no template, and no lenses where
     // nothing is open.
     assert!(!titles.iter().any(|t| t.contains("missing section")));

@@ -1,5 +1,5 @@
-//! Completion in a plan: file paths inside links (relative to the document) and code spans
-//! (relative to the workspace, or to the document with `./`, `../`), code symbols inside code
+//! Completion in a plan: file paths inside links (relative to the document), code spans and
+//! prose words with a `/` (relative to the workspace, or to the document with `./`, `../`), code symbols inside code
 //! spans, a placeholder snippet after `[`, and the template's missing sections at the start of
 //! a line.
 
@@ -33,6 +33,8 @@ enum Context<'a> {
     LinkDestination { partial: &'a str },
     /// After `[` (`partial` starts with it) in prose.
     Bracket { partial: &'a str },
+    /// A path being typed in prose: a word with a `/` (`see internal/ap`).
+    ProsePath { partial: &'a str },
     /// Nothing to offer.
     Other,
 }
@@ -71,6 +73,18 @@ fn context_of(before: &str) -> Context<'_> {
             return Context::Bracket { partial };
         }
     }
+    let word_start = before
+        .rfind(|c: char| c.is_whitespace() || "([\"'".contains(c))
+        .map_or(0, |i| i + 1);
+    let word = &before[word_start..];
+    let path_like = word.contains('/')
+        && !word.contains("://")
+        && word
+            .chars()
+            .all(|c| c.is_alphanumeric() || "/._-".contains(c));
+    if path_like {
+        return Context::ProsePath { partial: word };
+    }
     Context::Other
 }
 
@@ -98,6 +112,10 @@ pub fn completion(
             items
         }
         Context::LinkDestination { partial } => paths(snapshot, offset, partial, true),
+        Context::ProsePath { partial } => {
+            let relative_to_document = partial.starts_with("./") || partial.starts_with("../");
+            paths(snapshot, offset, partial, relative_to_document)
+        }
         Context::Bracket { partial } => vec![placeholder(snapshot, offset, partial, snippets)],
         Context::Other => Vec::new(),
     };
