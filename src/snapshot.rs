@@ -70,10 +70,35 @@ impl Snapshot {
             document_path: self.path.as_deref(),
             roots: &roots,
             files: &self.files,
+            code: &self.code,
         };
         let mut findings = diagnostics::diagnose(&ctx);
+        for f in findings
+            .iter_mut()
+            .filter(|f| f.code == "broken-link" || f.code == "planned-file")
+        {
+            let path = f.data["path"].as_str().unwrap_or_default().to_owned();
+            if crate::features::code_refs::deleted_since_commit(self, &path) {
+                *f = Finding::new(
+                    "stale-reference",
+                    f.range.clone(),
+                    format!("{path} was deleted or moved since this plan was last committed"),
+                    serde_json::json!({}),
+                );
+            }
+        }
         findings.extend(crate::commands::drift_finding(&self.plan, &self.settings));
-        findings.extend(crate::features::code_refs::findings(self));
+        let code_findings = crate::features::code_refs::findings(self);
+        // Lines past the end of a file that git shows were there when the plan was committed
+        // are drift (`stale-reference`, with its fix), not a wrong line.
+        findings.retain(|f| {
+            f.code != "line-out-of-range"
+                || !code_findings
+                    .iter()
+                    .any(|s| s.code == "stale-reference" && s.range == f.range)
+        });
+        findings.extend(code_findings);
+        findings.sort_by_key(|f| (f.range.start, f.range.end));
         diagnostics::apply_severity(findings, &self.settings)
     }
 }

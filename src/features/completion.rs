@@ -1,5 +1,5 @@
-//! Completion in a plan: file paths inside links (relative to the document) and code spans
-//! (relative to the workspace, or to the document with `./`, `../`), code symbols inside code
+//! Completion in a plan: file paths inside links (relative to the document), code spans and
+//! prose words with a `/` (relative to the workspace, or to the document with `./`, `../`), code symbols inside code
 //! spans, a placeholder snippet after `[`, and the template's missing sections at the start of
 //! a line.
 
@@ -10,6 +10,7 @@ use tower_lsp::lsp_types::{
 
 use super::FeatureError;
 use crate::analysis::{edits, template_check};
+use crate::plan::template::TemplateSet;
 use crate::snapshot::Snapshot;
 use crate::workspace::index::{join_relative, FileKind};
 use crate::workspace::symbols::{separator, SymbolQuery};
@@ -32,6 +33,8 @@ enum Context<'a> {
     LinkDestination { partial: &'a str },
     /// After `[` (`partial` starts with it) in prose.
     Bracket { partial: &'a str },
+    /// A path being typed in prose: a word with a `/` (`see internal/ap`).
+    ProsePath { partial: &'a str },
     /// Nothing to offer.
     Other,
 }
@@ -70,6 +73,18 @@ fn context_of(before: &str) -> Context<'_> {
             return Context::Bracket { partial };
         }
     }
+    let word_start = before
+        .rfind(|c: char| c.is_whitespace() || "([\"'".contains(c))
+        .map_or(0, |i| i + 1);
+    let word = &before[word_start..];
+    let path_like = word.contains('/')
+        && !word.contains("://")
+        && word
+            .chars()
+            .all(|c| c.is_alphanumeric() || "/._-".contains(c));
+    if path_like {
+        return Context::ProsePath { partial: word };
+    }
     Context::Other
 }
 
@@ -97,6 +112,10 @@ pub fn completion(
             items
         }
         Context::LinkDestination { partial } => paths(snapshot, offset, partial, true),
+        Context::ProsePath { partial } => {
+            let relative_to_document = partial.starts_with("./") || partial.starts_with("../");
+            paths(snapshot, offset, partial, relative_to_document)
+        }
         Context::Bracket { partial } => vec![placeholder(snapshot, offset, partial, snippets)],
         Context::Other => Vec::new(),
     };
@@ -117,13 +136,20 @@ fn missing_sections(
     hashes: usize,
     typed: &str,
 ) -> Vec<CompletionItem> {
-    let report = template_check::check(&snapshot.plan, &snapshot.template);
+    // A plan that follows no template yet (a new one, most often) is offered the chosen or
+    // default template's headings; a detected template offers its own.
+    let template = if snapshot.template.sections.is_empty() {
+        TemplateSet::built_in().get_or_default(snapshot.settings.template.as_deref())
+    } else {
+        snapshot.template.clone()
+    };
+    let report = template_check::check(&snapshot.plan, &template);
     let typed = typed.to_ascii_lowercase();
     report
         .missing
         .iter()
         .filter_map(|missing| {
-            let section = snapshot.template.section_at(&missing.path)?;
+            let section = template.section_at(&missing.path)?;
             if !section.title.to_ascii_lowercase().starts_with(&typed) {
                 return None;
             }

@@ -9,6 +9,7 @@ pub mod headings;
 mod inline;
 pub mod placeholders;
 pub mod references;
+pub mod slots;
 pub mod template;
 
 use std::collections::HashMap;
@@ -129,6 +130,7 @@ impl Plan {
             open: Vec::new(),
             link_definitions: HashMap::new(),
             reference_links: Vec::new(),
+            weak_slots: Vec::new(),
         };
         for chunk in &split.chunks {
             let facts = cache.facts(&text[chunk.clone()], syntax, chunk.start == 0);
@@ -209,6 +211,8 @@ struct Builder {
     link_definitions: HashMap<String, String>,
     /// `[text][label]` uses, resolved once all definitions are known.
     reference_links: Vec<(Range<usize>, String)>,
+    /// Bracketed phrases that are placeholders only in an unfilled template.
+    weak_slots: Vec<Placeholder>,
 }
 
 impl Builder {
@@ -297,6 +301,14 @@ impl Builder {
                 section,
             });
         }
+        for p in &facts.weak_slots {
+            self.weak_slots.push(Placeholder {
+                id: String::new(),
+                question: p.question.clone(),
+                range: shift(&p.range),
+                section,
+            });
+        }
         for (range, target, form) in &facts.references {
             self.plan.references.push(Reference {
                 range: shift(range),
@@ -314,6 +326,53 @@ impl Builder {
         for (range, label) in &facts.reference_links {
             self.reference_links.push((shift(range), label.clone()));
         }
+    }
+
+    /// A bracketed phrase that names a link definition is a link. Weak slots count only in an
+    /// unfilled template: a document with two bracketed placeholders already.
+    fn settle_slots(&mut self, text: &str) {
+        let defined = |p: &Placeholder| {
+            text[p.range.clone()].starts_with('[')
+                && self
+                    .link_definitions
+                    .contains_key(&inline::normalize_label(&text[p.range.clone()]))
+        };
+        if !self.link_definitions.is_empty() {
+            let placeholders = std::mem::take(&mut self.plan.placeholders);
+            self.plan.placeholders = placeholders.into_iter().filter(|p| !defined(p)).collect();
+        }
+        let template_slots = self
+            .plan
+            .placeholders
+            .iter()
+            .filter(|p| slots::is_template_slot(&text[p.range.clone()]))
+            .count();
+        if template_slots < 2 {
+            return;
+        }
+        // An unfilled template: its other bracketed phrases are blanks too, in code as well.
+        let mut weak: Vec<Placeholder> = std::mem::take(&mut self.weak_slots)
+            .into_iter()
+            .filter(|p| !defined(p))
+            .collect();
+        for block in self
+            .plan
+            .blocks
+            .iter()
+            .filter(|b| b.kind == BlockKind::Code)
+        {
+            for slot in slots::scan(&text[block.range.clone()], true) {
+                let start = block.range.start + slot.range.start;
+                weak.push(Placeholder {
+                    id: String::new(),
+                    question: slot.question,
+                    range: start..block.range.start + slot.range.end,
+                    section: self.plan.section_at(start),
+                });
+            }
+        }
+        self.plan.placeholders.extend(weak);
+        self.plan.placeholders.sort_by_key(|p| p.range.start);
     }
 
     fn finish(mut self, text: &str, split: &chunks::Split) -> Plan {
@@ -335,6 +394,7 @@ impl Builder {
             }
         }
         self.plan.references.sort_by_key(|r| r.range.start);
+        self.settle_slots(text);
         for (i, p) in self.plan.placeholders.iter_mut().enumerate() {
             p.id = format!("P{}", i + 1);
         }

@@ -228,9 +228,11 @@ impl ServerState {
             version: analysed.version,
             rope: analysed.rope.clone(),
             plan: analysed.plan.clone(),
-            template: config
-                .templates
-                .for_plan(&analysed.plan, config.settings.template.as_deref()),
+            template: config.templates.for_plan(
+                &analysed.plan,
+                config.settings.template.as_deref(),
+                uri_path(uri).as_deref(),
+            ),
             settings: config.settings.clone(),
             syntax: config.syntax.clone(),
             encoding: self.encoding(),
