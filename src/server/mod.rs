@@ -45,7 +45,7 @@ pub async fn run_stdio() -> u8 {
         ids.clone(),
         session.clone(),
     );
-    publisher::write_to(replies.clone());
+    publisher::write_to(&replies);
     tokio::spawn(stdin_guard::forward(
         tokio::io::stdin(),
         guarded_in,

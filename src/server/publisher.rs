@@ -22,12 +22,13 @@ pub struct Publication {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// The client's stdout, when the server owns it (serving stdio).
-static OUTPUT: OnceLock<mpsc::Sender<Vec<u8>>> = OnceLock::new();
+/// The client's stdout, when the server owns it (serving stdio). Weak, so the writer still ends
+/// once the server's input has.
+static OUTPUT: OnceLock<mpsc::WeakSender<Vec<u8>>> = OnceLock::new();
 
 /// Sends publications straight to `output` rather than through tower-lsp's client.
-pub fn write_to(output: mpsc::Sender<Vec<u8>>) {
-    let _ = OUTPUT.set(output);
+pub fn write_to(output: &mpsc::Sender<Vec<u8>>) {
+    let _ = OUTPUT.set(output.downgrade());
 }
 
 pub fn spawn(client: Client) -> mpsc::UnboundedSender<Publication> {
@@ -52,8 +53,11 @@ pub fn spawn(client: Client) -> mpsc::UnboundedSender<Publication> {
                 }
                 match OUTPUT.get() {
                     Some(output) => {
-                        let body = notification(&p.uri, &diagnostics, p.version);
-                        let _ = output.send(frame(&body)).await;
+                        // Gone only when the session is over.
+                        if let Some(output) = output.upgrade() {
+                            let body = notification(&p.uri, &diagnostics, p.version);
+                            let _ = output.send(frame(&body)).await;
+                        }
                     }
                     None => {
                         client
