@@ -170,8 +170,11 @@ impl Template {
 pub struct TemplateSet {
     templates: Vec<Arc<Template>>,
     /// Detections by the plan's headings: every snapshot asks, and headings rarely change.
-    detected: Arc<std::sync::Mutex<Vec<(u64, Option<usize>)>>>,
+    detected: Arc<std::sync::Mutex<Vec<Detection>>>,
 }
+
+/// A detection: the hash of a plan's headings, and the index of the template they follow.
+type Detection = (u64, Option<usize>);
 
 /// Detections remembered (one per open plan, roughly).
 const DETECTED_ENTRIES: usize = 64;
