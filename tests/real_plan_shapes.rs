@@ -402,6 +402,21 @@ fn editor_hovers_defines_and_fixes_references_as_written() {
     assert_eq!(labels, ["app/"], "{items}");
     client.change(&uri, lsp_client::range(last, 0, last, width), "");
 
+    // Headings complete from the template the plan follows.
+    let phased = client.uri("plans/phased.md");
+    let phased_text = "# Export\n\n## Overview\n\nx\n\n## Current State Analysis\n\nx\n\n\
+                       ## Desired End State\n\nx\n\n## What We're NOT Doing\n\nx\n\n\
+                       ## Phase 1: Exporter\n\n### Changes Required\n\nx\n\n### Success Criteria\n\nx\n\n## Te";
+    client.open(&phased, phased_text);
+    let last_line = phased_text.lines().count() as u32 - 1;
+    let items = client
+        .request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": phased}, "position": {"line": last_line, "character": 5}}),
+        )
+        .unwrap();
+    assert_eq!(items[0]["label"], "Testing Strategy", "{items}");
+
     // No "insert all missing sections" on a plan that follows no template, and no lenses where
     // nothing is open.
     assert!(!titles.iter().any(|t| t.contains("missing section")));
