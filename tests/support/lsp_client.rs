@@ -358,6 +358,16 @@ impl LspClient {
     }
 
     /// Requests the server sent to the client, e.g. `workspace/applyEdit`.
+    /// Waits until the server reports its workspace index complete.
+    pub fn wait_indexed(&self) {
+        self.wait_notification("$/progress", |p| {
+            p["value"]["kind"] == "end"
+                && p["value"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("Indexed"))
+        });
+    }
+
     pub fn server_requests(&self, method: &str) -> Vec<Value> {
         let inbox = self.inbox.0.lock().unwrap();
         inbox
