@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::analysis::diagnostics::{Finding, Severity};
+use crate::analysis::diagnostics::{Finding, Severity, CODES};
 use crate::document::{Document, PositionEncoding};
 use crate::plan::template::TemplateSet;
 use crate::plan::{PlaceholderSyntax, Plan};
@@ -44,7 +44,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--root" => options.root = Some(PathBuf::from(value("--root")?)),
             "--template" => options.template = Some(value("--template")?),
             "--settings" => options.settings = Some(PathBuf::from(value("--settings")?)),
-            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
+            flag if flag.starts_with('-') && flag.len() > 1 => {
+                return Err(format!("unknown option {flag}"))
+            }
             path => options.paths.push(PathBuf::from(path)),
         }
     }
@@ -65,6 +67,10 @@ struct Reported {
 }
 
 pub fn run(args: &[String]) -> ExitCode {
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{}", super::USAGE);
+        return ExitCode::SUCCESS;
+    }
     let options = match parse(args) {
         Ok(o) => o,
         Err(e) => {
@@ -101,9 +107,11 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
                 std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
             let value: serde_json::Value =
                 serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-            let (settings, problem) = Settings::from_json(&value);
-            if let Some(problem) = problem {
-                return Err(format!("{}: {problem}", path.display()));
+            let (settings, mut problems) = Settings::from_json(&value);
+            let codes: Vec<&str> = CODES.iter().map(|(code, _)| *code).collect();
+            problems.extend(settings.unknown_severity_codes(&codes));
+            if !problems.is_empty() {
+                return Err(format!("{}: {}", path.display(), problems.join("\n")));
             }
             settings
         }

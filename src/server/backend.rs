@@ -13,6 +13,7 @@ use tower_lsp::{Client, LanguageServer};
 use super::commands;
 use super::context::{errors, ServerContext};
 use super::state::{Config, ServerState};
+use crate::analysis::diagnostics::CODES;
 use crate::document::PositionEncoding;
 use crate::features::{self, FeatureError};
 use crate::plan::template::TemplateSet;
@@ -45,10 +46,9 @@ impl Backend {
 
     /// Installs settings: compiles placeholder patterns, loads templates, re-analyses open plans.
     async fn apply_settings(&self, value: &Value) {
-        let (settings, problem) = Settings::from_json(value);
-        if let Some(problem) = problem {
-            self.ctx.log(MessageType::WARNING, problem).await;
-        }
+        let (settings, mut problems) = Settings::from_json(value);
+        let codes: Vec<&str> = CODES.iter().map(|(code, _)| *code).collect();
+        problems.extend(settings.unknown_severity_codes(&codes));
         let (syntax, pattern_errors) = PlaceholderSyntax::new(
             &settings.placeholders.patterns,
             settings.placeholders.disable_defaults,
@@ -67,6 +67,16 @@ impl Backend {
             templates: Arc::new(templates),
         });
         self.ctx.republish_all();
+        // Told after the settings are in place, so a request racing this message sees them.
+        for problem in problems {
+            // A message the user sees: a mistyped value would otherwise change nothing silently.
+            let message = format!("plan-lsp settings: {problem}");
+            self.ctx.log(MessageType::WARNING, message.clone()).await;
+            self.ctx
+                .client
+                .show_message(MessageType::WARNING, message)
+                .await;
+        }
     }
 
     async fn pull_settings(&self) -> Option<Value> {
