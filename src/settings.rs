@@ -126,7 +126,9 @@ impl Settings {
                 "template" => {
                     settings.template = decode(&name, value, &mut problems).unwrap_or_default()
                 }
-                "placeholders" => settings.placeholders = decode_fields(&name, value, &mut problems),
+                "placeholders" => {
+                    settings.placeholders = decode_fields(&name, value, &mut problems)
+                }
                 "severity" => settings.severity = decode_severity(&name, value, &mut problems),
                 "github" => settings.github = decode_fields(&name, value, &mut problems),
                 "llm" => settings.llm = decode_fields(&name, value, &mut problems),
@@ -159,7 +161,12 @@ impl Settings {
         if self.github.api_url.trim().is_empty() {
             self.github.api_url = defaults.github.api_url.clone();
         }
-        if self.llm.api_base.as_deref().is_some_and(|b| b.trim().is_empty()) {
+        if self
+            .llm
+            .api_base
+            .as_deref()
+            .is_some_and(|b| b.trim().is_empty())
+        {
             self.llm.api_base = None;
         }
         if !is_http_url(&self.github.api_url) {
@@ -183,7 +190,12 @@ impl Settings {
             .severity
             .keys()
             .filter(|code| !known.contains(&code.as_str()))
-            .map(|code| format!("planLsp.severity.{code}: no such diagnostic code; known: {}", known.join(", ")))
+            .map(|code| {
+                format!(
+                    "planLsp.severity.{code}: no such diagnostic code; known: {}",
+                    known.join(", ")
+                )
+            })
             .collect();
         unknown.sort();
         unknown
@@ -299,7 +311,10 @@ mod tests {
         let (s, problems) = Settings::from_json(&json!({"severity": 3}));
         assert_eq!(s, Settings::default());
         assert_eq!(problems.len(), 1);
-        assert!(problems[0].starts_with("planLsp.severity: "), "{problems:?}");
+        assert!(
+            problems[0].starts_with("planLsp.severity: "),
+            "{problems:?}"
+        );
     }
 
     #[test]
@@ -312,10 +327,15 @@ mod tests {
         assert_eq!(s.template.as_deref(), Some("phased-plan"));
         assert_eq!(s.llm.model.as_deref(), Some("m"));
         assert_eq!(s.llm.timeout_seconds, 120);
-        assert_eq!(s.severity.get("broken-link").map(String::as_str), Some("off"));
+        assert_eq!(
+            s.severity.get("broken-link").map(String::as_str),
+            Some("off")
+        );
         assert!(!s.severity.contains_key("placeholder"));
         assert_eq!(problems.len(), 2, "{problems:?}");
-        assert!(problems.iter().any(|p| p.starts_with("planLsp.llm.timeoutSeconds: ")));
+        assert!(problems
+            .iter()
+            .any(|p| p.starts_with("planLsp.llm.timeoutSeconds: ")));
         assert!(problems
             .iter()
             .any(|p| p.starts_with("planLsp.severity.placeholder: \"eror\" is not a severity")));
@@ -331,10 +351,17 @@ mod tests {
         assert_eq!(s.index.max_file_bytes, 1 << 20);
         assert_eq!(s.github.api_url, "https://api.github.com");
         assert_eq!(s.llm.api_base, None);
-        let keys: Vec<&str> = problems.iter().filter_map(|p| p.split(':').next()).collect();
+        let keys: Vec<&str> = problems
+            .iter()
+            .filter_map(|p| p.split(':').next())
+            .collect();
         assert_eq!(
             keys,
-            ["planLsp.index.maxFileBytes", "planLsp.github.apiUrl", "planLsp.llm.apiBase"]
+            [
+                "planLsp.index.maxFileBytes",
+                "planLsp.github.apiUrl",
+                "planLsp.llm.apiBase"
+            ]
         );
     }
 

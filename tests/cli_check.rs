@@ -121,7 +121,10 @@ fn help_prints_usage_and_exits_0() {
     for flag in ["--help", "-h"] {
         let (code, stdout, stderr) = check(&[flag], ws.path());
         assert_eq!(code, 0, "{flag}: {stderr}");
-        assert!(stdout.contains("plan-lsp check [OPTIONS] PATHS"), "{flag}: {stdout}");
+        assert!(
+            stdout.contains("plan-lsp check [OPTIONS] PATHS"),
+            "{flag}: {stdout}"
+        );
         assert!(stdout.contains("--format"), "{flag}: {stdout}");
     }
     // Help wins over whatever else is on the line.
@@ -135,16 +138,31 @@ fn help_prints_usage_and_exits_0() {
 fn invalid_settings_values_exit_2_naming_the_key() {
     let ws = workspace();
     for (settings, key) in [
-        (r#"{"severity": {"placeholder": "eror"}}"#, "planLsp.severity.placeholder"),
-        (r#"{"severity": {"placehodler": "error"}}"#, "planLsp.severity.placehodler"),
-        (r#"{"index": {"maxFileBytes": "big"}}"#, "planLsp.index.maxFileBytes"),
-        (r#"{"placeholders": {"patterns": "x"}}"#, "planLsp.placeholders.patterns"),
+        (
+            r#"{"severity": {"placeholder": "eror"}}"#,
+            "planLsp.severity.placeholder",
+        ),
+        (
+            r#"{"severity": {"placehodler": "error"}}"#,
+            "planLsp.severity.placehodler",
+        ),
+        (
+            r#"{"index": {"maxFileBytes": "big"}}"#,
+            "planLsp.index.maxFileBytes",
+        ),
+        (
+            r#"{"placeholders": {"patterns": "x"}}"#,
+            "planLsp.placeholders.patterns",
+        ),
     ] {
         std::fs::write(ws.path().join("settings.json"), settings).unwrap();
         let (code, stdout, stderr) =
             check(&["--settings", "settings.json", "plans/open.md"], ws.path());
         assert_eq!(code, 2, "{settings}: {stdout}");
         assert!(stderr.contains(key), "{settings}: {stderr}");
-        assert_eq!(stdout, "", "nothing is checked with settings the user did not mean");
+        assert_eq!(
+            stdout, "",
+            "nothing is checked with settings the user did not mean"
+        );
     }
 }
