@@ -4,8 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use serde_json::json;
-
+use super::formats::{self, Format};
 use crate::analysis::diagnostics::{Finding, Severity, CODES};
 use crate::document::{Document, PositionEncoding};
 use crate::plan::template::TemplateSet;
@@ -16,7 +15,7 @@ use crate::workspace::files::FileFacts;
 
 #[derive(Debug, Default)]
 struct Options {
-    json: bool,
+    format: Format,
     strict: bool,
     root: Option<PathBuf>,
     template: Option<String>,
@@ -34,12 +33,13 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 .ok_or_else(|| format!("{name} needs a value"))
         };
         match arg.as_str() {
-            "--format" => match value("--format")?.as_str() {
-                "json" => options.json = true,
-                "human" => options.json = false,
-                other => return Err(format!("unknown format {other:?}: use human or json")),
-            },
-            "--json" => options.json = true,
+            "--format" => {
+                let name = value("--format")?;
+                options.format = Format::parse(&name).ok_or_else(|| {
+                    format!("unknown format {name:?}: use human, json, github or sarif")
+                })?;
+            }
+            "--json" => options.format = Format::Json,
             "--strict" => options.strict = true,
             "--root" => options.root = Some(PathBuf::from(value("--root")?)),
             "--template" => options.template = Some(value("--template")?),
@@ -56,14 +56,14 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(options)
 }
 
-/// One problem as printed.
-struct Reported {
-    path: String,
-    line: u32,
-    column: u32,
-    end_line: u32,
-    end_column: u32,
-    finding: Finding,
+/// One problem as printed: 1-based lines, 1-based columns counted in characters.
+pub struct Reported {
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub finding: Finding,
 }
 
 pub fn run(args: &[String]) -> ExitCode {
@@ -210,38 +210,16 @@ fn is_markdown(path: &Path) -> bool {
 }
 
 fn print(options: &Options, reports: &[Reported], files: usize) {
-    if options.json {
-        let items: Vec<_> = reports
-            .iter()
-            .map(|r| {
-                json!({
-                    "path": r.path,
-                    "line": r.line,
-                    "column": r.column,
-                    "endLine": r.end_line,
-                    "endColumn": r.end_column,
-                    "severity": r.finding.severity.name(),
-                    "code": r.finding.code,
-                    "message": r.finding.message,
-                })
-            })
-            .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string())
-        );
-        return;
-    }
-    for r in reports {
-        println!(
-            "{}:{}:{}: {} {} {}",
-            r.path,
-            r.line,
-            r.column,
-            r.finding.severity.name(),
-            r.finding.code,
-            r.finding.message
-        );
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = match options.format {
+        Format::Human => formats::human(&mut out, reports),
+        Format::Json => formats::json(&mut out, reports),
+        Format::GitHub => formats::github(&mut out, reports),
+        Format::Sarif => formats::sarif(&mut out, reports),
+    };
+    if let Err(e) = written {
+        eprintln!("plan-lsp check: writing the report failed: {e}");
     }
     let count = |s: Severity| reports.iter().filter(|r| r.finding.severity == s).count();
     eprintln!(
