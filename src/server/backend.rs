@@ -211,6 +211,16 @@ impl LanguageServer for Backend {
                 .and_then(|g| g.position_encodings.as_deref()),
         );
         self.ctx.state.set_encoding(encoding);
+        let shows_progress = params
+            .capabilities
+            .window
+            .as_ref()
+            .and_then(|w| w.work_done_progress)
+            .unwrap_or(false);
+        self.ctx
+            .state
+            .client_shows_progress
+            .store(shows_progress, Ordering::Relaxed);
         let roots = roots_of(&params);
         self.roots_from_documents
             .store(roots.is_empty(), Ordering::Relaxed);

@@ -69,6 +69,8 @@ pub struct ServerState {
         Arc<crate::workspace::code::SummaryCache<crate::features::workspace_symbols::PlanDigest>>,
     /// The workspace walks: one at a time, a new one cancelling the one before.
     pub index_runs: IndexRuns,
+    /// The client declared `window.workDoneProgress`: only then may progress tokens be created.
+    pub client_shows_progress: std::sync::atomic::AtomicBool,
 }
 
 /// Serialises walks of the workspace: a re-index (new folders, new `index.*` settings) cancels

@@ -389,6 +389,11 @@ impl LspClient {
         self.child.try_wait().map(|s| s.is_none()).unwrap_or(false)
     }
 
+    /// The exit status once the process has ended.
+    pub fn exit_code(&mut self) -> Option<i32> {
+        self.child.try_wait().ok().flatten().and_then(|s| s.code())
+    }
+
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
