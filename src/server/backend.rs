@@ -30,6 +30,8 @@ pub struct Backend {
     watch_files_dynamically: AtomicBool,
     /// Whether completion items may be snippets.
     snippets: AtomicBool,
+    /// Whose command names hovers use (the front end declares itself at `initialize`).
+    command_names: std::sync::RwLock<features::hover::CommandNames>,
     /// Set once `initialized` started the first walk: later changes walk again.
     indexing_started: AtomicBool,
     /// The client named no workspace folder: each opened document brings its own root.
@@ -48,6 +50,7 @@ impl Backend {
             snippets: AtomicBool::new(false),
             indexing_started: AtomicBool::new(false),
             roots_from_documents: AtomicBool::new(false),
+            command_names: Default::default(),
         }
     }
 
@@ -92,6 +95,10 @@ impl Backend {
                 .show_message(MessageType::WARNING, message)
                 .await;
         }
+    }
+
+    fn command_names(&self) -> features::hover::CommandNames {
+        *self.command_names.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// New workspace folders: their templates, the open plans analysed again, a new walk.
@@ -211,6 +218,12 @@ impl LanguageServer for Backend {
                 .and_then(|g| g.position_encodings.as_deref()),
         );
         self.ctx.state.set_encoding(encoding);
+        *self
+            .command_names
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = features::hover::CommandNames::from_capability(
+            params.capabilities.experimental.as_ref(),
+        );
         let shows_progress = params
             .capabilities
             .window
@@ -433,10 +446,12 @@ impl LanguageServer for Backend {
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let p = params.text_document_position_params;
         let snapshot = self.snapshot(&p.text_document.uri)?;
-        let mut found = features::hover::hover(&snapshot, p.position).map_err(feature_error)?;
+        let mut found = features::hover::hover(&snapshot, p.position, self.command_names())
+            .map_err(feature_error)?;
         if found.is_none() && self.index_completed_meanwhile().await {
             let snapshot = self.snapshot(&p.text_document.uri)?;
-            found = features::hover::hover(&snapshot, p.position).map_err(feature_error)?;
+            found = features::hover::hover(&snapshot, p.position, self.command_names())
+                .map_err(feature_error)?;
         }
         match found {
             Some(hover) => Ok(Some(hover)),

@@ -143,6 +143,17 @@ H.test('hover on the placeholder shows its question', function()
   end, 'the hover float')
   local float_text = table.concat(vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(float), 0, -1, false), '\n')
   H.match((QUESTION:gsub('%p', '%%%0')), float_text, 'float text')
+  vim.fn.writefile(vim.split(float_text, '\n'), out .. '/hover.txt')
+  -- What the user reads: the kind without a stray bracket, this plugin's own commands, each
+  -- action on its own line, no raw quote marker, no internal command ids.
+  H.match('Open question P1 · NEEDS CLARIFICATION', float_text, 'heading')
+  H.match(':PlanAnswer', float_text, 'names :PlanAnswer')
+  H.ok(not float_text:find('plan.answerPlaceholder', 1, true), 'no internal command id:\n' .. float_text)
+  H.ok(not float_text:find('[NEEDS', 1, true), 'no stray bracket:\n' .. float_text)
+  for _, line in ipairs(vim.split(float_text, '\n')) do
+    H.ok(not line:match('^%s*>'), 'no raw "> ": ' .. line)
+    H.ok(not line:match('^%s*,'), 'no line starting with a comma: ' .. line)
+  end
   vim.api.nvim_win_close(float, true)
 end)
 

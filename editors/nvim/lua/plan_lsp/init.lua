@@ -568,6 +568,8 @@ function M.setup(opts)
     root_dir = function(bufnr, on_dir)
       on_dir(M.root_for(bufnr, config.root_markers))
     end,
+    -- Hovers then name this plugin's commands (:PlanAnswer…) rather than the server's ids.
+    capabilities = { experimental = { planLspCommands = 'neovim' } },
     settings = client_settings(config.settings),
     init_options = M.json_settings(config.settings),
   })
