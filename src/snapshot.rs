@@ -70,10 +70,20 @@ impl Snapshot {
             document_path: self.path.as_deref(),
             roots: &roots,
             files: &self.files,
+            code: &self.code,
         };
         let mut findings = diagnostics::diagnose(&ctx);
         findings.extend(crate::commands::drift_finding(&self.plan, &self.settings));
-        findings.extend(crate::features::code_refs::findings(self));
+        let code_findings = crate::features::code_refs::findings(self);
+        // Lines past the end of a file that git shows were there when the plan was committed
+        // are drift (`stale-reference`, with its fix), not a wrong line.
+        findings.retain(|f| {
+            f.code != "line-out-of-range"
+                || !code_findings
+                    .iter()
+                    .any(|s| s.code == "stale-reference" && s.range == f.range)
+        });
+        findings.extend(code_findings);
         diagnostics::apply_severity(findings, &self.settings)
     }
 }

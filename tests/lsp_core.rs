@@ -20,8 +20,10 @@ fn codes(diagnostics: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// The core tests hold plans to the default template, as a team that chose it in its settings;
+/// detection from headings is tested on its own.
 fn start() -> LspClient {
-    LspClient::start(&fixture_root(), json!({}))
+    LspClient::start(&fixture_root(), json!({"template": "implementation-plan"}))
 }
 
 const DRAFT: &str = "# Plan\n\n## Status quo\n\nToday `src/server.rs:12` starts it. [NEEDS CLARIFICATION: Which port?]\n\n## Best Practices\n\nKeep it simple.\n";
@@ -311,16 +313,14 @@ fn references_never_resolve_outside_the_workspace() {
         &uri,
         "See [x](../../../../../../etc/passwd) and `/etc/hostname`.\n",
     );
+    // Another machine's files are not ours to judge: no diagnostic, and nothing read.
     let diagnostics = client.diagnostics(&uri);
-    let broken: Vec<_> = diagnostics
-        .iter()
-        .filter(|d| d["code"] == "broken-link")
-        .collect();
-    assert_eq!(broken.len(), 2, "{diagnostics:#?}");
-    assert!(broken.iter().all(|d| d["message"]
-        .as_str()
-        .unwrap()
-        .contains("outside the workspace")));
+    assert!(
+        !codes(&diagnostics)
+            .iter()
+            .any(|c| c == "broken-link" || c == "line-out-of-range"),
+        "{diagnostics:#?}"
+    );
     let result = client
         .request(
             "textDocument/definition",
@@ -684,7 +684,7 @@ fn bad_requests_get_errors_and_the_server_keeps_serving() {
 fn settings_change_severity_templates_and_patterns_live() {
     let client = LspClient::start(
         &fixture_root(),
-        json!({"severity": {"placeholder": "error"}}),
+        json!({"template": "implementation-plan", "severity": {"placeholder": "error"}}),
     );
     let uri = client.uri("plans/settings.md");
     client.open(&uri, &format!("{DRAFT}\n??who decides??\n"));
@@ -695,6 +695,7 @@ fn settings_change_severity_templates_and_patterns_live() {
     );
 
     client.set_configuration(json!({
+        "template": "implementation-plan",
         "severity": {"missing-section": "off"},
         "placeholders": {"patterns": ["\\?\\?(?P<question>[^?]+)\\?\\?"]},
     }));

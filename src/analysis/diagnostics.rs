@@ -6,10 +6,13 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
+use super::intent::{self, Intent};
 use super::template_check::{self, TemplateReport};
+use crate::plan::references::{names_a_file, ReferenceForm};
 use crate::plan::template::Template;
-use crate::plan::Plan;
+use crate::plan::{Plan, Reference};
 use crate::settings::Settings;
+use crate::workspace::code::CodeIndex;
 use crate::workspace::files::{FileFacts, FileKind};
 use crate::workspace::resolve::{self, Resolution};
 
@@ -50,7 +53,9 @@ pub const CODES: &[(&str, Severity)] = &[
     ("empty-section", Severity::Warning),
     ("duplicate-section", Severity::Warning),
     ("broken-link", Severity::Error),
-    ("line-out-of-range", Severity::Error),
+    ("line-out-of-range", Severity::Warning),
+    ("planned-file", Severity::Information),
+    ("ambiguous-reference", Severity::Hint),
     ("unknown-symbol", Severity::Hint),
     ("stale-reference", Severity::Hint),
     ("issue-drift", Severity::Information),
@@ -97,6 +102,8 @@ pub struct AnalysisContext<'a> {
     /// Workspace folders, canonical.
     pub roots: &'a [PathBuf],
     pub files: &'a FileFacts,
+    /// The code index, for references written as a basename or partial path.
+    pub code: &'a CodeIndex,
 }
 
 /// All core findings for a plan, severities not yet adjusted by settings.
@@ -106,10 +113,11 @@ pub fn diagnose(ctx: &AnalysisContext) -> Vec<Finding> {
     let report = template_check::check(ctx.plan, ctx.template);
     // A README or notes file is not held to the plan template; placeholders and references are
     // still checked in any Markdown file.
-    if template_check::is_plan(ctx.plan, &report, ctx.document_path) {
+    let is_plan = template_check::is_plan(ctx.plan, &report, ctx.document_path);
+    if is_plan {
         section_findings(ctx.plan, &report, &mut findings);
     }
-    reference_findings(ctx, &mut findings);
+    reference_findings(ctx, is_plan, &mut findings);
     findings.sort_by_key(|f| (f.range.start, f.range.end));
     findings
 }
@@ -199,7 +207,9 @@ fn section_findings(plan: &Plan, report: &TemplateReport, out: &mut Vec<Finding>
     }
 }
 
-fn reference_findings(ctx: &AnalysisContext, out: &mut Vec<Finding>) {
+/// `is_plan`: paths in code spans and prose are the plan's references; in other Markdown (a
+/// README, a CHANGELOG) they often name files of the reader's project, so only links count there.
+fn reference_findings(ctx: &AnalysisContext, is_plan: bool, out: &mut Vec<Finding>) {
     // Plans cite the same few files many times: resolve each written path once per pass.
     let mut resolved: rustc_hash::FxHashMap<&str, (Resolution, Option<usize>)> =
         rustc_hash::FxHashMap::default();
@@ -207,12 +217,18 @@ fn reference_findings(ctx: &AnalysisContext, out: &mut Vec<Finding>) {
         let (resolution, line_count) = resolved
             .entry(r.target.path.as_str())
             .or_insert_with(|| {
-                let resolution =
-                    resolve::resolve(&r.target.path, ctx.document_path, ctx.roots, ctx.files);
+                let resolution = resolve::resolve(
+                    &r.target.path,
+                    ctx.document_path,
+                    ctx.roots,
+                    ctx.files,
+                    ctx.code,
+                );
                 let count = match &resolution {
                     Resolution::Found {
                         path,
                         kind: FileKind::File,
+                        ..
                     } => ctx.files.line_count(path),
                     _ => None,
                 };
@@ -220,39 +236,111 @@ fn reference_findings(ctx: &AnalysisContext, out: &mut Vec<Finding>) {
             })
             .clone();
         match resolution {
-            Resolution::Found { kind, .. } => {
-                let (Some(lines), FileKind::File) = (&r.target.lines, kind) else {
+            Resolution::Found { kind, path, .. } => {
+                let (Some(count), FileKind::File) = (line_count, kind) else {
                     continue;
                 };
-                let Some(count) = line_count else {
+                let Some(last) = r
+                    .target
+                    .all_lines()
+                    .map(|l| l.end.unwrap_or(l.start).max(l.start))
+                    .max()
+                else {
                     continue;
                 };
-                let last = lines.end.unwrap_or(lines.start).max(lines.start);
-                if lines.start == 0 || last as usize > count {
+                let zero = r.target.all_lines().any(|l| l.start == 0);
+                if zero || last as usize > count {
+                    let shown = shown_path(&r.target.path, &path, ctx.roots);
                     out.push(Finding::new(
                         "line-out-of-range",
                         r.range.clone(),
-                        format!(
-                            "{} has {count} lines; line {last} does not exist",
-                            r.target.path
-                        ),
+                        format!("{shown} has {count} lines; line {last} does not exist"),
                         json!({"path": r.target.path, "lines": count, "line": last}),
                     ));
                 }
             }
-            Resolution::NotFound { .. } => out.push(Finding::new(
-                "broken-link",
-                r.range.clone(),
-                format!("File not found: {}", r.target.path),
-                json!({"path": r.target.path}),
-            )),
-            Resolution::OutsideWorkspace => out.push(Finding::new(
-                "broken-link",
-                r.range.clone(),
-                format!("{} is outside the workspace folders", r.target.path),
-                json!({"path": r.target.path, "outside": true}),
-            )),
+            // A bare name that several files share is a hint only where it matters: a link,
+            // or lines of one of them.
+            Resolution::Ambiguous { .. }
+                if r.form != ReferenceForm::Link && r.target.lines.is_none() => {}
+            Resolution::Ambiguous { candidates } => {
+                let relative: Vec<String> = candidates
+                    .iter()
+                    .map(|c| relative_to_roots(c, ctx.roots))
+                    .collect();
+                out.push(Finding::new(
+                    "ambiguous-reference",
+                    r.range.clone(),
+                    format!(
+                        "`{}` matches {} files: {}",
+                        r.target.path,
+                        relative.len(),
+                        relative.join(", ")
+                    ),
+                    json!({"path": r.target.path, "candidates": relative}),
+                ));
+            }
+            Resolution::NotFound { anchored } => missing_file(ctx, r, anchored && is_plan, out),
+            // Another machine's file, or a folder the client did not open: not ours to judge.
+            Resolution::OutsideWorkspace => {}
         }
+    }
+}
+
+/// A reference to nothing: a planned file, a deleted one, a statement of absence, something that
+/// is not a path at all, or (only when the author clearly pointed into this workspace) a broken one.
+fn missing_file(ctx: &AnalysisContext, r: &Reference, anchored: bool, out: &mut Vec<Finding>) {
+    let section = ctx
+        .plan
+        .section_at(r.range.start)
+        .map(|i| ctx.plan.sections[i].title.as_str());
+    let pointed_here = match r.form {
+        ReferenceForm::Link => true,
+        ReferenceForm::CodeSpan | ReferenceForm::Prose => anchored && names_a_file(&r.target.path),
+    };
+    if !pointed_here {
+        return; // A package, a route, a command, another machine's file: not a reference.
+    }
+    match intent::intent(&ctx.plan.text, r.range.clone(), section) {
+        Intent::Creates => out.push(Finding::new(
+            "planned-file",
+            r.range.clone(),
+            format!("{} does not exist yet: this plan creates it", r.target.path),
+            json!({"path": r.target.path}),
+        )),
+        Intent::Removes | Intent::Absent => {}
+        Intent::Cites => out.push(Finding::new(
+            "broken-link",
+            r.range.clone(),
+            format!("File not found: {}", r.target.path),
+            json!({"path": r.target.path}),
+        )),
+    }
+}
+
+/// A path relative to the workspace folder that holds it (the path itself when none does).
+pub fn relative_to_roots(path: &Path, roots: &[PathBuf]) -> String {
+    roots
+        .iter()
+        .find_map(|root| path.strip_prefix(root).ok())
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// The path as written, and the file it was taken for when that differs.
+fn shown_path(written: &str, found: &Path, roots: &[PathBuf]) -> String {
+    let relative = relative_to_roots(found, roots);
+    if relative.ends_with(written.trim_start_matches("./").trim_start_matches('/'))
+        && relative.len()
+            == written
+                .trim_start_matches("./")
+                .trim_start_matches('/')
+                .len()
+    {
+        written.to_string()
+    } else {
+        format!("{written} ({relative})")
     }
 }
 
@@ -266,6 +354,7 @@ mod tests {
         let plan = Plan::parse(text, &PlaceholderSyntax::default());
         let template = TemplateSet::default().get_or_default(None);
         let files = FileFacts::default();
+        let code = CodeIndex::default();
         let roots = vec![root.to_path_buf()];
         let doc_path = root.join("plan.md");
         let ctx = AnalysisContext {
@@ -274,6 +363,7 @@ mod tests {
             document_path: Some(&doc_path),
             roots: &roots,
             files: &files,
+            code: &code,
         };
         diagnose(&ctx)
             .into_iter()

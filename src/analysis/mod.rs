@@ -2,4 +2,5 @@
 
 pub mod diagnostics;
 pub mod edits;
+pub mod intent;
 pub mod template_check;

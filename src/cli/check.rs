@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use super::formats::{self, Format};
@@ -11,7 +12,9 @@ use crate::plan::template::TemplateSet;
 use crate::plan::{PlaceholderSyntax, Plan};
 use crate::settings::Settings;
 use crate::snapshot::Snapshot;
+use crate::workspace::code::CodeIndex;
 use crate::workspace::files::FileFacts;
+use crate::workspace::index::IndexOptions;
 
 #[derive(Debug, Default)]
 struct Options {
@@ -143,6 +146,16 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
     let settings = Arc::new(settings);
     let syntax = Arc::new(syntax);
     let facts = Arc::new(FileFacts::default());
+    // The same code index and git view as the server, so CI and the editor agree.
+    let code = Arc::new(CodeIndex::default());
+    code.reset(
+        vec![root.clone()],
+        IndexOptions {
+            max_file_bytes: settings.index.max_file_bytes,
+            threads: 0,
+        },
+    );
+    code.index_all(&AtomicBool::new(false), &|_| {});
     let roots = Arc::new(vec![root]);
     let mut reports = Vec::new();
     for path in &files {
@@ -151,7 +164,7 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
             String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", path.display()))?;
         let doc = Document::new(&text, 0);
         let plan = Plan::parse(&text, &syntax);
-        let template = templates.for_plan(&plan, settings.template.as_deref());
+        let template = templates.for_plan(&plan, settings.template.as_deref(), Some(path));
         let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
         let snapshot = Snapshot {
             uri: tower_lsp::lsp_types::Url::from_file_path(&absolute)
@@ -165,7 +178,7 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
             encoding: PositionEncoding::Utf32,
             roots: roots.clone(),
             files: facts.clone(),
-            code: Default::default(),
+            code: code.clone(),
             path: Some(absolute),
         };
         for finding in snapshot.findings() {

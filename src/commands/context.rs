@@ -92,6 +92,7 @@ fn cited_files(
             snapshot.path.as_deref(),
             roots,
             &snapshot.files,
+            &snapshot.code,
         ) else {
             continue;
         };

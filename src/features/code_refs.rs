@@ -77,11 +77,27 @@ fn location(snapshot: &Snapshot, code: &CodeIndex, m: &SymbolMatch) -> Option<Lo
 }
 
 /// Go to the definition(s) of the symbol named by the code span at `offset`.
+/// Definitions of a query; a member reached through a variable (`pool.GetActive()`) by the
+/// member's name when the qualifier names nothing in the workspace.
+fn find_symbols(code: &CodeIndex, query: &SymbolQuery) -> Vec<SymbolMatch> {
+    let found = code.find_symbols(query, MAX_MATCHES);
+    if !found.is_empty() || query.path.is_some() || query.segments.len() < 2 {
+        return found;
+    }
+    if code.starts_in_workspace(query) {
+        return found;
+    }
+    let member = SymbolQuery {
+        path: None,
+        segments: vec![query.name().to_owned()],
+    };
+    code.find_symbols(&member, MAX_MATCHES)
+}
+
 pub fn definition(snapshot: &Snapshot, offset: usize) -> Option<GotoDefinitionResponse> {
     let span = symbol_span_at(snapshot, offset)?;
     let code = &snapshot.code;
-    let locations: Vec<Location> = code
-        .find_symbols(&span.query, MAX_MATCHES)
+    let locations: Vec<Location> = find_symbols(code, &span.query)
         .iter()
         .filter_map(|m| location(snapshot, code, m))
         .collect();
@@ -99,7 +115,7 @@ pub fn definition(snapshot: &Snapshot, offset: usize) -> Option<GotoDefinitionRe
 pub fn hover(snapshot: &Snapshot, offset: usize) -> Option<(String, Range<usize>)> {
     let span = symbol_span_at(snapshot, offset)?;
     let code = &snapshot.code;
-    let matches = code.find_symbols(&span.query, MAX_MATCHES);
+    let matches = find_symbols(code, &span.query);
     let first = matches.first()?;
     let source = code
         .abs_path(first.file)
@@ -183,7 +199,12 @@ pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
                 continue;
             }
         }
-        if code.is_ready() && code.starts_in_workspace(&span.query) {
+        // Only when certain: the name starts in the workspace and is used in no source file
+        // (`tea.Tick()`, `theme.Subtle`: an import's member or a field is used, if not defined).
+        if code.is_ready()
+            && code.starts_in_workspace(&span.query)
+            && !code.used_in_code(span.query.name())
+        {
             out.push(Finding::new(
                 "unknown-symbol",
                 span.range.clone(),
@@ -222,11 +243,13 @@ fn line_drift_findings(snapshot: &Snapshot, text: &str, out: &mut Vec<Finding>) 
                     Some(plan_path),
                     &roots,
                     &snapshot.files,
+                    &snapshot.code,
                 )
             });
         let Resolution::Found {
             path,
             kind: FsKind::File,
+            ..
         } = resolution.clone()
         else {
             continue;

@@ -10,6 +10,7 @@ use tower_lsp::lsp_types::{
 
 use super::FeatureError;
 use crate::analysis::{edits, template_check};
+use crate::plan::template::TemplateSet;
 use crate::snapshot::Snapshot;
 use crate::workspace::index::{join_relative, FileKind};
 use crate::workspace::symbols::{separator, SymbolQuery};
@@ -117,13 +118,20 @@ fn missing_sections(
     hashes: usize,
     typed: &str,
 ) -> Vec<CompletionItem> {
-    let report = template_check::check(&snapshot.plan, &snapshot.template);
+    // A plan that follows no template yet (a new one, most often) is offered the chosen or
+    // default template's headings; a detected template offers its own.
+    let template = if snapshot.template.sections.is_empty() {
+        TemplateSet::built_in().get_or_default(snapshot.settings.template.as_deref())
+    } else {
+        snapshot.template.clone()
+    };
+    let report = template_check::check(&snapshot.plan, &template);
     let typed = typed.to_ascii_lowercase();
     report
         .missing
         .iter()
         .filter_map(|missing| {
-            let section = snapshot.template.section_at(&missing.path)?;
+            let section = template.section_at(&missing.path)?;
             if !section.title.to_ascii_lowercase().starts_with(&typed) {
                 return None;
             }

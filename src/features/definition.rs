@@ -16,29 +16,48 @@ pub fn definition(
     let Some(reference) = snapshot.plan.reference_at(offset) else {
         return Ok(super::code_refs::definition(snapshot, offset));
     };
-    Ok(location_of(snapshot, &reference.target).map(GotoDefinitionResponse::Scalar))
+    let mut locations = locations_of(snapshot, &reference.target);
+    Ok(match locations.len() {
+        0 => None,
+        1 => locations.pop().map(GotoDefinitionResponse::Scalar),
+        _ => Some(GotoDefinitionResponse::Array(locations)),
+    })
 }
 
-/// The location a file target points at, if it resolves to a file in the workspace.
+/// The location a file target points at, if it resolves to one file in the workspace.
 pub fn location_of(snapshot: &Snapshot, target: &FileTarget) -> Option<Location> {
+    let mut locations = locations_of(snapshot, target);
+    (locations.len() == 1).then(|| locations.remove(0))
+}
+
+/// Every file a target may mean: the one it resolves to, or each candidate of an ambiguous
+/// basename.
+fn locations_of(snapshot: &Snapshot, target: &FileTarget) -> Vec<Location> {
     let roots = snapshot.effective_roots();
-    let Resolution::Found {
-        path,
-        kind: FileKind::File,
-    } = resolve::resolve(
+    let paths = match resolve::resolve(
         &target.path,
         snapshot.path.as_deref(),
         &roots,
         &snapshot.files,
-    )
-    else {
-        return None;
+        &snapshot.code,
+    ) {
+        Resolution::Found {
+            path,
+            kind: FileKind::File,
+            ..
+        } => vec![path],
+        Resolution::Ambiguous { candidates } => candidates,
+        _ => Vec::new(),
     };
-    let uri = Url::from_file_path(&path).ok()?;
-    Some(Location {
-        uri,
-        range: target_range(target),
-    })
+    paths
+        .iter()
+        .filter_map(|path| {
+            Some(Location {
+                uri: Url::from_file_path(path).ok()?,
+                range: target_range(target),
+            })
+        })
+        .collect()
 }
 
 /// The range in the target file: the line (and column) written, or the start of the file.

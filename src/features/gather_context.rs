@@ -9,6 +9,7 @@ use tower_lsp::lsp_types::Url;
 
 use crate::analysis::edits::TextChange;
 use crate::plan::headings::normalize_title;
+use crate::plan::template::TemplateSet;
 use crate::server::commands::parse_args;
 use crate::server::context::{errors, ServerContext};
 use crate::snapshot::Snapshot;
@@ -26,7 +27,7 @@ struct Args {
 }
 
 /// The plan's own words for ranking: its text without front matter, code blocks, placeholders,
-/// the template's own headings (boilerplate every plan shares) and a previous gathering.
+/// the templates' own headings (boilerplate every plan shares) and a previous gathering.
 pub fn plan_query(snapshot: &Snapshot) -> String {
     let mut text = snapshot.text();
     // Blank out placeholders back to front so earlier ranges stay valid.
@@ -41,6 +42,7 @@ pub fn plan_query(snapshot: &Snapshot) -> String {
         line.starts_with('#') && {
             let normalized = normalize_title(title);
             sections.iter().any(|s| s.matches(&normalized))
+                || TemplateSet::built_in().is_known_heading(&normalized)
         }
     };
     let mut out = String::new();

@@ -131,10 +131,17 @@ fn placeholder_actions(id: &str, names: CommandNames) -> String {
 fn reference_markdown(snapshot: &Snapshot, r: &Reference) -> String {
     let roots = snapshot.effective_roots();
     let written = &r.target.path;
-    match resolve::resolve(written, snapshot.path.as_deref(), &roots, &snapshot.files) {
+    match resolve::resolve(
+        written,
+        snapshot.path.as_deref(),
+        &roots,
+        &snapshot.files,
+        &snapshot.code,
+    ) {
         Resolution::Found {
             path,
             kind: FileKind::Directory,
+            ..
         } => {
             let mut names: Vec<String> = std::fs::read_dir(&path)
                 .map(|entries| {
@@ -158,6 +165,7 @@ fn reference_markdown(snapshot: &Snapshot, r: &Reference) -> String {
         Resolution::Found {
             path,
             kind: FileKind::File,
+            by_suffix,
         } => {
             let Ok(bytes) = std::fs::read(&path) else {
                 return format!("**{written}**\n\n*(could not be read)*");
@@ -170,10 +178,18 @@ fn reference_markdown(snapshot: &Snapshot, r: &Reference) -> String {
                 .skip(first - 1)
                 .take(last + 1 - first)
                 .collect();
-            let label = match &r.target.lines {
+            let mut label = match &r.target.lines {
                 Some(_) if first == last => format!("line {first}"),
                 _ => format!("lines {first}–{last} of {total}"),
             };
+            let asked_end = r.target.lines.as_ref().and_then(|l| l.end).unwrap_or(0) as usize;
+            if asked_end > last {
+                label.push_str(&format!(" (cut: {asked_end} asked)"));
+            }
+            if by_suffix {
+                let taken = crate::analysis::diagnostics::relative_to_roots(&path, &roots);
+                label.push_str(&format!(" · `{taken}`"));
+            }
             let fence = if lines.iter().any(|l| l.contains("```")) {
                 "~~~~"
             } else {
@@ -185,6 +201,18 @@ fn reference_markdown(snapshot: &Snapshot, r: &Reference) -> String {
                 lines.join("\n")
             )
         }
+        Resolution::Ambiguous { candidates } => format!(
+            "**{written}** matches {} files:\n\n{}",
+            candidates.len(),
+            candidates
+                .iter()
+                .map(|c| format!(
+                    "- `{}`",
+                    crate::analysis::diagnostics::relative_to_roots(c, &roots)
+                ))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
         Resolution::NotFound { .. } => format!("**{written}**\n\nFile not found in the workspace."),
         Resolution::OutsideWorkspace => {
             format!("**{written}**\n\nOutside the workspace folders: not read.")

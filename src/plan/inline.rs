@@ -6,11 +6,14 @@ use tree_sitter::{Node, Parser};
 
 use super::placeholders::{PlaceholderMatch, PlaceholderSyntax};
 use super::references::{self, FileTarget, ReferenceForm};
+use super::slots;
 
 /// What one piece of inline text contains, with ranges relative to its start.
 #[derive(Debug, Default, Clone)]
 pub(super) struct InlineFacts {
     pub placeholders: Vec<PlaceholderMatch>,
+    /// Bracketed phrases that are placeholders only in an unfilled template (`slots`).
+    pub weak_slots: Vec<PlaceholderMatch>,
     pub references: Vec<(Range<usize>, FileTarget, ReferenceForm)>,
     /// Each code span, its content, and whether that content is a file reference.
     pub code_spans: Vec<(Range<usize>, String, bool)>,
@@ -32,6 +35,11 @@ impl InlineFacts {
         let shift = |r: Range<usize>| r.start + base..r.end + base;
         self.placeholders
             .extend(other.placeholders.into_iter().map(|mut p| {
+                p.range = shift(p.range);
+                p
+            }));
+        self.weak_slots
+            .extend(other.weak_slots.into_iter().map(|mut p| {
                 p.range = shift(p.range);
                 p
             }));
@@ -83,6 +91,9 @@ pub(super) fn analyze(parser: &mut Parser, text: &str, syntax: &PlaceholderSynta
         .into_iter()
         .filter(|m| !starts_inside(&exclusions.literal, m.range.start))
         .collect();
+    if syntax.slots {
+        add_slots(text, &exclusions, &mut facts);
+    }
     for (range, target) in references::prose_targets(text) {
         let overlaps = exclusions
             .structured
@@ -97,12 +108,60 @@ pub(super) fn analyze(parser: &mut Parser, text: &str, syntax: &PlaceholderSynta
     facts
 }
 
+/// Template slots outside code, and `[###-…]` slots inside code spans, that no other placeholder
+/// syntax already took.
+fn add_slots(text: &str, exclusions: &Exclusions, facts: &mut InlineFacts) {
+    let mut found: Vec<slots::Slot> = slots::scan(text, false)
+        .into_iter()
+        .filter(|s| {
+            !exclusions
+                .literal
+                .iter()
+                .any(|r| r.start < s.range.end && s.range.start < r.end)
+        })
+        .collect();
+    for (range, _, _) in &facts.code_spans {
+        found.extend(
+            slots::scan(&text[range.clone()], true)
+                .into_iter()
+                .map(|mut s| {
+                    s.range = s.range.start + range.start..s.range.end + range.start;
+                    s
+                }),
+        );
+    }
+    for slot in found {
+        let taken = facts
+            .placeholders
+            .iter()
+            .any(|p| p.range.start < slot.range.end && slot.range.start < p.range.end);
+        if taken {
+            continue;
+        }
+        let placeholder = PlaceholderMatch {
+            range: slot.range,
+            question: slot.question,
+        };
+        if slot.strong {
+            facts.placeholders.push(placeholder);
+        } else {
+            facts.weak_slots.push(placeholder);
+        }
+    }
+    facts.placeholders.sort_by_key(|p| p.range.start);
+}
+
 fn collect(node: Node, text: &str, facts: &mut InlineFacts, exclusions: &mut Exclusions) {
     let range = node.byte_range();
     match node.kind() {
         "code_span" => {
             let content = code_span_content(node, text);
-            let target = references::code_span_target(&content);
+            let mut target = references::code_span_target(&content);
+            if let Some(t) = target.as_mut().filter(|t| t.lines.is_none()) {
+                let mut listed = references::trailing_lines(&text[range.end..]).into_iter();
+                t.lines = listed.next();
+                t.more_lines = listed.collect();
+            }
             let is_file = target.is_some();
             if let Some(target) = target {
                 facts

@@ -9,6 +9,7 @@ pub mod headings;
 mod inline;
 pub mod placeholders;
 pub mod references;
+pub mod slots;
 pub mod template;
 
 use std::collections::HashMap;
@@ -121,6 +122,7 @@ impl Plan {
             open: Vec::new(),
             link_definitions: HashMap::new(),
             reference_links: Vec::new(),
+            weak_slots: Vec::new(),
         };
         for chunk in &split.chunks {
             let facts = cache.facts(&text[chunk.clone()], syntax, chunk.start == 0);
@@ -201,6 +203,8 @@ struct Builder {
     link_definitions: HashMap<String, String>,
     /// `[text][label]` uses, resolved once all definitions are known.
     reference_links: Vec<(Range<usize>, String)>,
+    /// Bracketed phrases that are placeholders only in an unfilled template.
+    weak_slots: Vec<Placeholder>,
 }
 
 impl Builder {
@@ -289,6 +293,14 @@ impl Builder {
                 section,
             });
         }
+        for p in &facts.weak_slots {
+            self.weak_slots.push(Placeholder {
+                id: String::new(),
+                question: p.question.clone(),
+                range: shift(&p.range),
+                section,
+            });
+        }
         for (range, target, form) in &facts.references {
             self.plan.references.push(Reference {
                 range: shift(range),
@@ -305,6 +317,35 @@ impl Builder {
         }
         for (range, label) in &facts.reference_links {
             self.reference_links.push((shift(range), label.clone()));
+        }
+    }
+
+    /// A bracketed phrase that names a link definition is a link. Weak slots count only in an
+    /// unfilled template: a document with two bracketed placeholders already.
+    fn settle_slots(&mut self, text: &str) {
+        let defined = |p: &Placeholder| {
+            text[p.range.clone()].starts_with('[')
+                && self
+                    .link_definitions
+                    .contains_key(&inline::normalize_label(&text[p.range.clone()]))
+        };
+        if !self.link_definitions.is_empty() {
+            let placeholders = std::mem::take(&mut self.plan.placeholders);
+            self.plan.placeholders = placeholders.into_iter().filter(|p| !defined(p)).collect();
+        }
+        let bracketed = self
+            .plan
+            .placeholders
+            .iter()
+            .filter(|p| text[p.range.clone()].starts_with('['))
+            .count();
+        if bracketed >= 2 && !self.weak_slots.is_empty() {
+            let weak: Vec<Placeholder> = std::mem::take(&mut self.weak_slots)
+                .into_iter()
+                .filter(|p| !defined(p))
+                .collect();
+            self.plan.placeholders.extend(weak);
+            self.plan.placeholders.sort_by_key(|p| p.range.start);
         }
     }
 
@@ -327,6 +368,7 @@ impl Builder {
             }
         }
         self.plan.references.sort_by_key(|r| r.range.start);
+        self.settle_slots(text);
         for (i, p) in self.plan.placeholders.iter_mut().enumerate() {
             p.id = format!("P{}", i + 1);
         }

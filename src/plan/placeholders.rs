@@ -19,6 +19,8 @@ struct Syntax {
 #[derive(Debug, Clone)]
 pub struct PlaceholderSyntax {
     syntaxes: Vec<Syntax>,
+    /// Bracketed template slots (`[FEATURE]`, `[e.g., …]`) count, with the defaults.
+    pub slots: bool,
     /// Identifies this set so caches of scan results can tell when it changed.
     pub fingerprint: String,
 }
@@ -42,6 +44,21 @@ impl Default for PlaceholderSyntax {
 pub struct PlaceholderMatch {
     pub range: std::ops::Range<usize>,
     pub question: String,
+}
+
+/// `{{.Name}}`, `{{if eq .X "y"}}`, `{{end}}`, `{{ context.run_id }}`, `{{ }}`: a template
+/// language's code (Go, Jinja, Handlebars), not a question left open.
+fn is_template_code(content: &str) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "if", "else", "end", "range", "with", "define", "template", "block", "for", "endfor",
+        "endif", "each", "unless", "let", "include", "raw", "endraw",
+    ];
+    let first = content.split_whitespace().next().unwrap_or("");
+    content.is_empty()
+        || content.starts_with(['.', '$', '#', '/', '^', '>', '!', '-', '%', '&', '~', '@'])
+        || KEYWORDS.contains(&first)
+        || (!content.contains(' ') && content.contains('.'))
+        || content.contains(['(', '|', '"', '='])
 }
 
 impl PlaceholderSyntax {
@@ -72,6 +89,7 @@ impl PlaceholderSyntax {
         (
             PlaceholderSyntax {
                 syntaxes,
+                slots: !disable_defaults,
                 fingerprint,
             },
             errors,
@@ -92,6 +110,22 @@ impl PlaceholderSyntax {
                     .name("question")
                     .map(|q| q.as_str().trim().to_string())
                     .unwrap_or_default();
+                if whole.as_str().starts_with("{{") && is_template_code(&question) {
+                    continue;
+                }
+                // `TBD-team`, `x-TBD`: part of a hyphenated value, not the word.
+                let hyphenated = |b: Option<&u8>| b.is_some_and(|b| *b == b'-');
+                if whole.as_str() == "TBD"
+                    && (hyphenated(text.as_bytes().get(whole.end()))
+                        || hyphenated(
+                            whole
+                                .start()
+                                .checked_sub(1)
+                                .and_then(|i| text.as_bytes().get(i)),
+                        ))
+                {
+                    continue;
+                }
                 found.push(PlaceholderMatch {
                     range: whole.range(),
                     question,
@@ -158,6 +192,24 @@ mod tests {
             ]
         );
         assert_eq!(questions("[CLARIFY: x] [TODO: y] [QUESTION: z]").len(), 3);
+    }
+
+    #[test]
+    fn template_code_and_hyphenated_values_are_not_placeholders() {
+        for text in [
+            "{{.ResumeMode}}",
+            "{{if eq .Mode \"manual\"}}",
+            "{{end}}",
+            "{{ context.run_id }}",
+            "{{ }}",
+            "{{#each items}}",
+            "owner: TBD-team",
+            "id: x-TBD",
+        ] {
+            assert!(questions(text).is_empty(), "{text}");
+        }
+        assert_eq!(questions("{{ which region? }}").len(), 1);
+        assert_eq!(questions("owner: TBD").len(), 1);
     }
 
     #[test]

@@ -18,6 +18,15 @@ pub struct LineSpan {
 pub struct FileTarget {
     pub path: String,
     pub lines: Option<LineSpan>,
+    /// Further lines written as a list: `a.go:447, 488`, `` `a.go` (lines 3-9, 20-22) ``.
+    pub more_lines: Vec<LineSpan>,
+}
+
+impl FileTarget {
+    /// Every line span the reference names.
+    pub fn all_lines(&self) -> impl Iterator<Item = &LineSpan> + '_ {
+        self.lines.iter().chain(&self.more_lines)
+    }
 }
 
 /// How a reference was written, which decides how sure we are that it means a file.
@@ -89,7 +98,11 @@ pub fn parse_target(text: &str) -> Option<FileTarget> {
             column: num("acol").or(num("acolc")),
         })
     };
-    Some(FileTarget { path, lines })
+    Some(FileTarget {
+        path,
+        lines,
+        more_lines: Vec::new(),
+    })
 }
 
 /// Whether a string written in a code span looks like a file path rather than code.
@@ -118,14 +131,78 @@ fn looks_like_path(path: &str) -> bool {
     KNOWN_EXTENSIONS.contains(&ext)
 }
 
+/// Whether a path names a file rather than a folder, a package or a route: its last part has
+/// an extension (`app.go`, `.env`) or is a well-known extensionless file (`Makefile`).
+pub fn names_a_file(path: &str) -> bool {
+    let name = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path);
+    if path.ends_with('/') {
+        return false;
+    }
+    KNOWN_NAMES.contains(&name)
+        || name.rsplit_once('.').is_some_and(|(_, ext)| {
+            !ext.is_empty() && ext.chars().all(|c| c.is_ascii_alphanumeric())
+        })
+}
+
+/// `447`, `3-9` and `3–9` in a list of lines.
+fn line_list_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"(\d+)(?:\s*[-–]\s*(\d+))?").expect("valid regex"))
+}
+
+/// The spans of a list of lines such as `447, 488` or `368-372, 391-392`.
+fn line_list(text: &str) -> Vec<LineSpan> {
+    line_list_regex()
+        .captures_iter(text)
+        .filter_map(|c| {
+            Some(LineSpan {
+                start: c[1].parse().ok()?,
+                end: c.get(2).and_then(|e| e.as_str().parse().ok()),
+                column: None,
+            })
+        })
+        .collect()
+}
+
+/// `a.go:447, 488` and `a.go:3-9, 20-22`: a path with a list of lines.
+fn listed_lines_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"^(?P<head>\S+?:\d+(?:-\d+)?)(?P<rest>(?:\s*,\s*\d+(?:-\d+)?)+)$")
+            .expect("valid regex")
+    })
+}
+
 /// A file reference inside a code span's content (`src/a.rs:3`), if it is one.
 pub fn code_span_target(content: &str) -> Option<FileTarget> {
     let content = content.trim();
-    if content.contains(char::is_whitespace) || content.contains("://") {
+    if content.contains("://") {
         return None;
+    }
+    if content.contains(char::is_whitespace) {
+        let caps = listed_lines_regex().captures(content)?;
+        let mut target = parse_target(&caps["head"])?;
+        target.more_lines = line_list(&caps["rest"]);
+        return looks_like_path(&target.path).then_some(target);
     }
     let target = parse_target(content)?;
     looks_like_path(&target.path).then_some(target)
+}
+
+/// Lines written just after a reference: ` (lines 368-372, 391-392)`, ` (line 42)`, ` (L42)`.
+pub fn trailing_lines(after: &str) -> Vec<LineSpan> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"^\s?\(\s*(?:lines?|L)\s*(?P<list>\d+(?:\s*[-–]\s*\d+)?(?:\s*(?:,|and)\s*\d+(?:\s*[-–]\s*\d+)?)*)\s*\)")
+            .expect("valid regex")
+    });
+    re.captures(after)
+        .map(|c| line_list(&c["list"]))
+        .unwrap_or_default()
 }
 
 /// A file reference from a link destination, unless it points elsewhere (a URL, an anchor).
@@ -152,6 +229,7 @@ pub fn link_target(destination: &str) -> Option<FileTarget> {
     Some(FileTarget {
         path: path.to_string(),
         lines,
+        more_lines: Vec::new(),
     })
 }
 

@@ -12,6 +12,14 @@ use super::headings::normalize_title;
 /// The template used when neither front matter nor settings name one.
 pub const DEFAULT_TEMPLATE: &str = "implementation-plan";
 
+/// The template of a plan that follows no known template: no sections are required of it.
+pub const PLAIN_TEMPLATE: &str = "plain";
+
+/// The share of a template's required sections a plan must have for the template to be taken
+/// from its headings. Measured on real plans (benches/real-plans): plans that follow a template
+/// cover 0.86–1.0 of it; design docs with a few phase headings 0.14–0.57.
+const DETECTION_THRESHOLD: f32 = 0.6;
+
 const BUILT_IN: [(&str, &str); 3] = [
     (
         "implementation-plan",
@@ -76,7 +84,15 @@ impl TemplateSection {
         {
             return true;
         }
-        self.names.iter().any(|n| n == normalized)
+        // "Phase 1 Success Criteria" is Success Criteria: a name of two words or more may follow
+        // a qualifier.
+        self.names.iter().any(|n| {
+            n == normalized
+                || (n.contains(' ')
+                    && normalized
+                        .strip_suffix(n.as_str())
+                        .is_some_and(|head| head.ends_with(' ')))
+        })
     }
 
     fn prepare(&mut self, origin: &str) -> Result<(), TemplateError> {
@@ -157,17 +173,38 @@ pub struct TemplateSet {
 
 impl Default for TemplateSet {
     fn default() -> Self {
-        let templates = BUILT_IN
+        let mut templates: Vec<Arc<Template>> = BUILT_IN
             .iter()
             .map(|(name, text)| {
                 Arc::new(Template::parse(name, text).expect("built-in templates are valid TOML"))
             })
             .collect();
+        templates.push(Arc::new(Template {
+            name: PLAIN_TEMPLATE.to_string(),
+            description: "A plan that follows no known template: placeholders and references only."
+                .to_string(),
+            wrapper: None,
+            sections: Vec::new(),
+        }));
         TemplateSet { templates }
     }
 }
 
 impl TemplateSet {
+    /// The built-in templates, parsed once.
+    pub fn built_in() -> &'static TemplateSet {
+        static SET: std::sync::OnceLock<TemplateSet> = std::sync::OnceLock::new();
+        SET.get_or_init(TemplateSet::default)
+    }
+
+    /// Whether a normalised heading is a section of any built-in template: boilerplate that
+    /// every plan of some template shares.
+    pub fn is_known_heading(&self, normalized: &str) -> bool {
+        self.templates
+            .iter()
+            .any(|t| t.all_sections().iter().any(|s| s.matches(normalized)))
+    }
+
     /// Built-in templates plus each `*.toml` under `<root>/.plan-lsp/templates/`. A broken file is
     /// reported and skipped, so one bad template does not take the others down.
     pub fn load(roots: &[impl AsRef<Path>]) -> (TemplateSet, Vec<TemplateError>) {
@@ -216,16 +253,73 @@ impl TemplateSet {
             .expect("the default template is built in")
     }
 
-    /// The template a plan follows: its front matter's `template:`, else `default` (the
-    /// setting), else the built-in default.
-    pub fn for_plan(&self, plan: &super::Plan, default: Option<&str>) -> Arc<Template> {
+    /// The template a plan follows: its front matter's `template:`, else `setting`, else the
+    /// template its headings clearly follow (see [`TemplateSet::detect`]), else
+    /// [`PLAIN_TEMPLATE`].
+    pub fn for_plan(
+        &self,
+        plan: &super::Plan,
+        setting: Option<&str>,
+        path: Option<&Path>,
+    ) -> Arc<Template> {
         let named = plan.front_matter.as_ref().and_then(|fm| fm.get("template"));
-        self.get_or_default(named.or(default))
+        if let Some(template) = named.or(setting).and_then(|n| self.get(n)) {
+            return template;
+        }
+        self.detect(plan, path)
+            .or_else(|| self.get(PLAIN_TEMPLATE))
+            .expect("the plain template is built in")
+    }
+
+    /// The template whose required sections a plan's headings cover best, when they cover at
+    /// least three fifths of them (a spec-kit `specs/*/plan.md` two fifths) and no other template does as
+    /// well: a README with a "Background" heading follows no template.
+    pub fn detect(&self, plan: &super::Plan, path: Option<&Path>) -> Option<Arc<Template>> {
+        let spec_kit_layout = path.is_some_and(is_spec_kit_plan_path);
+        let mut scored: Vec<(f32, &Arc<Template>)> = self
+            .templates
+            .iter()
+            .filter(|t| !t.sections.is_empty())
+            .map(|t| {
+                let mut score = coverage(t, plan);
+                if spec_kit_layout && t.name == "spec-kit-plan" {
+                    score += 0.2;
+                }
+                (score, t)
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let (best, template) = *scored.first()?;
+        let runner_up = scored.get(1).map_or(0.0, |s| s.0);
+        (best >= DETECTION_THRESHOLD && best > runner_up).then(|| template.clone())
     }
 
     pub fn names(&self) -> Vec<String> {
         self.templates.iter().map(|t| t.name.clone()).collect()
     }
+}
+
+/// The share of a template's required sections (any depth) that some heading of the plan names.
+fn coverage(template: &Template, plan: &super::Plan) -> f32 {
+    let sections = template.all_sections();
+    let required: Vec<_> = sections.iter().filter(|s| s.required).collect();
+    if required.is_empty() {
+        return 0.0;
+    }
+    let found = required
+        .iter()
+        .filter(|s| plan.sections.iter().any(|h| s.matches(&h.normalized)))
+        .count();
+    found as f32 / required.len() as f32
+}
+
+/// `specs/001-x/plan.md` or `.specify/specs/001-x/plan.md`: where spec-kit writes its plans.
+fn is_spec_kit_plan_path(path: &Path) -> bool {
+    let parts: Vec<_> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect();
+    parts.len() >= 3 && parts[parts.len() - 1] == "plan.md" && parts[parts.len() - 3] == "specs"
 }
 
 #[cfg(test)]

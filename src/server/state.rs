@@ -185,9 +185,11 @@ impl ServerState {
             version: doc.document.version,
             rope: doc.document.rope.clone(),
             plan: doc.plan.clone(),
-            template: config
-                .templates
-                .for_plan(&doc.plan, config.settings.template.as_deref()),
+            template: config.templates.for_plan(
+                &doc.plan,
+                config.settings.template.as_deref(),
+                uri_path(uri).as_deref(),
+            ),
             settings: config.settings.clone(),
             syntax: config.syntax.clone(),
             encoding: self.encoding(),

@@ -150,9 +150,27 @@ impl CodeIndex {
             return false;
         };
         let index = self.read();
-        matches!(first.as_str(), "crate" | "self" | "super")
-            || index.content().is_defined(first)
-            || index.has_module_named(first)
+        if matches!(first.as_str(), "crate" | "self" | "super") || index.has_module_named(first) {
+            return true;
+        }
+        // A type or function defined here, as the symbol parser reads it: an import alias
+        // (`import tea "…"`) follows a keyword too, but names another project's package.
+        let qualifier = SymbolQuery {
+            path: None,
+            segments: vec![first.clone()],
+        };
+        !self.symbols.find(&index, &qualifier, 1).is_empty()
+    }
+
+    /// Whether `identifier` appears in any source file (Markdown and other text aside): a name
+    /// used somewhere is a field, a method or an import's member even when it is not defined here.
+    pub fn used_in_code(&self, identifier: &str) -> bool {
+        let index = self.read();
+        index
+            .content()
+            .files_with_identifier(identifier)
+            .iter()
+            .any(|&id| index.file(id).is_some_and(|f| f.kind.is_source()))
     }
 
     /// The absolute path of a match.
