@@ -427,9 +427,11 @@ fn outline_folding_links_and_lenses() {
         .iter()
         .map(|l| l["command"]["title"].as_str().unwrap())
         .collect();
-    assert_eq!(titles[0], "1 open placeholder");
-    assert_eq!(titles[1], "no open placeholders");
-    assert_eq!(lenses[0]["range"]["start"]["line"], 4);
+    // One lens, on the section that holds the question; none where nothing is open.
+    assert_eq!(titles, ["P1: Which port range is allowed? — answer…"]);
+    assert_eq!(lenses[0]["range"]["start"]["line"], 38);
+    assert_eq!(lenses[0]["command"]["command"], "planLsp.answerPlaceholder");
+    assert_eq!(lenses[0]["command"]["arguments"][0]["placeholder"], "P1");
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use super::intent::{self, Intent};
-use super::template_check::{self, TemplateReport};
+use super::template_check::{self, MissingSection, TemplateReport};
 use crate::plan::references::{names_a_file, ReferenceForm};
 use crate::plan::template::Template;
 use crate::plan::{Plan, Reference};
@@ -115,7 +115,7 @@ pub fn diagnose(ctx: &AnalysisContext) -> Vec<Finding> {
     // still checked in any Markdown file.
     let is_plan = template_check::is_plan(ctx.plan, &report, ctx.document_path);
     if is_plan {
-        section_findings(ctx.plan, &report, &mut findings);
+        section_findings(ctx.plan, ctx.template, &report, &mut findings);
     }
     reference_findings(ctx, is_plan, &mut findings);
     findings.sort_by_key(|f| (f.range.start, f.range.end));
@@ -161,25 +161,21 @@ fn placeholder_findings(plan: &Plan, out: &mut Vec<Finding>) {
     }
 }
 
-fn section_findings(plan: &Plan, report: &TemplateReport, out: &mut Vec<Finding>) {
+fn section_findings(
+    plan: &Plan,
+    template: &Template,
+    report: &TemplateReport,
+    out: &mut Vec<Finding>,
+) {
     for missing in &report.missing {
         let title = missing.path.last().cloned().unwrap_or_default();
-        let (range, under) = match missing.parent {
-            Some(p) => (
-                plan.sections[p].heading.clone(),
-                format!(" under \"{}\"", plan.sections[p].title),
-            ),
-            None => (
-                plan.sections
-                    .first()
-                    .map(|s| s.heading.clone())
-                    .unwrap_or(0..0),
-                String::new(),
-            ),
-        };
+        let under = missing
+            .parent
+            .map(|p| format!(" under \"{}\"", plan.sections[p].title))
+            .unwrap_or_default();
         out.push(Finding::new(
             "missing-section",
-            range,
+            missing_anchor(plan, template, report, missing),
             format!("Missing required section \"{title}\"{under}"),
             json!({"section": title, "path": missing.path}),
         ));
@@ -209,6 +205,43 @@ fn section_findings(plan: &Plan, report: &TemplateReport, out: &mut Vec<Finding>
 
 /// `is_plan`: paths in code spans and prose are the plan's references; in other Markdown (a
 /// README, a CHANGELOG) they often name files of the reader's project, so only links count there.
+/// Where a missing section belongs: the heading of the template sibling it would go before, else
+/// of the one it would follow, else of its parent. The plan's title only when nothing else is
+/// there, so a missing section does not read as a wrong title.
+pub fn missing_anchor(
+    plan: &Plan,
+    template: &Template,
+    report: &TemplateReport,
+    missing: &MissingSection,
+) -> Range<usize> {
+    let parent_path = &missing.path[..missing.path.len().saturating_sub(1)];
+    let siblings = match parent_path {
+        [] => &template.sections[..],
+        path => template
+            .section_at(path)
+            .map_or(&[][..], |s| &s.children[..]),
+    };
+    let matched = |title: &String| {
+        let mut path = parent_path.to_vec();
+        path.push(title.clone());
+        report.matched_section(&path)
+    };
+    let position = siblings
+        .iter()
+        .position(|s| Some(&s.title) == missing.path.last());
+    let (before, after) = match position {
+        Some(i) => (&siblings[..i], &siblings[i + 1..]),
+        None => (&[][..], &[][..]),
+    };
+    after
+        .iter()
+        .find_map(|s| matched(&s.title))
+        .or_else(|| before.iter().rev().find_map(|s| matched(&s.title)))
+        .or(missing.parent)
+        .or_else(|| (!plan.sections.is_empty()).then_some(0))
+        .map_or(0..0, |i| plan.sections[i].heading.clone())
+}
+
 fn reference_findings(ctx: &AnalysisContext, is_plan: bool, out: &mut Vec<Finding>) {
     // Plans cite the same few files many times: resolve each written path once per pass.
     let mut resolved: rustc_hash::FxHashMap<&str, (Resolution, Option<usize>)> =
@@ -383,16 +416,17 @@ mod tests {
         assert_eq!(
             codes,
             [
-                ("# P", "missing-section"),
                 ("`src/a.rs:4`", "line-out-of-range"),
                 ("`src/nope.rs`", "broken-link"),
                 ("[NEEDS CLARIFICATION: db?]", "placeholder"),
+                // Where the missing section belongs (after Best Practices), not on the title.
+                ("## Best Practices", "missing-section"),
                 ("## Best Practices", "empty-section"),
             ]
         );
-        assert_eq!(found[3].2, "db?");
+        assert_eq!(found[2].2, "db?");
         assert_eq!(
-            found[0].2,
+            found[3].2,
             "Missing required section \"Proposed Implementation\""
         );
     }

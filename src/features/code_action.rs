@@ -5,8 +5,8 @@ use tower_lsp::lsp_types::{
 };
 
 use super::{workspace_edit, FeatureError};
-use crate::analysis::edits;
 use crate::analysis::template_check;
+use crate::analysis::{diagnostics, edits};
 use crate::snapshot::Snapshot;
 
 pub fn code_actions(
@@ -32,14 +32,7 @@ pub fn code_actions(
     // Missing sections whose diagnostic the request range touches.
     let missing_diagnostics = diagnostics_with("missing-section");
     for missing in &report.missing {
-        let anchor = match missing.parent {
-            Some(p) => plan.sections[p].heading.clone(),
-            None => plan
-                .sections
-                .first()
-                .map(|s| s.heading.clone())
-                .unwrap_or(0..0),
-        };
+        let anchor = diagnostics::missing_anchor(plan, &snapshot.template, &report, missing);
         let title = missing.path.last().cloned().unwrap_or_default();
         let touched = anchor.start <= end && start <= anchor.end;
         let matching: Vec<Diagnostic> = missing_diagnostics
@@ -67,7 +60,8 @@ pub fn code_actions(
             }));
         }
     }
-    if report.missing.len() > 1 || (!report.missing.is_empty() && actions.is_empty()) {
+    // "Insert all" only beside a missing section's own fix, when there are several.
+    if report.missing.len() > 1 && !actions.is_empty() {
         let (change, inserted) =
             edits::insert_all_sections(&text, &snapshot.template, &snapshot.syntax);
         if !inserted.is_empty() {
@@ -82,6 +76,7 @@ pub fn code_actions(
     }
 
     // Placeholders in the range.
+    let mut placeholder_actions = Vec::new();
     for p in plan
         .placeholders
         .iter()
@@ -101,21 +96,27 @@ pub fn code_actions(
                 })
                 .cloned()
                 .collect();
-            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+            placeholder_actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: format!("Move placeholder {} to Open questions", p.id),
-                kind: Some(CodeActionKind::REFACTOR_REWRITE),
+                kind: Some(CodeActionKind::QUICKFIX),
                 diagnostics: Some(matching),
                 edit: Some(workspace_edit(snapshot, &change)),
                 ..CodeAction::default()
             }));
         }
     }
-    actions.extend(crate::commands::code_actions(snapshot, params.range));
-    actions.extend(super::code_refs::code_actions(
+    // The thing under the cursor first: its reference's fixes, its placeholder's move; then the
+    // sections, then the commands.
+    let mut ordered =
+        super::code_refs::code_actions(snapshot, start, end, &params.context.diagnostics);
+    ordered.extend(super::reference_fixes::code_actions(
         snapshot,
         start,
         end,
         &params.context.diagnostics,
     ));
-    Ok(actions)
+    ordered.extend(placeholder_actions);
+    ordered.extend(actions);
+    ordered.extend(crate::commands::code_actions(snapshot, params.range));
+    Ok(ordered)
 }

@@ -84,14 +84,24 @@ fn find_symbols(code: &CodeIndex, query: &SymbolQuery) -> Vec<SymbolMatch> {
     if !found.is_empty() || query.path.is_some() || query.segments.len() < 2 {
         return found;
     }
-    if code.starts_in_workspace(query) {
-        return found;
-    }
     let member = SymbolQuery {
         path: None,
         segments: vec![query.name().to_owned()],
     };
-    code.find_symbols(&member, MAX_MATCHES)
+    let by_name = code.find_symbols(&member, MAX_MATCHES);
+    if !code.starts_in_workspace(query) {
+        return by_name;
+    }
+    // `pool.Get()` where `pool` is a package here: a method of one of its types, in its folder.
+    let qualifier = &query.segments[query.segments.len() - 2];
+    by_name
+        .into_iter()
+        .filter(|m| {
+            m.path
+                .split('/')
+                .any(|part| part == qualifier || part.split('.').next() == Some(qualifier))
+        })
+        .collect()
 }
 
 pub fn definition(snapshot: &Snapshot, offset: usize) -> Option<GotoDefinitionResponse> {

@@ -12,6 +12,7 @@ pub mod gather_context;
 pub mod hover;
 pub mod indexing;
 pub mod links;
+pub mod reference_fixes;
 pub mod symbols;
 pub mod workspace_symbols;
 

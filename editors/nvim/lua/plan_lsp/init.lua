@@ -578,6 +578,10 @@ function M.setup(opts)
   for name, spec in pairs(command_specs) do
     vim.api.nvim_create_user_command(name, commands[name], spec)
   end
+  -- The server's code lenses run this client command (as VS Code's extension names it).
+  vim.lsp.commands['planLsp.answerPlaceholder'] = function()
+    commands.PlanAnswer({})
+  end
 
   local group = vim.api.nvim_create_augroup('plan_lsp', { clear = true })
   if config.recommended then
