@@ -305,7 +305,7 @@ H.test(':PlanInsertSections inserts every missing section into the buffer', func
   local text = table.concat(vim.api.nvim_buf_get_lines(sparse, 0, -1, false), '\n')
   H.match('\n## Best Practices', text, 'Best Practices inserted')
   H.match('\n## Proposed Implementation', text, 'Proposed Implementation inserted')
-  H.match('^# Plan: Say goodbye\n', text, 'the title stays first')
+  H.match('^%-%-%-\ntemplate: implementation%-plan\n%-%-%-\n# Plan: Say goodbye\n', text, 'front matter and title stay first')
   H.match('Nothing says goodbye yet', text, 'existing text kept')
   H.wait(10000, function()
     return #diagnostics(sparse, 'missing-section') == 0
