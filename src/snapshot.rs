@@ -73,6 +73,20 @@ impl Snapshot {
             code: &self.code,
         };
         let mut findings = diagnostics::diagnose(&ctx);
+        for f in findings
+            .iter_mut()
+            .filter(|f| f.code == "broken-link" || f.code == "planned-file")
+        {
+            let path = f.data["path"].as_str().unwrap_or_default().to_owned();
+            if crate::features::code_refs::deleted_since_commit(self, &path) {
+                *f = Finding::new(
+                    "stale-reference",
+                    f.range.clone(),
+                    format!("{path} was deleted or moved since this plan was last committed"),
+                    serde_json::json!({}),
+                );
+            }
+        }
         findings.extend(crate::commands::drift_finding(&self.plan, &self.settings));
         let code_findings = crate::features::code_refs::findings(self);
         // Lines past the end of a file that git shows were there when the plan was committed
@@ -84,6 +98,7 @@ impl Snapshot {
                     .any(|s| s.code == "stale-reference" && s.range == f.range)
         });
         findings.extend(code_findings);
+        findings.sort_by_key(|f| (f.range.start, f.range.end));
         diagnostics::apply_severity(findings, &self.settings)
     }
 }

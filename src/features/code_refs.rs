@@ -312,6 +312,28 @@ fn line_drift_findings(snapshot: &Snapshot, text: &str, out: &mut Vec<Finding>) 
     }
 }
 
+/// A missing file the plan cites that existed when the plan was last committed: deleted or moved
+/// since, so `stale-reference` rather than "broken" or "planned".
+pub fn deleted_since_commit(snapshot: &Snapshot, written: &str) -> bool {
+    let Some(plan_path) = snapshot.path.as_deref() else {
+        return false;
+    };
+    if !snapshot.code.drift.tracks(plan_path) {
+        return false;
+    }
+    let roots = snapshot.effective_roots();
+    let relative = written.trim_start_matches('/');
+    let candidates = plan_path
+        .parent()
+        .filter(|_| !written.starts_with('/'))
+        .map(|dir| resolve::normalize(&dir.join(relative)))
+        .into_iter()
+        .chain(roots.iter().map(|r| resolve::normalize(&r.join(relative))));
+    candidates
+        .filter(|c| resolve::inside_roots(c, &roots))
+        .any(|c| snapshot.code.drift.existed_at_plan_commit(plan_path, &c) == Some(true))
+}
+
 /// `src/old.rs::Type::name` → `src/new.rs::Type::name`, keeping the backticks and the rest.
 fn rewrite_symbol_path(written: &str, moved: &SymbolMatch) -> String {
     match written.find("::") {
