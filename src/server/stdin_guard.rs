@@ -105,6 +105,15 @@ fn sanitize(body: Vec<u8>) -> Vec<u8> {
         return br#"{"jsonrpc":"2.0","method":"$/plan-lsp/ignored"}"#.to_vec();
     };
     if is_valid_message(&value) {
+        // `"params": null` (Zed, lsp-mode, Eglot on `shutdown`/`exit`) means no params, which
+        // tower-lsp accepts only as an absent member.
+        if value.get("params").is_some_and(Value::is_null) {
+            let mut value = value;
+            if let Some(object) = value.as_object_mut() {
+                object.remove("params");
+            }
+            return serde_json::to_vec(&value).unwrap_or(body);
+        }
         return body;
     }
     match value
