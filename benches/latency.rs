@@ -163,6 +163,7 @@ fn main() {
             let h = features::hover::hover(
                 &snapshot,
                 Position::new(placeholder_line, placeholder_column),
+                features::hover::CommandNames::default(),
             )
             .unwrap();
             hover.push(start.elapsed());

@@ -300,12 +300,7 @@ fn template_slots_are_placeholders_and_ordinary_brackets_are_not() {
 /// The server on `root`, after its code index is complete.
 fn start(root: &Path) -> LspClient {
     let client = LspClient::start(root, json!({}));
-    client.wait_notification("$/progress", |p| {
-        p["value"]["kind"] == "end"
-            && p["value"]["message"]
-                .as_str()
-                .is_some_and(|m| m.starts_with("Indexed"))
-    });
+    client.wait_indexed();
     client
 }
 

@@ -5,9 +5,8 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use serde_json::json;
-
-use crate::analysis::diagnostics::{Finding, Severity};
+use super::formats::{self, Format};
+use crate::analysis::diagnostics::{Finding, Severity, CODES};
 use crate::document::{Document, PositionEncoding};
 use crate::plan::template::TemplateSet;
 use crate::plan::{PlaceholderSyntax, Plan};
@@ -19,7 +18,7 @@ use crate::workspace::index::IndexOptions;
 
 #[derive(Debug, Default)]
 struct Options {
-    json: bool,
+    format: Format,
     strict: bool,
     root: Option<PathBuf>,
     template: Option<String>,
@@ -37,17 +36,20 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 .ok_or_else(|| format!("{name} needs a value"))
         };
         match arg.as_str() {
-            "--format" => match value("--format")?.as_str() {
-                "json" => options.json = true,
-                "human" => options.json = false,
-                other => return Err(format!("unknown format {other:?}: use human or json")),
-            },
-            "--json" => options.json = true,
+            "--format" => {
+                let name = value("--format")?;
+                options.format = Format::parse(&name).ok_or_else(|| {
+                    format!("unknown format {name:?}: use human, json, github or sarif")
+                })?;
+            }
+            "--json" => options.format = Format::Json,
             "--strict" => options.strict = true,
             "--root" => options.root = Some(PathBuf::from(value("--root")?)),
             "--template" => options.template = Some(value("--template")?),
             "--settings" => options.settings = Some(PathBuf::from(value("--settings")?)),
-            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
+            flag if flag.starts_with('-') && flag.len() > 1 => {
+                return Err(format!("unknown option {flag}"))
+            }
             path => options.paths.push(PathBuf::from(path)),
         }
     }
@@ -57,17 +59,21 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(options)
 }
 
-/// One problem as printed.
-struct Reported {
-    path: String,
-    line: u32,
-    column: u32,
-    end_line: u32,
-    end_column: u32,
-    finding: Finding,
+/// One problem as printed: 1-based lines, 1-based columns counted in characters.
+pub struct Reported {
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub finding: Finding,
 }
 
 pub fn run(args: &[String]) -> ExitCode {
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{}", super::USAGE);
+        return ExitCode::SUCCESS;
+    }
     let options = match parse(args) {
         Ok(o) => o,
         Err(e) => {
@@ -104,9 +110,11 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
                 std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
             let value: serde_json::Value =
                 serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-            let (settings, problem) = Settings::from_json(&value);
-            if let Some(problem) = problem {
-                return Err(format!("{}: {problem}", path.display()));
+            let (settings, mut problems) = Settings::from_json(&value);
+            let codes: Vec<&str> = CODES.iter().map(|(code, _)| *code).collect();
+            problems.extend(settings.unknown_severity_codes(&codes));
+            if !problems.is_empty() {
+                return Err(format!("{}: {}", path.display(), problems.join("\n")));
             }
             settings
         }
@@ -248,38 +256,16 @@ fn is_markdown(path: &Path) -> bool {
 }
 
 fn print(options: &Options, reports: &[Reported], files: usize) {
-    if options.json {
-        let items: Vec<_> = reports
-            .iter()
-            .map(|r| {
-                json!({
-                    "path": r.path,
-                    "line": r.line,
-                    "column": r.column,
-                    "endLine": r.end_line,
-                    "endColumn": r.end_column,
-                    "severity": r.finding.severity.name(),
-                    "code": r.finding.code,
-                    "message": r.finding.message,
-                })
-            })
-            .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string())
-        );
-        return;
-    }
-    for r in reports {
-        println!(
-            "{}:{}:{}: {} {} {}",
-            r.path,
-            r.line,
-            r.column,
-            r.finding.severity.name(),
-            r.finding.code,
-            r.finding.message
-        );
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = match options.format {
+        Format::Human => formats::human(&mut out, reports),
+        Format::Json => formats::json(&mut out, reports),
+        Format::GitHub => formats::github(&mut out, reports),
+        Format::Sarif => formats::sarif(&mut out, reports),
+    };
+    if let Err(e) = written {
+        eprintln!("plan-lsp check: writing the report failed: {e}");
     }
     let count = |s: Severity| reports.iter().filter(|r| r.finding.severity == s).count();
     eprintln!(

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_lsp::jsonrpc;
 use tower_lsp::lsp_types::{
-    CreateFile, CreateFileOptions, DocumentChangeOperation, DocumentChanges, OneOf,
+    CreateFile, CreateFileOptions, DocumentChangeOperation, DocumentChanges, MessageType, OneOf,
     OptionalVersionedTextDocumentIdentifier, Range, ResourceOp, TextDocumentEdit, TextEdit, Url,
     WorkspaceEdit,
 };
@@ -90,12 +90,18 @@ pub async fn new_from_issue(
             generate::stream(ctx, &llm, &format!("Analysing {reference}"), &prompt).await?;
         let analysis = prompts::parse_analysis(&output);
         if analysis == IssueAnalysis::default() {
-            return Err(errors::failed(
-                "the model's analysis had none of the expected headings (Summary, Key components, Challenges, \
-                 Clarifying questions): nothing was created; retry, or use a model that follows instructions",
-            ));
+            // Small models often ignore the format: the user still gets the scaffold they asked for.
+            let warning = format!(
+                "{reference}: the model's analysis had none of the expected headings (Summary, Key \
+                 components, Challenges, Clarifying questions), so the plan holds the issue and the \
+                 template without it; retry, or use a model that follows instructions"
+            );
+            ctx.log(MessageType::WARNING, warning.clone()).await;
+            ctx.client.show_message(MessageType::WARNING, warning).await;
+            None
+        } else {
+            Some(analysis)
         }
-        Some(analysis)
     } else {
         None
     };

@@ -12,7 +12,7 @@ use ropey::Rope;
 use serde_json::json;
 use tower_lsp::lsp_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, Diagnostic, DocumentLink,
-    GotoDefinitionResponse, Location, NumberOrString, Url,
+    GotoDefinitionResponse, Location, Url,
 };
 
 use super::{fence_language, workspace_edit};
@@ -391,14 +391,7 @@ pub fn code_actions(
         .filter_map(|f| {
             let replacement = f.data.get("replacement")?.as_str()?.to_owned();
             let range = snapshot.range(f.range.clone());
-            let matching: Vec<Diagnostic> = diagnostics
-                .iter()
-                .filter(|d| {
-                    d.range == range
-                        && d.code == Some(NumberOrString::String("stale-reference".into()))
-                })
-                .cloned()
-                .collect();
+            let matching = super::diagnostics_on(diagnostics, range, "stale-reference");
             let change = TextChange {
                 range: f.range,
                 new_text: replacement.clone(),

@@ -166,12 +166,16 @@ impl ServerContext {
         let cancel = CancellationToken::new();
         // Create the token first: some editors drop progress on a token they never saw created.
         let created = self
-            .client
-            .send_request::<WorkDoneProgressCreate>(WorkDoneProgressCreateParams {
-                token: token.clone(),
-            })
-            .await
-            .is_ok();
+            .state
+            .client_shows_progress
+            .load(std::sync::atomic::Ordering::Relaxed)
+            && self
+                .client
+                .send_request::<WorkDoneProgressCreate>(WorkDoneProgressCreateParams {
+                    token: token.clone(),
+                })
+                .await
+                .is_ok();
         if created {
             self.progress
                 .lock()

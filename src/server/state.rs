@@ -63,6 +63,18 @@ pub struct ServerState {
     /// Sections and placeholders of plans on disk, for workspace symbols.
     pub plan_digests:
         Arc<crate::workspace::code::SummaryCache<crate::features::workspace_symbols::PlanDigest>>,
+    /// The workspace walks: one at a time, a new one cancelling the one before.
+    pub index_runs: IndexRuns,
+    /// The client declared `window.workDoneProgress`: only then may progress tokens be created.
+    pub client_shows_progress: std::sync::atomic::AtomicBool,
+}
+
+/// Serialises walks of the workspace: a re-index (new folders, new `index.*` settings) cancels
+/// the walk in progress and waits for it to stop before starting over.
+#[derive(Default)]
+pub struct IndexRuns {
+    pub one_at_a_time: tokio::sync::Mutex<()>,
+    pub cancel_current: Mutex<Option<Arc<std::sync::atomic::AtomicBool>>>,
 }
 
 /// A document after `didChange`.

@@ -9,4 +9,5 @@ pub mod files;
 pub mod index;
 pub mod rank;
 pub mod resolve;
+pub mod root;
 pub mod symbols;
