@@ -65,6 +65,7 @@ impl InProcess {
                     "initializationOptions": options,
                     "capabilities": {
                         "general": {"positionEncodings": ["utf-16"]},
+                        "window": {"workDoneProgress": true},
                         "textDocument": {"completion": {"completionItem": {"snippetSupport": false}}}
                     }
                 }),
