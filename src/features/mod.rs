@@ -82,3 +82,19 @@ pub fn workspace_edit(
         ..WorkspaceEdit::default()
     }
 }
+
+/// The client's diagnostics with `code` on exactly `range`: the ones a quick fix resolves.
+pub fn diagnostics_on(
+    diagnostics: &[tower_lsp::lsp_types::Diagnostic],
+    range: tower_lsp::lsp_types::Range,
+    code: &str,
+) -> Vec<tower_lsp::lsp_types::Diagnostic> {
+    diagnostics
+        .iter()
+        .filter(|d| {
+            d.range == range
+                && d.code == Some(tower_lsp::lsp_types::NumberOrString::String(code.into()))
+        })
+        .cloned()
+        .collect()
+}

@@ -129,7 +129,15 @@ impl Plan {
     }
 
     fn build_text(text: &str, syntax: &PlaceholderSyntax, cache: &mut PlanCache) -> Plan {
-        let split = chunks::split(text);
+        Self::build_chunks(text, chunks::split(text), syntax, cache)
+    }
+
+    fn build_chunks(
+        text: &str,
+        split: chunks::Split,
+        syntax: &PlaceholderSyntax,
+        cache: &mut PlanCache,
+    ) -> Plan {
         cache.start_pass(&syntax.fingerprint);
         let mut builder = Builder {
             plan: Plan {
@@ -393,20 +401,38 @@ impl Builder {
             let placeholders = std::mem::take(&mut self.plan.placeholders);
             self.plan.placeholders = placeholders.into_iter().filter(|p| !defined(p)).collect();
         }
-        let bracketed = self
+        let template_slots = self
             .plan
             .placeholders
             .iter()
-            .filter(|p| text[p.range.clone()].starts_with('['))
+            .filter(|p| slots::is_template_slot(&text[p.range.clone()]))
             .count();
-        if bracketed >= 2 && !self.weak_slots.is_empty() {
-            let weak: Vec<Placeholder> = std::mem::take(&mut self.weak_slots)
-                .into_iter()
-                .filter(|p| !defined(p))
-                .collect();
-            self.plan.placeholders.extend(weak);
-            self.plan.placeholders.sort_by_key(|p| p.range.start);
+        if template_slots < 2 {
+            return;
         }
+        // An unfilled template: its other bracketed phrases are blanks too, in code as well.
+        let mut weak: Vec<Placeholder> = std::mem::take(&mut self.weak_slots)
+            .into_iter()
+            .filter(|p| !defined(p))
+            .collect();
+        for block in self
+            .plan
+            .blocks
+            .iter()
+            .filter(|b| b.kind == BlockKind::Code)
+        {
+            for slot in slots::scan(&text[block.range.clone()], true) {
+                let start = block.range.start + slot.range.start;
+                weak.push(Placeholder {
+                    id: String::new(),
+                    question: slot.question,
+                    range: start..block.range.start + slot.range.end,
+                    section: self.plan.section_at(start),
+                });
+            }
+        }
+        self.plan.placeholders.extend(weak);
+        self.plan.placeholders.sort_by_key(|p| p.range.start);
     }
 
     fn finish(mut self, text: &str, split: &chunks::Split) -> Plan {

@@ -16,7 +16,9 @@ use super::disk::{real_or_given, Door};
 const MAX_COMMITS: usize = 256;
 /// Most file contents at a commit kept (each at most `index.maxFileBytes`).
 const MAX_BLOBS: usize = 64;
-/// Most drift outcomes kept.
+/// How long a cited file's modification time and size are trusted, as file facts are.
+const STAMP_TTL: Duration = Duration::from_secs(3);
+/// Most drift outcomes (and file stamps) kept.
 const MAX_OUTCOMES: usize = 4096;
 
 /// How long the plan's last commit is trusted before asking git again.
@@ -69,6 +71,11 @@ pub struct DriftChecker {
     commits: Mutex<CommitCache>,
     blobs: Mutex<BlobCache>,
     outcomes: Mutex<OutcomeCache>,
+    /// Cited files' stamps, trusted for [`STAMP_TTL`]: a keystroke's pass does not stat every
+    /// cited file again.
+    stamps: Mutex<HashMap<PathBuf, (Instant, FileStamp)>>,
+    /// Whether a path existed at a commit, by (commit, path relative to the git root).
+    existed: Mutex<HashMap<(String, String), bool>>,
 }
 
 impl DriftChecker {
@@ -86,7 +93,7 @@ impl DriftChecker {
     ) -> Option<LineDrift> {
         let commit = self.plan_commit(door, plan)?;
         let key = (plan.to_path_buf(), file.to_path_buf(), start, end);
-        let file_stamp = stamp(door, file);
+        let file_stamp = self.stamp(door, file);
         if let Some((seen, at_commit, outcome)) = self
             .outcomes
             .lock()
@@ -121,21 +128,90 @@ impl DriftChecker {
         compare(&old, &current, start, end)
     }
 
+    /// Forgets what is known about `file` (the client said it changed).
+    pub fn invalidate(&self, file: &Path) {
+        self.stamps
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(file);
+    }
+
+    /// Whether a file that is missing now existed when `plan` was last committed (it was deleted
+    /// or moved since). `None` when that cannot be told. `file` is absolute, inside the
+    /// repository.
+    pub fn existed_at_plan_commit(&self, door: &Door, plan: &Path, file: &Path) -> Option<bool> {
+        let commit = self.plan_commit(door, plan)?;
+        let rel = file
+            .strip_prefix(&commit.git_root)
+            .ok()?
+            .to_str()?
+            .replace('\\', "/");
+        let key = (commit.commit.clone(), rel);
+        if let Some(known) = self
+            .existed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return Some(*known);
+        }
+        // Git runs without the lock held, so other lookups do not wait on it.
+        let found = git(
+            &commit.git_root,
+            &["cat-file", "-e", &format!("{}:{}", key.0, key.1)],
+        )
+        .is_some();
+        let mut existed = self.existed.lock().unwrap_or_else(|e| e.into_inner());
+        // Bounded: plans cite a few hundred paths at most; start over past that.
+        if existed.len() > 4096 {
+            existed.clear();
+        }
+        existed.insert(key, found);
+        Some(found)
+    }
+
+    fn stamp(&self, door: &Door, file: &Path) -> FileStamp {
+        if let Some((at, stamp)) = self
+            .stamps
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(file)
+        {
+            if at.elapsed() < STAMP_TTL {
+                return *stamp;
+            }
+        }
+        let fresh = stamp(door, file);
+        insert_bounded(
+            &mut self.stamps.lock().unwrap_or_else(|e| e.into_inner()),
+            MAX_OUTCOMES,
+            file.to_path_buf(),
+            (Instant::now(), fresh),
+            |(at, _)| at.elapsed() >= STAMP_TTL,
+        );
+        fresh
+    }
+
     /// Whether drift can be told for `plan` at all: it is in a git repository and committed.
     pub fn tracks(&self, door: &Door, plan: &Path) -> bool {
         self.plan_commit(door, plan).is_some()
     }
 
     fn plan_commit(&self, door: &Door, plan: &Path) -> Option<PlanCommit> {
-        let mut commits = self.commits.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((at, commit)) = commits.get(plan) {
+        if let Some((at, commit)) = self
+            .commits
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(plan)
+        {
             if at.elapsed() < COMMIT_TTL {
                 return commit.clone();
             }
         }
+        // Git runs without the lock held, so other plans' lookups do not wait for it.
         let found = find_plan_commit(door, plan);
         insert_bounded(
-            &mut commits,
+            &mut self.commits.lock().unwrap_or_else(|e| e.into_inner()),
             MAX_COMMITS,
             plan.to_path_buf(),
             (Instant::now(), found.clone()),
@@ -303,6 +379,7 @@ mod tests {
             Some(LineDrift::Unchanged)
         );
         std::fs::write(&code, "// moved\nfn a() {}\nfn b() {}\n").unwrap();
+        checker.invalidate(&code); // as a watched-file event does
         assert_eq!(
             checker.check_lines(&door, &plan, &code, 2, 2),
             Some(LineDrift::Moved { start: 3, end: 3 })

@@ -18,7 +18,7 @@ use ignore::{DirEntry, WalkBuilder, WalkState};
 use rustc_hash::FxHashMap;
 
 use super::content::{ContentIndex, Interner, ScannedContent};
-use super::disk::{Door, EntryKind, RealDisk};
+use super::disk::{Door, EntryKind, FileSystem, RealDisk};
 use super::privacy;
 
 /// Files larger than this are listed but not read (`index.maxFileBytes`).
@@ -649,34 +649,44 @@ impl Drop for Batch<'_> {
 /// workspace folders and is not a secret; its content read through the door.
 fn scan_entry(root_ix: usize, root: &Path, entry: &DirEntry, door: &Door) -> Option<ScannedFile> {
     let file_type = entry.file_type()?;
-    if !file_type.is_file() && !file_type.is_symlink() {
+    // The walk follows no link and starts at canonical roots, so an entry that is not a symlink
+    // is its own real path; a symlink is resolved now and must lead to a regular file inside
+    // the workspace folders.
+    let (real, size, modified) = if file_type.is_symlink() {
+        let (real, stat) = door.stat(entry.path()).ok()?;
+        if stat.kind != EntryKind::File {
+            return None;
+        }
+        (real, stat.len, stat.modified)
+    } else if file_type.is_file() {
+        let metadata = entry.metadata().ok()?;
+        (
+            entry.path().to_path_buf(),
+            metadata.len(),
+            metadata.modified().ok(),
+        )
+    } else {
         return None;
-    }
-    // A symlink is indexed only when it leads to a regular file inside the workspace folders.
-    let (real, stat) = door.stat(entry.path()).ok()?;
-    if stat.kind != EntryKind::File {
-        return None;
-    }
+    };
     let Some(rel_path) = entry.path().strip_prefix(root).ok().and_then(rel_string) else {
         tracing::debug!(path = %entry.path().display(), "skipping a path that is not UTF-8");
         return None;
     };
+    let real_rel = door.roots().iter().find_map(|r| real.strip_prefix(r).ok());
     if privacy::secret_pattern(Path::new(&rel_path)).is_some()
-        || door.roots().iter().any(|r| {
-            real.strip_prefix(r)
-                .is_ok_and(|rel| privacy::secret_pattern(rel).is_some())
-        })
+        || real_rel.is_some_and(|rel| privacy::secret_pattern(rel).is_some())
     {
         return None;
     }
     let kind = FileLanguage::from_path(&rel_path);
-    let size = stat.len;
-    let mtime = stat
-        .modified
+    let mtime = modified
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
     let content = if kind.is_tokenized() && size <= door.max_bytes() {
-        match door.read(entry.path()).map(|c| c.bytes) {
+        match RealDisk
+            .read_prefix(&real, door.max_bytes())
+            .map(|(bytes, _)| bytes)
+        {
             Ok(bytes) if !bytes[..bytes.len().min(BINARY_SNIFF_BYTES)].contains(&0) => {
                 ScannedContent::from_text(&bytes)
             }

@@ -13,5 +13,6 @@ pub mod privacy;
 pub mod rank;
 pub mod research;
 pub mod resolve;
+pub mod root;
 pub mod symbols;
 pub mod templates;

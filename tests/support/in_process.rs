@@ -66,6 +66,7 @@ impl InProcess {
                     "initializationOptions": options,
                     "capabilities": {
                         "general": {"positionEncodings": ["utf-16"]},
+                        "window": {"workDoneProgress": true},
                         "textDocument": {"completion": {"completionItem": {"snippetSupport": false}}}
                     }
                 }),
