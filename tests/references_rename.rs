@@ -63,7 +63,7 @@ fn workspace() -> (tempfile::TempDir, PathBuf) {
         ("plans/a.plan.md", A),
         ("plans/b.md", B),
         ("docs/c.md", C),
-        ("src/lib.rs", "pub fn f() {}\n"),
+        ("src/lib.rs", "pub fn f() {}\npub struct CacheStore;\n"),
     ] {
         let path = root.join(path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -378,4 +378,43 @@ async fn renaming_a_non_ascii_heading_rewrites_encoded_and_plain_fragments() {
     assert!(refused["error"]["message"]
         .as_str()
         .is_some_and(|m| m.contains("one line")));
+}
+
+#[tokio::test]
+async fn workspace_symbols_cover_code_as_well_as_plans() {
+    let (_dir, server, _uri) = started().await;
+    let found = server
+        .request("workspace/symbol", json!({"query": "cacheSt"}))
+        .await;
+    let code: Vec<&Value> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["containerName"] == "src/lib.rs")
+        .collect();
+    assert_eq!(code.len(), 1, "{found}");
+    assert_eq!(code[0]["name"], "CacheStore");
+    assert_eq!(code[0]["kind"], 23, "a struct");
+    assert_eq!(code[0]["location"]["uri"], server.uri("src/lib.rs"));
+    assert_eq!(
+        code[0]["location"]["range"]["start"],
+        json!({"line": 1, "character": 11})
+    );
+    // Plans still answer; an empty query lists no code (it would be every definition).
+    let sections = server
+        .request("workspace/symbol", json!({"query": "Status quo"}))
+        .await;
+    assert!(sections
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["name"] == "Status quo"));
+    let everything = server
+        .request("workspace/symbol", json!({"query": ""}))
+        .await;
+    assert!(everything
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["containerName"] != "src/lib.rs"));
 }
