@@ -146,7 +146,10 @@ fn main() {
                 }
             };
             let start = Instant::now();
-            let (snapshot, _) = state.change(&uri, i as i32 + 2, &[change]).unwrap();
+            let snapshot = state
+                .change(&uri, i as i32 + 2, &[change])
+                .unwrap()
+                .snapshot;
             let diagnostics = features::diagnostics::compute(&snapshot);
             keystroke.push(start.elapsed());
             assert_eq!(diagnostics.len(), initial.len());
@@ -160,6 +163,7 @@ fn main() {
             let h = features::hover::hover(
                 &snapshot,
                 Position::new(placeholder_line, placeholder_column),
+                features::hover::CommandNames::default(),
             )
             .unwrap();
             hover.push(start.elapsed());

@@ -19,10 +19,10 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            runtime.block_on(plan_lsp::server::run_stdio());
+            let code = runtime.block_on(plan_lsp::server::run_stdio());
             // The stdin reader is a blocking thread that never returns by itself: don't wait for it.
             runtime.shutdown_timeout(std::time::Duration::from_millis(100));
-            ExitCode::SUCCESS
+            ExitCode::from(code)
         }
         Some("check") => plan_lsp::cli::check::run(&args[1..]),
         // Hidden: scores the ranking offline (benches/research/score.py).

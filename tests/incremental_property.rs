@@ -73,56 +73,96 @@ fn position_of(text: &str, char_index: usize) -> Position {
 
 #[test]
 fn random_edits_keep_text_and_plan_in_step() {
-    let syntax = PlaceholderSyntax::default();
+    let start = "# Plan\r\n\r\n## Status quo\n\nText 😀 [TBD: x]\n";
     for seed in [1u64, 7, 42] {
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ seed);
-        let state = ServerState::default();
-        let uri = Url::parse("file:///tmp/property.md").unwrap();
-        let mut model = String::from("# Plan\r\n\r\n## Status quo\n\nText 😀 [TBD: x]\n");
-        state.open(uri.clone(), &model, 1);
-        for step in 0..1500 {
-            let chars = model.chars().count();
-            let a = rng.below(chars + 1);
-            let b = (a + rng.below(12)).min(chars);
-            let mut start = position_of(&model, a);
-            let mut end = position_of(&model, b);
-            let insert: String = (0..rng.below(3))
-                .map(|_| PIECES[rng.below(PIECES.len())])
-                .collect();
-            if rng.below(40) == 0 {
-                // Past the end of the line, or of the document: both sides clamp.
-                end = Position::new(end.line + rng.below(3) as u32, end.character + 50);
-                if end.line > start.line
-                    || (end.line == start.line && end.character > start.character)
-                {
-                } else {
-                    start = end;
-                }
+        random_edits(seed, start, PIECES);
+    }
+}
+
+/// Pieces that make and unmake list items, so chunks start and stop at items.
+const LIST_PIECES: &[&str] = &[
+    "\n- ",
+    "\n* ",
+    "\n1. ",
+    "\n2) ",
+    "\n  - ",
+    "\n   ",
+    "- ",
+    "x",
+    "é",
+    "`b.md`",
+    "[TBD]",
+    "{{q}}",
+    "\n",
+    "\n\n",
+    "\n```\n",
+    "\n<div>\n",
+    "\n> ",
+    "\t",
+];
+
+#[test]
+fn random_edits_in_one_long_list_keep_plan_in_step() {
+    let mut start = String::from("## Steps\n");
+    for i in 0..60 {
+        start.push_str(&format!("- step {i} [TBD]\n  detail `src/a.rs:{i}`\n"));
+    }
+    start.push_str("1. first\n2. second {{who}}\n");
+    for seed in [3u64, 11] {
+        random_edits(seed, &start, LIST_PIECES);
+    }
+}
+
+/// Applies random edits to `start` with `pieces`, checking the server's text and its cached
+/// plan against a plain string and a fresh parse.
+fn random_edits(seed: u64, start_text: &str, pieces: &[&str]) {
+    let syntax = PlaceholderSyntax::default();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ seed);
+    let state = ServerState::default();
+    let uri = Url::parse("file:///tmp/property.md").unwrap();
+    let mut model = String::from(start_text);
+    state.open(uri.clone(), &model, 1);
+    for step in 0..1500 {
+        let chars = model.chars().count();
+        let a = rng.below(chars + 1);
+        let b = (a + rng.below(12)).min(chars);
+        let mut start = position_of(&model, a);
+        let mut end = position_of(&model, b);
+        let insert: String = (0..rng.below(3))
+            .map(|_| pieces[rng.below(pieces.len())])
+            .collect();
+        if rng.below(40) == 0 {
+            // Past the end of the line, or of the document: both sides clamp.
+            end = Position::new(end.line + rng.below(3) as u32, end.character + 50);
+            if end.line > start.line || (end.line == start.line && end.character > start.character)
+            {
+            } else {
+                start = end;
             }
-            let change = json!({"range": {"start": {"line": start.line, "character": start.character}, "end": {"line": end.line, "character": end.character}}, "text": insert});
-            model = lsp_client::apply_change(&model, &change);
-            let event = TextDocumentContentChangeEvent {
-                range: Some(Range::new(start, end)),
-                range_length: None,
-                text: insert,
-            };
-            let (snapshot, _) = state.change(&uri, step + 2, &[event]).unwrap();
-            assert_eq!(snapshot.rope.to_string(), model, "seed {seed} step {step}");
-            if step % 25 == 0 {
-                let fresh = Plan::parse(&model, &syntax);
-                assert_eq!(
-                    snapshot.plan.placeholders, fresh.placeholders,
-                    "seed {seed} step {step}\n{model:?}"
-                );
-                assert_eq!(
-                    snapshot.plan.sections, fresh.sections,
-                    "seed {seed} step {step}"
-                );
-                assert_eq!(
-                    snapshot.plan.references, fresh.references,
-                    "seed {seed} step {step}"
-                );
-            }
+        }
+        let change = json!({"range": {"start": {"line": start.line, "character": start.character}, "end": {"line": end.line, "character": end.character}}, "text": insert});
+        model = lsp_client::apply_change(&model, &change);
+        let event = TextDocumentContentChangeEvent {
+            range: Some(Range::new(start, end)),
+            range_length: None,
+            text: insert,
+        };
+        let snapshot = state.change(&uri, step + 2, &[event]).unwrap().snapshot;
+        assert_eq!(snapshot.rope.to_string(), model, "seed {seed} step {step}");
+        if step % 25 == 0 {
+            let fresh = Plan::parse(&model, &syntax);
+            assert_eq!(
+                snapshot.plan.placeholders, fresh.placeholders,
+                "seed {seed} step {step}\n{model:?}"
+            );
+            assert_eq!(
+                snapshot.plan.sections, fresh.sections,
+                "seed {seed} step {step}"
+            );
+            assert_eq!(
+                snapshot.plan.references, fresh.references,
+                "seed {seed} step {step}"
+            );
         }
     }
 }

@@ -191,7 +191,7 @@ fn the_check_catches_a_forbidden_edge() {
     let fake = vec![(
         "plan".to_string(),
         "plan/x.rs".to_string(),
-        "use crate::server::session::Session;\nuse crate::document::Document;\n".to_string(),
+        "use crate::server::handle::ServerHandle;\nuse crate::document::Document;\n".to_string(),
     )];
     assert_eq!(forbidden_edges(&fake), ["plan/x.rs: plan → server"]);
     let commented = without_tests(

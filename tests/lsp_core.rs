@@ -176,6 +176,48 @@ fn incremental_edits_create_and_remove_placeholders() {
 }
 
 #[test]
+fn placeholder_hovers_name_the_commands_of_the_editor_showing_them() {
+    let hover_for = |front_end: &str| {
+        let client = LspClient::start_with(
+            &fixture_root(),
+            json!({}),
+            json!({"experimental": {"planLspCommands": front_end}}),
+        );
+        let uri = client.uri("plans/hover.md");
+        client.open(&uri, DRAFT);
+        let hover = client
+            .request(
+                "textDocument/hover",
+                json!({"textDocument": {"uri": uri}, "position": pos(4, 45)}),
+            )
+            .unwrap();
+        hover["contents"]["value"].as_str().unwrap().to_string()
+    };
+    let vscode = hover_for("vscode");
+    // Links VS Code runs (the extension trusts exactly these commands), with the placeholder's id.
+    assert!(
+        vscode.contains("[Answer placeholder…](command:planLsp.answerPlaceholder?%5B%22P1%22%5D "),
+        "{vscode}"
+    );
+    assert!(
+        vscode.contains("[Ask open questions on the issue](command:planLsp.askOnIssue)"),
+        "{vscode}"
+    );
+    assert!(
+        !vscode.contains("plan.answerPlaceholder"),
+        "no internal ids: {vscode}"
+    );
+    let neovim = hover_for("neovim");
+    assert!(neovim.contains("- `:PlanAnswer` answers it"), "{neovim}");
+    assert!(neovim.contains("- `gra` (code action)"), "{neovim}");
+    // Every action on a line of its own: wrapped text never starts with a stray ", or".
+    for line in neovim.lines() {
+        assert!(!line.trim_start().starts_with(','), "{neovim}");
+    }
+    assert!(!neovim.contains("command:"), "{neovim}");
+}
+
+#[test]
 fn hover_on_a_placeholder_and_on_a_file_reference() {
     let client = start();
     let uri = client.uri("plans/hover.md");
@@ -188,11 +230,18 @@ fn hover_on_a_placeholder_and_on_a_file_reference() {
         )
         .unwrap();
     let value = hover["contents"]["value"].as_str().unwrap();
-    assert!(value.contains("Open question P1"), "{value}");
-    assert!(value.contains("> Which port?"), "{value}");
+    assert!(
+        value.starts_with("**Open question P1 · NEEDS CLARIFICATION**\n\n**Which port?**\n\n"),
+        "{value}"
+    );
+    assert_eq!(value.matches("Which port?").count(), 1, "{value}");
     assert!(value.contains("In **Plan › Status quo**"), "{value}");
     assert!(value.contains("only open placeholder"), "{value}");
-    assert!(value.contains("Answer placeholder"), "{value}");
+    // A client that is not one of plan-lsp's front ends gets the server's own command names.
+    assert!(
+        value.contains("`plan.answerPlaceholder` (`placeholder: \"P1\"`)"),
+        "{value}"
+    );
     assert_eq!(hover["range"], range(4, 36, 4, 70));
 
     let hover = client

@@ -163,10 +163,11 @@ fn lines_past_the_end_that_git_shows_were_there_are_drift() {
     let ws = workspace();
     let root = ws.path();
     write(root, "internal/app/app.go", &lines(60));
+    write(root, "internal/app/menu.go", "package app\n");
     write(
         root,
         "plans/drift.md",
-        "# Plan\n\nThe handler sits at `internal/app/app.go:50`.\n",
+        "# Plan\n\nThe handler sits at `internal/app/app.go:50`.\n\n**File:** `internal/app/menu.go`\n",
     );
     let git = |args: &[&str]| {
         let status = Command::new("git")
@@ -190,12 +191,21 @@ fn lines_past_the_end_that_git_shows_were_there_are_drift() {
     // The file shrinks after the plan was written: its line 50 moved up to line 10.
     let shorter: String = (41..=60).map(|i| format!("// line {i}\n")).collect();
     write(root, "internal/app/app.go", &shorter);
+    // A file the plan cites was deleted after the plan was written: not planned, not broken.
+    std::fs::remove_file(root.join("internal/app/menu.go")).unwrap();
     let (_, items) = check(root, &["plans/drift.md"]);
     assert_eq!(
         found(&items),
-        [(3, "stale-reference".to_string())],
+        [
+            (3, "stale-reference".to_string()),
+            (5, "stale-reference".to_string())
+        ],
         "{items:#?}"
     );
+    assert!(items[1]["message"]
+        .as_str()
+        .unwrap()
+        .contains("deleted or moved since"));
     assert!(items[0]["message"]
         .as_str()
         .unwrap()
@@ -290,12 +300,7 @@ fn template_slots_are_placeholders_and_ordinary_brackets_are_not() {
 /// The server on `root`, after its code index is complete.
 fn start(root: &Path) -> LspClient {
     let client = LspClient::start(root, json!({}));
-    client.wait_notification("$/progress", |p| {
-        p["value"]["kind"] == "end"
-            && p["value"]["message"]
-                .as_str()
-                .is_some_and(|m| m.starts_with("Indexed"))
-    });
+    client.wait_indexed();
     client
 }
 
@@ -371,6 +376,41 @@ fn editor_hovers_defines_and_fixes_references_as_written() {
     );
     let edit = &actions[1]["edit"]["documentChanges"][0]["edits"][0];
     assert_eq!(edit["newText"], "`b/util.go:4`");
+
+    // Paths complete in prose too, once a word has a slash.
+    let last = SHAPES.lines().count() as u32;
+    let typed = "The exporter goes next to internal/ap";
+    let width = typed.len() as u32;
+    client.change(&uri, lsp_client::range(last, 0, last, 0), typed);
+    let items = client
+        .request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": uri}, "position": {"line": last, "character": width}}),
+        )
+        .unwrap();
+    let labels: Vec<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["app/"], "{items}");
+    client.change(&uri, lsp_client::range(last, 0, last, width), "");
+
+    // Headings complete from the template the plan follows.
+    let phased = client.uri("plans/phased.md");
+    let phased_text = "# Export\n\n## Overview\n\nx\n\n## Current State Analysis\n\nx\n\n\
+                       ## Desired End State\n\nx\n\n## What We're NOT Doing\n\nx\n\n\
+                       ## Phase 1: Exporter\n\n### Changes Required\n\nx\n\n### Success Criteria\n\nx\n\n## Te";
+    client.open(&phased, phased_text);
+    let last_line = phased_text.lines().count() as u32 - 1;
+    let items = client
+        .request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": phased}, "position": {"line": last_line, "character": 5}}),
+        )
+        .unwrap();
+    assert_eq!(items[0]["label"], "Testing Strategy", "{items}");
 
     // No "insert all missing sections" on a plan that follows no template, and no lenses where
     // nothing is open.

@@ -43,12 +43,7 @@ fn start(root: &Path) -> LspClient {
             "textDocument": {"completion": {"completionItem": {"snippetSupport": true}}}
         }),
     );
-    client.wait_notification("$/progress", |p| {
-        p["value"]["kind"] == "end"
-            && p["value"]["message"]
-                .as_str()
-                .is_some_and(|m| m.starts_with("Indexed"))
-    });
+    client.wait_indexed();
     client
 }
 

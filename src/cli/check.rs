@@ -5,22 +5,21 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use serde_json::json;
-
-use crate::analysis::diagnostics::{Finding, Severity};
+use super::formats::{self, Format};
+use crate::analysis::diagnostics::{Finding, Severity, CODES};
 use crate::document::{Document, PositionEncoding};
 use crate::plan::{PlaceholderSyntax, Plan};
 use crate::settings::Settings;
 use crate::snapshot::Snapshot;
 use crate::workspace::code::CodeIndex;
-use crate::workspace::disk::{read_named_file, EntryKind, FileSystem, RealDisk};
+use crate::workspace::disk::{read_named_file, FileSystem, RealDisk};
 use crate::workspace::files::FileFacts;
 use crate::workspace::index::IndexOptions;
 use crate::workspace::templates::load_templates;
 
 #[derive(Debug, Default)]
 struct Options {
-    json: bool,
+    format: Format,
     strict: bool,
     root: Option<PathBuf>,
     template: Option<String>,
@@ -38,17 +37,20 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 .ok_or_else(|| format!("{name} needs a value"))
         };
         match arg.as_str() {
-            "--format" => match value("--format")?.as_str() {
-                "json" => options.json = true,
-                "human" => options.json = false,
-                other => return Err(format!("unknown format {other:?}: use human or json")),
-            },
-            "--json" => options.json = true,
+            "--format" => {
+                let name = value("--format")?;
+                options.format = Format::parse(&name).ok_or_else(|| {
+                    format!("unknown format {name:?}: use human, json, github or sarif")
+                })?;
+            }
+            "--json" => options.format = Format::Json,
             "--strict" => options.strict = true,
             "--root" => options.root = Some(PathBuf::from(value("--root")?)),
             "--template" => options.template = Some(value("--template")?),
             "--settings" => options.settings = Some(PathBuf::from(value("--settings")?)),
-            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
+            flag if flag.starts_with('-') && flag.len() > 1 => {
+                return Err(format!("unknown option {flag}"))
+            }
             path => options.paths.push(PathBuf::from(path)),
         }
     }
@@ -58,17 +60,21 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(options)
 }
 
-/// One problem as printed.
-struct Reported {
-    path: String,
-    line: u32,
-    column: u32,
-    end_line: u32,
-    end_column: u32,
-    finding: Finding,
+/// One problem as printed: 1-based lines, 1-based columns counted in characters.
+pub struct Reported {
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub finding: Finding,
 }
 
 pub fn run(args: &[String]) -> ExitCode {
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{}", super::USAGE);
+        return ExitCode::SUCCESS;
+    }
     let options = match parse(args) {
         Ok(o) => o,
         Err(e) => {
@@ -113,9 +119,11 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
             let text = contents.text();
             let value: serde_json::Value =
                 serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-            let (settings, problem) = Settings::from_json(&value);
-            if let Some(problem) = problem {
-                return Err(format!("{}: {problem}", path.display()));
+            let (settings, mut problems) = Settings::from_json(&value);
+            let codes: Vec<&str> = CODES.iter().map(|(code, _)| *code).collect();
+            problems.extend(settings.unknown_severity_codes(&codes));
+            if !problems.is_empty() {
+                return Err(format!("{}: {}", path.display(), problems.join("\n")));
             }
             settings
         }
@@ -207,28 +215,58 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
     Ok((reports, files.len()))
 }
 
-/// Files as given, and `*.md` under folders (honouring `.gitignore`).
+/// Files as given, and `*.md` under folders (honouring `.gitignore`). Any path that cannot be
+/// read or is not a regular file fails the check, each with its reason: a CI job must not pass
+/// over plans it never saw.
 fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
+    let mut problems = Vec::new();
     for path in paths {
-        let stat = RealDisk
-            .real_path(path)
-            .and_then(|real| RealDisk.stat(&real))
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        if stat.kind != EntryKind::Directory {
-            files.push(path.clone());
-            continue;
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_file() => files.push(path.clone()),
+            Ok(meta) if meta.is_dir() => {
+                let mut found = Vec::new();
+                for entry in ignore::WalkBuilder::new(path).build() {
+                    let entry = match entry {
+                        Ok(entry) => entry.into_path(),
+                        Err(e) => {
+                            problems.push(e.to_string());
+                            continue;
+                        }
+                    };
+                    if !is_markdown(&entry) {
+                        continue;
+                    }
+                    match std::fs::metadata(&entry) {
+                        Ok(meta) if meta.is_file() => found.push(entry),
+                        Ok(meta) if meta.is_dir() => {}
+                        Ok(_) => problems.push(not_regular(&entry)),
+                        Err(e) => problems.push(format!("{}: {e}", entry.display())),
+                    }
+                }
+                found.sort();
+                files.extend(found);
+            }
+            Ok(_) => problems.push(not_regular(path)),
+            Err(e) => problems.push(format!("{}: {e}", path.display())),
         }
-        let mut found: Vec<PathBuf> = ignore::WalkBuilder::new(path)
-            .build()
-            .filter_map(|e| e.ok())
-            .map(|e| e.into_path())
-            .filter(|p| p.is_file() && is_markdown(p))
-            .collect();
-        found.sort();
-        files.extend(found);
     }
-    Ok(files)
+    match problems.as_slice() {
+        [] => Ok(files),
+        [one] => Err(one.clone()),
+        many => Err(format!(
+            "{} paths could not be checked:\n  {}",
+            many.len(),
+            many.join("\n  ")
+        )),
+    }
+}
+
+fn not_regular(path: &Path) -> String {
+    format!(
+        "{}: not a regular file (a FIFO, socket or device is never read)",
+        path.display()
+    )
 }
 
 fn is_markdown(path: &Path) -> bool {
@@ -237,38 +275,16 @@ fn is_markdown(path: &Path) -> bool {
 }
 
 fn print(options: &Options, reports: &[Reported], files: usize) {
-    if options.json {
-        let items: Vec<_> = reports
-            .iter()
-            .map(|r| {
-                json!({
-                    "path": r.path,
-                    "line": r.line,
-                    "column": r.column,
-                    "endLine": r.end_line,
-                    "endColumn": r.end_column,
-                    "severity": r.finding.severity.name(),
-                    "code": r.finding.code,
-                    "message": r.finding.message,
-                })
-            })
-            .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string())
-        );
-        return;
-    }
-    for r in reports {
-        println!(
-            "{}:{}:{}: {} {} {}",
-            r.path,
-            r.line,
-            r.column,
-            r.finding.severity.name(),
-            r.finding.code,
-            r.finding.message
-        );
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = match options.format {
+        Format::Human => formats::human(&mut out, reports),
+        Format::Json => formats::json(&mut out, reports),
+        Format::GitHub => formats::github(&mut out, reports),
+        Format::Sarif => formats::sarif(&mut out, reports),
+    };
+    if let Err(e) = written {
+        eprintln!("plan-lsp check: writing the report failed: {e}");
     }
     let count = |s: Severity| reports.iter().filter(|r| r.finding.severity == s).count();
     eprintln!(

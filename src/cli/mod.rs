@@ -1,6 +1,7 @@
 //! Command-line entry points other than the server.
 
 pub mod check;
+pub mod formats;
 pub mod research;
 
 pub const USAGE: &str = "\
@@ -11,9 +12,11 @@ USAGE:
     plan-lsp check [OPTIONS] PATHS...
                              lint plans (files, or folders searched for *.md)
     plan-lsp --version
+    plan-lsp check --help
 
 CHECK OPTIONS:
-    --format human|json      output format (default: human)
+    --format FORMAT          human (default), json, github (workflow annotations)
+                             or sarif (SARIF 2.1.0, for code scanning)
     --strict                 fail on warnings too (open placeholders, missing sections)
     --root DIR               workspace folder references resolve in (default: current folder)
     --template NAME          template for plans whose front matter names none

@@ -44,15 +44,18 @@ impl Document {
         let strict_end = position::to_char_strict(&self.rope, range.end, enc);
         let mut start = position::to_char_clamped(&self.rope, range.start, enc);
         let mut end = position::to_char_clamped(&self.rope, range.end, enc);
+        let described = format!(
+            "didChange range {}:{}-{}:{}",
+            range.start.line, range.start.character, range.end.line, range.end.character
+        );
         let clamped = match (&strict_start, &strict_end) {
             (Ok(_), Ok(_)) if start <= end => None,
+            (Ok(_), Ok(_)) => Some(ClampedChange {
+                message: format!("{described} ends before it starts; applied from end to start"),
+            }),
             _ => Some(ClampedChange {
                 message: format!(
-                    "didChange range {}:{}-{}:{} lies outside the document ({} lines); clamped to it",
-                    range.start.line,
-                    range.start.character,
-                    range.end.line,
-                    range.end.character,
+                    "{described} lies outside the document ({} lines); clamped to it",
                     self.rope.len_lines()
                 ),
             }),
@@ -97,6 +100,14 @@ mod tests {
         let report = doc.apply_change(&change(9, 0, 9, 0, "!"), PositionEncoding::Utf16);
         assert!(report.is_some());
         assert_eq!(doc.rope.to_string(), "ab\n!");
+    }
+
+    #[test]
+    fn a_reversed_range_is_reported_as_reversed() {
+        let mut doc = Document::new("abcd\n", 1);
+        let report = doc.apply_change(&change(0, 3, 0, 1, "X"), PositionEncoding::Utf16);
+        assert!(report.unwrap().message.contains("ends before it starts"));
+        assert_eq!(doc.rope.to_string(), "aXd\n");
     }
 
     #[test]

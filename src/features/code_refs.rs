@@ -12,7 +12,7 @@ use ropey::Rope;
 use serde_json::json;
 use tower_lsp::lsp_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, Diagnostic, DocumentLink,
-    GotoDefinitionResponse, Location, NumberOrString, Url,
+    GotoDefinitionResponse, Location, Url,
 };
 
 use super::{fence_language, workspace_edit};
@@ -332,6 +332,35 @@ fn line_drift_findings(snapshot: &Snapshot, text: &str, out: &mut Vec<Finding>) 
     }
 }
 
+/// A missing file the plan cites that existed when the plan was last committed: deleted or moved
+/// since, so `stale-reference` rather than "broken" or "planned".
+pub fn deleted_since_commit(snapshot: &Snapshot, written: &str) -> bool {
+    let Some(plan_path) = snapshot.path.as_deref() else {
+        return false;
+    };
+    let roots = snapshot.effective_roots();
+    let door = snapshot.files.door(&roots);
+    if !snapshot.code.drift.tracks(&door, plan_path) {
+        return false;
+    }
+    let relative = written.trim_start_matches('/');
+    let candidates = plan_path
+        .parent()
+        .filter(|_| !written.starts_with('/'))
+        .map(|dir| resolve::normalize(&dir.join(relative)))
+        .into_iter()
+        .chain(roots.iter().map(|r| resolve::normalize(&r.join(relative))));
+    candidates
+        .filter(|c| resolve::inside_roots(c, &roots))
+        .any(|c| {
+            snapshot
+                .code
+                .drift
+                .existed_at_plan_commit(&door, plan_path, &c)
+                == Some(true)
+        })
+}
+
 /// `src/old.rs::Type::name` → `src/new.rs::Type::name`, keeping the backticks and the rest.
 fn rewrite_symbol_path(written: &str, moved: &SymbolMatch) -> String {
     match written.find("::") {
@@ -389,14 +418,7 @@ pub fn code_actions(
         .filter_map(|f| {
             let replacement = f.data.get("replacement")?.as_str()?.to_owned();
             let range = snapshot.range(f.range.clone());
-            let matching: Vec<Diagnostic> = diagnostics
-                .iter()
-                .filter(|d| {
-                    d.range == range
-                        && d.code == Some(NumberOrString::String("stale-reference".into()))
-                })
-                .cloned()
-                .collect();
+            let matching = super::diagnostics_on(diagnostics, range, "stale-reference");
             let change = TextChange {
                 range: f.range,
                 new_text: replacement.clone(),

@@ -1,5 +1,6 @@
-//! Completion in a plan: file paths inside links (relative to the document) and code spans
-//! (relative to the workspace, or to the document with `./`, `../`), code symbols inside code
+//! Completion in a plan: headings after `#` in a link destination (`](#`, `](other.md#`,
+//! `[label]: #`), file paths inside links (relative to the document), code spans and prose words
+//! with a `/` (relative to the workspace, or to the document with `./`, `../`), code symbols inside code
 //! spans, a placeholder snippet after `[`, and the template's missing sections at the start of
 //! a line.
 
@@ -33,6 +34,8 @@ enum Context<'a> {
     LinkDestination { partial: &'a str },
     /// After `[` (`partial` starts with it) in prose.
     Bracket { partial: &'a str },
+    /// A path being typed in prose: a word with a `/` (`see internal/ap`).
+    ProsePath { partial: &'a str },
     /// Nothing to offer.
     Other,
 }
@@ -58,6 +61,9 @@ fn context_of(before: &str) -> Context<'_> {
             partial: &before[open..],
         };
     }
+    if let Some(partial) = definition_destination(trimmed) {
+        return Context::LinkDestination { partial };
+    }
     if let Some(i) = before.rfind("](") {
         let partial = &before[i + 2..];
         if !partial.contains([')', ' ']) {
@@ -71,7 +77,30 @@ fn context_of(before: &str) -> Context<'_> {
             return Context::Bracket { partial };
         }
     }
+    let word_start = before
+        .rfind(|c: char| c.is_whitespace() || "([\"'".contains(c))
+        .map_or(0, |i| i + 1);
+    let word = &before[word_start..];
+    let path_like = word.contains('/')
+        && !word.contains("://")
+        && word
+            .chars()
+            .all(|c| c.is_alphanumeric() || "/._-".contains(c));
+    if path_like {
+        return Context::ProsePath { partial: word };
+    }
     Context::Other
+}
+
+/// What follows `[label]: ` in a link reference definition being written.
+fn definition_destination(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix('[')?;
+    let close = rest.find("]:")?;
+    if close == 0 || rest[..close].contains(['[', ']']) {
+        return None;
+    }
+    let partial = rest[close + 2..].trim_start();
+    (!partial.contains(char::is_whitespace)).then_some(partial)
 }
 
 /// Completion items at `position`.
@@ -86,7 +115,7 @@ pub fn completion(
     let before = snapshot.rope.byte_slice(line_start..offset).to_string();
     let items = match context_of(&before) {
         Context::LineStart { hashes, typed } => {
-            missing_sections(snapshot, line_start, offset, hashes, typed)
+            absent_headings(snapshot, line_start, offset, hashes, typed)
         }
         Context::CodeSpan { partial } => {
             let mut items = Vec::new();
@@ -97,7 +126,14 @@ pub fn completion(
             }
             items
         }
+        Context::LinkDestination { partial } if partial.contains('#') => {
+            super::heading_links::completion(snapshot, offset, partial)
+        }
         Context::LinkDestination { partial } => paths(snapshot, offset, partial, true),
+        Context::ProsePath { partial } => {
+            let relative_to_document = partial.starts_with("./") || partial.starts_with("../");
+            paths(snapshot, offset, partial, relative_to_document)
+        }
         Context::Bracket { partial } => vec![placeholder(snapshot, offset, partial, snippets)],
         Context::Other => Vec::new(),
     };
@@ -111,7 +147,7 @@ fn edit(snapshot: &Snapshot, range: std::ops::Range<usize>, text: String) -> Com
     })
 }
 
-fn missing_sections(
+fn absent_headings(
     snapshot: &Snapshot,
     line_start: usize,
     offset: usize,
@@ -127,24 +163,19 @@ fn missing_sections(
     };
     let report = template_check::check(&snapshot.plan, &template);
     let typed = typed.to_ascii_lowercase();
-    report
-        .missing
-        .iter()
-        .filter_map(|missing| {
-            let section = template.section_at(&missing.path)?;
+    absent_sections(&template, &report)
+        .into_iter()
+        .filter_map(|path| {
+            let section = template.section_at(&path)?;
             if !section.title.to_ascii_lowercase().starts_with(&typed) {
                 return None;
             }
-            let level = if hashes > 0 {
-                hashes
-            } else {
-                missing.path.len() + 1
-            };
+            let level = if hashes > 0 { hashes } else { path.len() + 1 };
             let markdown = edits::section_markdown(section, level as u8, snapshot.plan.line_ending);
             Some(CompletionItem {
                 label: section.title.clone(),
                 kind: Some(CompletionItemKind::MODULE),
-                detail: Some(format!("Missing section ({})", missing.path.join(" › "))),
+                detail: Some(format!("Section ({})", path.join(" › "))),
                 documentation: (!section.guidance.is_empty())
                     .then(|| tower_lsp::lsp_types::Documentation::String(section.guidance.clone())),
                 filter_text: Some(format!("{} {}", "#".repeat(hashes), section.title)),
@@ -153,6 +184,33 @@ fn missing_sections(
             })
         })
         .collect()
+}
+
+/// The title paths of the template's sections the plan lacks, required or optional, whose parent
+/// it has (or top-level ones), in template order.
+fn absent_sections(
+    template: &crate::plan::template::Template,
+    report: &template_check::TemplateReport,
+) -> Vec<Vec<String>> {
+    fn walk(
+        sections: &[crate::plan::template::TemplateSection],
+        parent: &[String],
+        report: &template_check::TemplateReport,
+        out: &mut Vec<Vec<String>>,
+    ) {
+        for section in sections {
+            let mut path = parent.to_vec();
+            path.push(section.title.clone());
+            if report.matched_section(&path).is_some() {
+                walk(&section.children, &path, report, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&template.sections, &[], report, &mut out);
+    out
 }
 
 fn paths(
@@ -336,6 +394,17 @@ mod tests {
         );
         assert_eq!(context_of("Ask: ["), Context::Bracket { partial: "[" });
         assert_eq!(context_of("a [link](x.md) and"), Context::Other);
+        assert_eq!(
+            context_of("see [it](other.md#sta"),
+            Context::LinkDestination {
+                partial: "other.md#sta"
+            }
+        );
+        assert_eq!(
+            context_of("[sq]: #sta"),
+            Context::LinkDestination { partial: "#sta" }
+        );
+        assert_eq!(context_of("[sq]: #a title"), Context::Other);
         assert_eq!(context_of("`done` and text"), Context::Other);
         assert_eq!(context_of("```ru"), Context::Other);
     }

@@ -1,4 +1,5 @@
-//! Go to definition from a file reference to the file, at its line and column.
+//! Go to definition from a heading link to the heading, and from a file reference to the file,
+//! at its line and column.
 
 use tower_lsp::lsp_types::{GotoDefinitionResponse, Location, Position, Range, Url};
 
@@ -13,6 +14,10 @@ pub fn definition(
     position: Position,
 ) -> Result<Option<GotoDefinitionResponse>, FeatureError> {
     let offset = snapshot.offset(position)?;
+    // `other.md#heading` is also a file reference: the heading is the more precise answer.
+    if let Some(location) = super::heading_links::definition(snapshot, offset) {
+        return Ok(Some(GotoDefinitionResponse::Scalar(location)));
+    }
     let Some(reference) = snapshot.plan.reference_at(offset) else {
         return Ok(super::code_refs::definition(snapshot, offset));
     };

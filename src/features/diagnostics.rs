@@ -46,7 +46,22 @@ pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
         code: &snapshot.code,
     };
     let mut findings = analysis::diagnostics::diagnose(&ctx);
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.code == "broken-link" || f.code == "planned-file")
+    {
+        let path = f.data["path"].as_str().unwrap_or_default().to_owned();
+        if super::code_refs::deleted_since_commit(snapshot, &path) {
+            *f = Finding::new(
+                "stale-reference",
+                f.range.clone(),
+                format!("{path} was deleted or moved since this plan was last committed"),
+                serde_json::json!({}),
+            );
+        }
+    }
     findings.extend(snapshot.issue_drift.clone());
+    findings.extend(super::heading_links::findings(snapshot));
     let code_findings = super::code_refs::findings(snapshot);
     // Lines past the end of a file that git shows were there when the plan was committed
     // are drift (`stale-reference`, with its fix), not a wrong line.
@@ -57,5 +72,6 @@ pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
                 .any(|s| s.code == "stale-reference" && s.range == f.range)
     });
     findings.extend(code_findings);
+    findings.sort_by_key(|f| (f.range.start, f.range.end));
     analysis::diagnostics::apply_severity(findings, &snapshot.settings)
 }

@@ -1,4 +1,5 @@
-//! Hover: a placeholder's question and what can be done with it; a file reference's lines.
+//! Hover: a placeholder's question and what can be done with it; a heading link's section; a
+//! file reference's lines.
 
 use std::path::{Path, PathBuf};
 
@@ -16,11 +17,42 @@ use crate::workspace::resolve::{self, Resolution};
 /// Lines shown for a reference without a line number, or around a single line.
 const EXCERPT_LINES: usize = 12;
 
-pub fn hover(snapshot: &Snapshot, position: Position) -> Result<Option<Hover>, FeatureError> {
+/// Whose commands a hover names: the front end declares itself in the client capabilities
+/// (`experimental.planLspCommands`); any other client gets the server's command ids.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CommandNames {
+    /// The VS Code extension: `command:` links to its palette commands (it trusts them).
+    VsCode,
+    /// The Neovim plugin: its `:Plan*` commands and Neovim's default maps.
+    Neovim,
+    #[default]
+    Server,
+}
+
+impl CommandNames {
+    pub fn from_capability(value: Option<&serde_json::Value>) -> CommandNames {
+        match value
+            .and_then(|v| v.get("planLspCommands"))
+            .and_then(|v| v.as_str())
+        {
+            Some("vscode") => CommandNames::VsCode,
+            Some("neovim") => CommandNames::Neovim,
+            _ => CommandNames::Server,
+        }
+    }
+}
+
+pub fn hover(
+    snapshot: &Snapshot,
+    position: Position,
+    names: CommandNames,
+) -> Result<Option<Hover>, FeatureError> {
     let offset = snapshot.offset(position)?;
     let plan = &snapshot.plan;
     let (markdown, range) = if let Some(p) = plan.placeholder_at(offset) {
-        (placeholder_markdown(snapshot, p), p.range.clone())
+        (placeholder_markdown(snapshot, p, names), p.range.clone())
+    } else if let Some(heading) = super::heading_links::hover(snapshot, offset) {
+        heading
     } else if let Some(r) = plan.reference_at(offset) {
         (reference_markdown(snapshot, r), r.range.clone())
     } else if let Some(symbol) = super::code_refs::hover(snapshot, offset) {
@@ -37,32 +69,70 @@ pub fn hover(snapshot: &Snapshot, position: Position) -> Result<Option<Hover>, F
     }))
 }
 
-fn placeholder_markdown(snapshot: &Snapshot, p: &Placeholder) -> String {
+fn placeholder_markdown(snapshot: &Snapshot, p: &Placeholder, names: CommandNames) -> String {
     let plan = &snapshot.plan;
     let raw = snapshot.rope.byte_slice(p.range.clone()).to_string();
-    let kind = raw.split(':').next().unwrap_or(&raw).trim_end_matches(']');
+    let kind = placeholder_kind(&raw);
     let question = if p.question.is_empty() {
         "*(no question written yet)*".to_string()
     } else {
-        p.question.clone()
+        format!("**{}**", p.question.trim())
     };
     let location = match p.section {
         Some(s) => format!("In **{}**.", plan.section_path(s).join(" › ")),
         None => "Before the first section.".to_string(),
     };
-    let others = plan.placeholders.len() - 1;
-    let others = match others {
+    let others = match plan.placeholders.len() - 1 {
         0 => "It is the only open placeholder in this plan.".to_string(),
         1 => "1 other placeholder is open in this plan.".to_string(),
         n => format!("{n} other placeholders are open in this plan."),
     };
+    let heading = match kind {
+        Some(kind) => format!("Open question {} · {kind}", p.id),
+        None => format!("Open question {}", p.id),
+    };
     format!(
-        "**Open question {id}** · `{kind}`\n\n> {question}\n\n{location} {others}\n\n\
-         Actions: *Answer placeholder* (`plan.answerPlaceholder`), *Suggest an answer* with AI, \
-         *Ask open questions on the issue*, or the quick fix *Move to Open questions*.",
-        id = p.id,
-        kind = kind.replace('`', "")
+        "**{heading}**\n\n{question}\n\n{location} {others}\n\n{}",
+        placeholder_actions(&p.id, names)
     )
+}
+
+/// `NEEDS CLARIFICATION` for `[NEEDS CLARIFICATION: …]`, `TBD` for `[TBD]`; none for `{{…}}`.
+fn placeholder_kind(raw: &str) -> Option<String> {
+    let inner = raw.strip_prefix('[')?;
+    let kind = inner.split([':', ']']).next().unwrap_or(inner).trim();
+    (!kind.is_empty()).then(|| kind.replace('`', ""))
+}
+
+/// What can be done with a placeholder, in the words of the editor showing the hover.
+fn placeholder_actions(id: &str, names: CommandNames) -> String {
+    match names {
+        CommandNames::VsCode => {
+            let args = percent_encoding::utf8_percent_encode(
+                &serde_json::json!([id]).to_string(),
+                percent_encoding::NON_ALPHANUMERIC,
+            )
+            .to_string();
+            format!(
+                "[Answer placeholder…](command:planLsp.answerPlaceholder?{args} \"Answer it, or leave the answer empty for a suggestion from the model\") · \
+                 [Ask open questions on the issue](command:planLsp.askOnIssue) · \
+                 [Show plan status](command:planLsp.status)\n\n\
+                 Quick fix (Ctrl+.): *Move to Open questions*."
+            )
+        }
+        CommandNames::Neovim => {
+            "- `:PlanAnswer` answers it (an empty answer asks the model for a suggestion)\n\
+             - `:PlanAsk` asks the open questions on the issue\n\
+             - `gra` (code action): *Move to Open questions*"
+                .to_string()
+        }
+        CommandNames::Server => format!(
+            "- answer it with the command `plan.answerPlaceholder` (`placeholder: \"{id}\"`), or \
+             `plan.suggestAnswer` for a suggestion from the model\n\
+             - `plan.askOnIssue` asks the open questions on the issue\n\
+             - code action: *Move to Open questions*"
+        ),
+    }
 }
 
 fn reference_markdown(snapshot: &Snapshot, r: &Reference) -> String {
@@ -207,5 +277,21 @@ fn excerpt_bounds(lines: Option<&LineSpan>, total: usize) -> (usize, usize) {
             // A very long range is cut so the hover stays readable.
             (start, end.min(start + 60))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kind_is_the_marker_without_brackets() {
+        assert_eq!(
+            placeholder_kind("[NEEDS CLARIFICATION: Which port?]").as_deref(),
+            Some("NEEDS CLARIFICATION")
+        );
+        assert_eq!(placeholder_kind("[TBD]").as_deref(), Some("TBD"));
+        assert_eq!(placeholder_kind("{{Which port?}}"), None);
+        assert_eq!(placeholder_kind("TBD"), None);
     }
 }

@@ -1,4 +1,5 @@
-//! Document links for every file reference that resolves, with a VS Code style `#L` anchor.
+//! Document links for every file reference that resolves, with a VS Code style `#L` anchor, and
+//! for every heading link that reaches its heading.
 
 use tower_lsp::lsp_types::DocumentLink;
 
@@ -6,10 +7,16 @@ use super::definition::location_of;
 use crate::snapshot::Snapshot;
 
 pub fn document_links(snapshot: &Snapshot) -> Vec<DocumentLink> {
+    let headings = super::heading_links::document_links(snapshot);
     let mut links: Vec<DocumentLink> = snapshot
         .plan
         .references
         .iter()
+        // `other.md#heading` links to the heading rather than to the file's top.
+        .filter(|r| {
+            let range = snapshot.range(r.range.clone());
+            !headings.iter().any(|h| h.range == range)
+        })
         .filter_map(|r| {
             let location = location_of(snapshot, &r.target)?;
             let mut target = location.uri;
@@ -29,6 +36,7 @@ pub fn document_links(snapshot: &Snapshot) -> Vec<DocumentLink> {
             })
         })
         .collect();
+    links.extend(headings);
     links.extend(super::code_refs::document_links(snapshot));
     links
 }

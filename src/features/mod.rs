@@ -8,10 +8,15 @@ pub mod completion;
 pub mod definition;
 pub mod diagnostics;
 pub mod folding;
+pub mod heading_links;
+pub mod highlight;
 pub mod hover;
 pub mod links;
 pub mod reference_fixes;
+pub mod references;
+pub mod rename;
 pub mod symbols;
+pub mod targets;
 pub mod workspace_symbols;
 
 use crate::document::position::OutOfRange;
@@ -76,4 +81,20 @@ pub fn workspace_edit(
         }])),
         ..WorkspaceEdit::default()
     }
+}
+
+/// The client's diagnostics with `code` on exactly `range`: the ones a quick fix resolves.
+pub fn diagnostics_on(
+    diagnostics: &[tower_lsp::lsp_types::Diagnostic],
+    range: tower_lsp::lsp_types::Range,
+    code: &str,
+) -> Vec<tower_lsp::lsp_types::Diagnostic> {
+    diagnostics
+        .iter()
+        .filter(|d| {
+            d.range == range
+                && d.code == Some(tower_lsp::lsp_types::NumberOrString::String(code.into()))
+        })
+        .cloned()
+        .collect()
 }

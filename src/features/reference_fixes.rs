@@ -1,9 +1,7 @@
 //! Quick fixes for `ambiguous-reference`: one per candidate, each writing that file's full
 //! path in place of the basename or partial path, keeping the rest of the reference.
 
-use tower_lsp::lsp_types::{
-    CodeAction, CodeActionKind, CodeActionOrCommand, Diagnostic, NumberOrString,
-};
+use tower_lsp::lsp_types::{CodeAction, CodeActionKind, CodeActionOrCommand, Diagnostic};
 
 use super::workspace_edit;
 use crate::analysis::edits::TextChange;
@@ -39,14 +37,7 @@ pub fn code_actions(
                 .unwrap_or_default();
             let written = &text[f.range.clone()];
             let range = snapshot.range(f.range.clone());
-            let matching: Vec<Diagnostic> = diagnostics
-                .iter()
-                .filter(|d| {
-                    d.range == range
-                        && d.code == Some(NumberOrString::String("ambiguous-reference".into()))
-                })
-                .cloned()
-                .collect();
+            let matching = super::diagnostics_on(diagnostics, range, "ambiguous-reference");
             let Some(at) = written.find(written_path.as_str()) else {
                 return Vec::new();
             };

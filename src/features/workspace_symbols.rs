@@ -1,7 +1,9 @@
 //! Workspace symbols: the sections and open placeholders of every plan in the workspace, so a
-//! user can jump to any open question across plans. Plans on disk are parsed once per
-//! modification time; open plans are read from their live snapshot.
+//! user can jump to any open question across plans, and the code's definitions whose names
+//! start with the query (from the code index). Plans on disk are parsed once per modification
+//! time; open plans are read from their live snapshot.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use tower_lsp::lsp_types::{Location, SymbolInformation, SymbolKind, Url};
@@ -15,6 +17,9 @@ use crate::workspace::disk::Door;
 
 /// Most symbols answered at once.
 const MAX_SYMBOLS: usize = 500;
+/// Most code definitions answered, and most definitions looked up per defined name.
+const MAX_CODE_SYMBOLS: usize = 100;
+const MAX_PER_NAME: usize = 5;
 
 /// One plan's sections and placeholders, ready to filter.
 #[derive(Debug, Default)]
@@ -145,7 +150,122 @@ pub fn workspace_symbols(
             keep(&d.entries, &mut out);
         }
     }
+    out.truncate(MAX_SYMBOLS - MAX_CODE_SYMBOLS);
+    out.extend(code_symbols(door, code, enc, query));
     out.truncate(MAX_SYMBOLS);
+    out
+}
+
+/// The LSP kind of a code definition.
+fn lsp_kind(kind: crate::workspace::symbols::SymbolKind) -> SymbolKind {
+    use crate::workspace::symbols::SymbolKind as Code;
+    match kind {
+        Code::Function | Code::Macro => SymbolKind::FUNCTION,
+        Code::Method => SymbolKind::METHOD,
+        Code::Struct => SymbolKind::STRUCT,
+        Code::Class => SymbolKind::CLASS,
+        Code::Enum => SymbolKind::ENUM,
+        Code::Trait | Code::Interface => SymbolKind::INTERFACE,
+        Code::TypeAlias => SymbolKind::TYPE_PARAMETER,
+        Code::Module => SymbolKind::MODULE,
+        Code::Const | Code::Static => SymbolKind::CONSTANT,
+    }
+}
+
+/// Definitions in the workspace's code whose names start with the query's last word, as typed
+/// or with its first letter in the other case (`doc` finds `Document` too). An empty query
+/// lists no code: it would be every definition.
+#[allow(deprecated)] // `deprecated` is a required field of the struct.
+fn code_symbols(
+    door: &Door,
+    code: &CodeIndex,
+    enc: PositionEncoding,
+    query: &str,
+) -> Vec<SymbolInformation> {
+    let word = query
+        .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or_default();
+    if word.is_empty() {
+        return Vec::new();
+    }
+    let mut first = word.chars();
+    let other_case: String = match first.next() {
+        Some(c) if c.is_uppercase() => c.to_lowercase().chain(first).collect(),
+        Some(c) => c.to_uppercase().chain(first).collect(),
+        None => String::new(),
+    };
+    let names: Vec<String> = {
+        let index = code.read();
+        let mut names: Vec<String> = [word, other_case.as_str()]
+            .iter()
+            .flat_map(|prefix| {
+                index
+                    .content()
+                    .defined_names_with_prefix(prefix, MAX_CODE_SYMBOLS)
+            })
+            .map(str::to_owned)
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        names.retain(|n| seen.insert(n.clone()));
+        names
+    };
+    // Files are read (through the door) only to place definitions in the client's encoding.
+    let mut texts: HashMap<PathBuf, Option<(String, crate::document::line_index::LineIndex)>> =
+        HashMap::new();
+    let mut out = Vec::new();
+    for name in names {
+        let Some(symbol_query) = crate::workspace::symbols::SymbolQuery::parse(&name) else {
+            continue;
+        };
+        for m in code.find_symbols(&symbol_query, MAX_PER_NAME) {
+            if out.len() >= MAX_CODE_SYMBOLS {
+                return out;
+            }
+            let Some(path) = code.abs_path(m.file) else {
+                continue;
+            };
+            let Some((text, lines)) = texts
+                .entry(path.clone())
+                .or_insert_with(|| {
+                    let text = door.read_whole_text(&path).ok()?;
+                    let lines = crate::document::line_index::LineIndex::new(&text);
+                    Some((text, lines))
+                })
+                .as_ref()
+            else {
+                continue;
+            };
+            let Ok(uri) = Url::from_file_path(&path) else {
+                continue;
+            };
+            let span = &m.symbol.selection;
+            // The enclosing module or type, when there is one beyond the crate itself.
+            let sep = crate::workspace::symbols::separator(
+                crate::workspace::index::FileLanguage::from_path(&m.path),
+            );
+            let parent = m
+                .symbol
+                .qualified
+                .strip_suffix(m.symbol.name.as_str())
+                .and_then(|q| q.strip_suffix(sep))
+                .filter(|q| !q.is_empty() && *q != "crate");
+            out.push(SymbolInformation {
+                name: m.symbol.name.clone(),
+                kind: lsp_kind(m.symbol.kind),
+                tags: None,
+                deprecated: None,
+                location: Location {
+                    uri,
+                    range: lines.range(text, span.start_byte as usize..span.end_byte as usize, enc),
+                },
+                container_name: Some(match parent {
+                    Some(parent) => format!("{} › {parent}", m.path),
+                    None => m.path.clone(),
+                }),
+            });
+        }
+    }
     out
 }
 

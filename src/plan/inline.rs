@@ -4,9 +4,11 @@
 use std::ops::Range;
 use tree_sitter::{Node, Parser};
 
+use super::fragments;
 use super::placeholders::{PlaceholderMatch, PlaceholderSyntax};
 use super::references::{self, FileTarget, ReferenceForm};
 use super::slots;
+use super::HeadingLink;
 
 /// What one piece of inline text contains, with ranges relative to its start.
 #[derive(Debug, Default, Clone)]
@@ -19,6 +21,8 @@ pub(super) struct InlineFacts {
     pub code_spans: Vec<(Range<usize>, String, bool)>,
     /// `[text][label]`, `[label][]` and `[label]` links, by normalised label.
     pub reference_links: Vec<(Range<usize>, String)>,
+    /// Inline links to headings (`[see](#status-quo)`, `[x](other.md#y)`).
+    pub heading_links: Vec<HeadingLink>,
 }
 
 /// Ranges in which placeholders and prose paths are not looked for.
@@ -61,6 +65,12 @@ impl InlineFacts {
                 .into_iter()
                 .map(|(r, l)| (shift(r), l)),
         );
+        self.heading_links
+            .extend(other.heading_links.into_iter().map(|link| HeadingLink {
+                range: shift(link.range),
+                fragment_range: link.fragment_range.map(shift),
+                ..link
+            }));
     }
 }
 
@@ -177,10 +187,25 @@ fn collect(node: Node, text: &str, facts: &mut InlineFacts, exclusions: &mut Exc
             for child in node.children(&mut cursor) {
                 if child.kind() == "link_destination" {
                     exclusions.literal.push(child.byte_range());
-                    if let Some(target) = references::link_target(&text[child.byte_range()]) {
+                    let destination = child.byte_range();
+                    if let Some(target) = references::link_target(&text[destination.clone()]) {
                         facts
                             .references
                             .push((range.clone(), target, ReferenceForm::Link));
+                    }
+                    let fragment = (node.kind() == "inline_link")
+                        .then(|| fragments::parse_destination(&text[destination.clone()]))
+                        .flatten();
+                    if let Some(target) = fragment {
+                        let at = destination.start;
+                        facts.heading_links.push(HeadingLink {
+                            range: range.clone(),
+                            path: target.path,
+                            fragment: target.fragment,
+                            fragment_range: Some(
+                                at + target.fragment_range.start..at + target.fragment_range.end,
+                            ),
+                        });
                     }
                 } else if child.kind() == "link_text" || child.kind() == "image_description" {
                     collect(child, text, facts, exclusions);

@@ -4,12 +4,14 @@
 mod blocks;
 mod cache;
 mod chunks;
+pub mod fragments;
 pub mod front_matter;
 pub mod headings;
 mod inline;
 pub mod placeholders;
 pub mod references;
 pub mod slots;
+pub mod slug;
 pub mod template;
 
 use std::collections::HashMap;
@@ -57,6 +59,21 @@ pub struct Reference {
     pub form: ReferenceForm,
 }
 
+/// A link to a heading: `[see](#status-quo)`, `[x](other.md#heading)`, `[x][label]` with
+/// `[label]: #heading`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeadingLink {
+    /// The link as written; for `[text][label]`, the use.
+    pub range: Range<usize>,
+    /// The file part, percent-decoded; `None` for a heading of this document.
+    pub path: Option<String>,
+    /// The fragment, percent-decoded, without `#`.
+    pub fragment: String,
+    /// Where the fragment is written, for rename; `None` on a `[text][label]` use, whose
+    /// fragment is written in its definition.
+    pub fragment_range: Option<Range<usize>>,
+}
+
 /// A code span, kept for symbol lookups.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeSpan {
@@ -87,6 +104,8 @@ pub struct Plan {
     pub sections: Vec<Section>,
     pub placeholders: Vec<Placeholder>,
     pub references: Vec<Reference>,
+    /// Links to headings, in document order.
+    pub heading_links: Vec<HeadingLink>,
     pub code_spans: Vec<CodeSpan>,
     pub blocks: Vec<Block>,
     /// `\r\n` when the document mostly uses it, so inserted text matches.
@@ -110,7 +129,15 @@ impl Plan {
     }
 
     fn build_text(text: &str, syntax: &PlaceholderSyntax, cache: &mut PlanCache) -> Plan {
-        let split = chunks::split(text);
+        Self::build_chunks(text, chunks::split(text), syntax, cache)
+    }
+
+    fn build_chunks(
+        text: &str,
+        split: chunks::Split,
+        syntax: &PlaceholderSyntax,
+        cache: &mut PlanCache,
+    ) -> Plan {
         cache.start_pass(&syntax.fingerprint);
         let mut builder = Builder {
             plan: Plan {
@@ -166,10 +193,33 @@ impl Plan {
             .find(|p| p.id.eq_ignore_ascii_case(id))
     }
 
+    pub fn heading_link_at(&self, offset: usize) -> Option<&HeadingLink> {
+        self.heading_links
+            .iter()
+            .find(|l| l.range.start <= offset && offset <= l.range.end)
+    }
+
+    /// The section whose heading line holds `offset`.
+    pub fn heading_at(&self, offset: usize) -> Option<usize> {
+        self.sections
+            .iter()
+            .position(|s| s.heading.start <= offset && offset <= s.heading.end)
+    }
+
     pub fn reference_at(&self, offset: usize) -> Option<&Reference> {
         self.references
             .iter()
             .find(|r| r.range.start <= offset && offset <= r.range.end)
+    }
+
+    /// Whether both plans have the same headings, so links into them resolve alike.
+    pub fn same_headings(&self, other: &Plan) -> bool {
+        self.sections.len() == other.sections.len()
+            && self
+                .sections
+                .iter()
+                .zip(&other.sections)
+                .all(|(a, b)| a.title == b.title)
     }
 
     /// Section `index`'s range without the blank lines that follow it.
@@ -267,6 +317,17 @@ impl Builder {
                             form: ReferenceForm::Link,
                         });
                     }
+                    if let Some(target) = fragments::parse_destination(destination) {
+                        let at = destination_range.start + base;
+                        self.plan.heading_links.push(HeadingLink {
+                            range: shift(destination_range),
+                            fragment_range: Some(
+                                at + target.fragment_range.start..at + target.fragment_range.end,
+                            ),
+                            path: target.path,
+                            fragment: target.fragment,
+                        });
+                    }
                     self.link_definitions
                         .entry(label.clone())
                         .or_insert_with(|| destination.clone());
@@ -308,6 +369,13 @@ impl Builder {
                 form: *form,
             });
         }
+        for link in &facts.heading_links {
+            self.plan.heading_links.push(HeadingLink {
+                range: shift(&link.range),
+                fragment_range: link.fragment_range.as_ref().map(shift),
+                ..link.clone()
+            });
+        }
         for (range, content, is_file_reference) in &facts.code_spans {
             self.plan.code_spans.push(CodeSpan {
                 range: shift(range),
@@ -333,20 +401,38 @@ impl Builder {
             let placeholders = std::mem::take(&mut self.plan.placeholders);
             self.plan.placeholders = placeholders.into_iter().filter(|p| !defined(p)).collect();
         }
-        let bracketed = self
+        let template_slots = self
             .plan
             .placeholders
             .iter()
-            .filter(|p| text[p.range.clone()].starts_with('['))
+            .filter(|p| slots::is_template_slot(&text[p.range.clone()]))
             .count();
-        if bracketed >= 2 && !self.weak_slots.is_empty() {
-            let weak: Vec<Placeholder> = std::mem::take(&mut self.weak_slots)
-                .into_iter()
-                .filter(|p| !defined(p))
-                .collect();
-            self.plan.placeholders.extend(weak);
-            self.plan.placeholders.sort_by_key(|p| p.range.start);
+        if template_slots < 2 {
+            return;
         }
+        // An unfilled template: its other bracketed phrases are blanks too, in code as well.
+        let mut weak: Vec<Placeholder> = std::mem::take(&mut self.weak_slots)
+            .into_iter()
+            .filter(|p| !defined(p))
+            .collect();
+        for block in self
+            .plan
+            .blocks
+            .iter()
+            .filter(|b| b.kind == BlockKind::Code)
+        {
+            for slot in slots::scan(&text[block.range.clone()], true) {
+                let start = block.range.start + slot.range.start;
+                weak.push(Placeholder {
+                    id: String::new(),
+                    question: slot.question,
+                    range: start..block.range.start + slot.range.end,
+                    section: self.plan.section_at(start),
+                });
+            }
+        }
+        self.plan.placeholders.extend(weak);
+        self.plan.placeholders.sort_by_key(|p| p.range.start);
     }
 
     fn finish(mut self, text: &str, split: &chunks::Split) -> Plan {
@@ -360,14 +446,23 @@ impl Builder {
             if let Some(destination) = self.link_definitions.get(&label) {
                 if let Some(target) = references::link_target(destination) {
                     self.plan.references.push(Reference {
-                        range,
+                        range: range.clone(),
                         target,
                         form: ReferenceForm::Link,
+                    });
+                }
+                if let Some(target) = fragments::parse_destination(destination) {
+                    self.plan.heading_links.push(HeadingLink {
+                        range,
+                        path: target.path,
+                        fragment: target.fragment,
+                        fragment_range: None,
                     });
                 }
             }
         }
         self.plan.references.sort_by_key(|r| r.range.start);
+        self.plan.heading_links.sort_by_key(|l| l.range.start);
         self.settle_slots(text);
         for (i, p) in self.plan.placeholders.iter_mut().enumerate() {
             p.id = format!("P{}", i + 1);

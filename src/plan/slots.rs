@@ -152,8 +152,9 @@ fn bracket_regex() -> &'static Regex {
     })
 }
 
-/// The slots in `text`, outside of whatever the caller excludes. `in_code` is true for a code
-/// span's content, where only `[###-…]` slots count (code is full of brackets).
+/// The slots in `text`, outside of whatever the caller excludes. `in_code` is true for code
+/// (a span's content or a fenced block): code is full of brackets, so there only `[###-…]` slots
+/// are strong and the rest count in an unfilled template only.
 pub fn scan(text: &str, in_code: bool) -> Vec<Slot> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
@@ -168,16 +169,16 @@ pub fn scan(text: &str, in_code: bool) -> Vec<Slot> {
                 before,
                 Some(b'!' | b'[' | b']' | b'\\' | b'#' | b'@' | b'$')
             )
-            || before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+            // A slot may sit inside a name (`test_[name].py`, `specs/[###-x]/`), not after a
+            // letter or digit (`values[i]`).
+            || before.is_some_and(|b| b.is_ascii_alphanumeric())
         {
             continue;
         }
         let Some(strong) = kind(content) else {
             continue;
         };
-        if in_code && !content.starts_with("###") {
-            continue;
-        }
+        let strong = strong && (!in_code || content.starts_with("###"));
         out.push(Slot {
             range: whole.range(),
             question: content.split_whitespace().collect::<Vec<_>>().join(" "),
@@ -185,6 +186,26 @@ pub fn scan(text: &str, in_code: bool) -> Vec<Slot> {
         });
     }
     out
+}
+
+/// Words the default placeholder syntaxes start with: those are placeholders, not template slots.
+const MARKERS: &[&str] = &[
+    "NEEDS CLARIFICATION",
+    "PLACEHOLDER",
+    "CLARIFY",
+    "TBD",
+    "TODO",
+    "QUESTION",
+];
+
+/// Whether a placeholder's text is a strong template slot (not a `[NEEDS CLARIFICATION: …]`
+/// marker): two of them make a document an unfilled template.
+pub fn is_template_slot(placeholder: &str) -> bool {
+    let inner = placeholder.trim_start_matches('[');
+    !MARKERS.iter().any(|m| inner.starts_with(m))
+        && scan(placeholder, false)
+            .first()
+            .is_some_and(|s| s.strong && s.range.len() == placeholder.len())
 }
 
 /// `Some(true)` for a strong slot, `Some(false)` for a weak one, `None` for ordinary Markdown.
@@ -274,11 +295,14 @@ mod tests {
         );
         assert_eq!(found("- Rationale: [why chosen]"), [("[why chosen]", true)]);
         assert_eq!(found("| [current need] |"), [("[current need]", false)]);
-        assert_eq!(
-            scan("`/specs/[###-feature-name]/spec.md`", true).len(),
-            1,
-            "a ### slot inside a code span"
+        let in_code = scan(
+            "specs/[###-feature-name]/ and test_[name].py and [FEATURE]",
+            true,
         );
+        let kinds: Vec<bool> = in_code.iter().map(|s| s.strong).collect();
+        assert_eq!(kinds, [true, false, false], "only ### is strong in code");
+        assert!(is_template_slot("[DATE]"));
+        assert!(!is_template_slot("[NEEDS CLARIFICATION: which db?]"));
     }
 
     #[test]
@@ -299,7 +323,6 @@ mod tests {
             "args=\"#[PRIMARY] --doc\"",
             "[1.2.0] - 2024-01-01",
             "[x]",
-            "`[FEATURE]` in code",
             "type [u8; 4]",
         ] {
             let in_code = text.starts_with('`');

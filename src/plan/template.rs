@@ -169,7 +169,15 @@ impl Template {
 #[derive(Debug, Clone)]
 pub struct TemplateSet {
     templates: Vec<Arc<Template>>,
+    /// Detections by the plan's headings: every snapshot asks, and headings rarely change.
+    detected: Arc<std::sync::Mutex<Vec<Detection>>>,
 }
+
+/// A detection: the hash of a plan's headings, and the index of the template they follow.
+type Detection = (u64, Option<usize>);
+
+/// Detections remembered (one per open plan, roughly).
+const DETECTED_ENTRIES: usize = 64;
 
 impl Default for TemplateSet {
     fn default() -> Self {
@@ -186,7 +194,10 @@ impl Default for TemplateSet {
             wrapper: None,
             sections: Vec::new(),
         }));
-        TemplateSet { templates }
+        TemplateSet {
+            templates,
+            detected: Default::default(),
+        }
     }
 }
 
@@ -228,6 +239,7 @@ impl TemplateSet {
     fn insert(&mut self, template: Template) {
         self.templates.retain(|t| t.name != template.name);
         self.templates.push(Arc::new(template));
+        self.detected = Default::default();
     }
 
     pub fn get(&self, name: &str) -> Option<Arc<Template>> {
@@ -264,22 +276,46 @@ impl TemplateSet {
     /// well: a README with a "Background" heading follows no template.
     pub fn detect(&self, plan: &super::Plan, path: Option<&Path>) -> Option<Arc<Template>> {
         let spec_kit_layout = path.is_some_and(is_spec_kit_plan_path);
-        let mut scored: Vec<(f32, &Arc<Template>)> = self
+        let key = {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = rustc_hash::FxHasher::default();
+            spec_kit_layout.hash(&mut hasher);
+            for section in &plan.sections {
+                section.normalized.hash(&mut hasher);
+            }
+            hasher.finish()
+        };
+        let mut detected = self.detected.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&(_, found)) = detected.iter().find(|(k, _)| *k == key) {
+            return found.map(|i| self.templates[i].clone());
+        }
+        let found = self.detect_uncached(plan, spec_kit_layout);
+        if detected.len() >= DETECTED_ENTRIES {
+            detected.remove(0);
+        }
+        detected.push((key, found));
+        found.map(|i| self.templates[i].clone())
+    }
+
+    /// The index of the detected template, computed.
+    fn detect_uncached(&self, plan: &super::Plan, spec_kit_layout: bool) -> Option<usize> {
+        let mut scored: Vec<(f32, usize)> = self
             .templates
             .iter()
-            .filter(|t| !t.sections.is_empty())
-            .map(|t| {
+            .enumerate()
+            .filter(|(_, t)| !t.sections.is_empty())
+            .map(|(i, t)| {
                 let mut score = coverage(t, plan);
                 if spec_kit_layout && t.name == "spec-kit-plan" {
                     score += 0.2;
                 }
-                (score, t)
+                (score, i)
             })
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
         let (best, template) = *scored.first()?;
         let runner_up = scored.get(1).map_or(0.0, |s| s.0);
-        (best >= DETECTION_THRESHOLD && best > runner_up).then(|| template.clone())
+        (best >= DETECTION_THRESHOLD && best > runner_up).then_some(template)
     }
 
     pub fn names(&self) -> Vec<String> {

@@ -167,3 +167,116 @@ fn a_rule_in_the_body_is_not_front_matter() {
     assert_eq!(titles, [("A", 2), ("Title [TBD]", 2)]);
     assert_eq!(plan.placeholders.len(), 1);
 }
+
+#[test]
+fn heading_links_in_every_form_and_not_in_code() {
+    let text = "# Plan\n\n## Status quo\n\nSee [it](#status-quo), [other](other.md#next-steps), \
+[ref][sq], [lines](src/a.rs#L10) and `[code](#not-a-link)`.\n\n```\n[fenced](#nope)\n```\n\n\
+[sq]: #status-quo\n";
+    let plan = plan_of(text);
+    let found: Vec<_> = plan
+        .heading_links
+        .iter()
+        .map(|l| {
+            (
+                &text[l.range.clone()],
+                l.path.as_deref(),
+                l.fragment.as_str(),
+                l.fragment_range.clone().map(|r| &text[r]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("[it](#status-quo)", None, "status-quo", Some("status-quo")),
+            (
+                "[other](other.md#next-steps)",
+                Some("other.md"),
+                "next-steps",
+                Some("next-steps")
+            ),
+            ("[ref][sq]", None, "status-quo", None),
+            ("#status-quo", None, "status-quo", Some("status-quo")),
+        ]
+    );
+    assert_eq!(plan.heading_at(text.find("Status quo").unwrap()), Some(1));
+    assert_eq!(
+        plan.heading_link_at(text.find("#next").unwrap())
+            .map(|l| l.fragment.as_str()),
+        Some("next-steps")
+    );
+}
+
+/// xorshift64*, for reproducible random documents.
+fn next_random(state: &mut u64) -> u64 {
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+}
+
+#[test]
+fn list_items_as_chunks_change_nothing_in_the_model() {
+    // No blank lines, so the chunks without item chunks are few and long.
+    const LINES: &[&str] = &[
+        "- item [TBD]",
+        "* star `src/a.rs:3`",
+        "+ plus {{who}}",
+        "1. one [NEEDS CLARIFICATION: when?]",
+        "2. two `b.md`",
+        "3) paren [TBD]",
+        "10. ten",
+        "  - nested [TBD]",
+        "   continuation `c.rs`",
+        "lazy text [TBD]",
+        "-",
+        "- [ ] task {{owner}}",
+        "<div>",
+        "  <!-- [TBD] -->",
+        "```",
+        "  ```",
+        "> quote [TBD]",
+        "***",
+        "---",
+        "===",
+        "\t- tabbed [TBD]",
+        "-\ttab after marker",
+        "    indented code [TBD]",
+        "[ref]: ref.md",
+        "see [ref] and [TBD]",
+        "| a | [TBD] |",
+        "## Heading [TBD]",
+        "Steps:",
+    ];
+    let syntax = PlaceholderSyntax::default();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    for round in 0..3000 {
+        let lines = 2 + next_random(&mut state) as usize % 14;
+        let text: String = (0..lines)
+            .map(|_| LINES[next_random(&mut state) as usize % LINES.len()].to_string() + "\n")
+            .collect();
+        let split = Plan::parse(&text, &syntax);
+        // The chunks an item does not start.
+        let whole = Plan::build_chunks(
+            &text,
+            chunks::split_with(&text, false),
+            &syntax,
+            &mut PlanCache::default(),
+        );
+        assert_eq!(
+            split.placeholders, whole.placeholders,
+            "round {round}: {text:?}"
+        );
+        assert_eq!(
+            split.references, whole.references,
+            "round {round}: {text:?}"
+        );
+        assert_eq!(
+            split.code_spans, whole.code_spans,
+            "round {round}: {text:?}"
+        );
+        assert_eq!(split.blocks, whole.blocks, "round {round}: {text:?}");
+        assert_eq!(split.sections, whole.sections, "round {round}: {text:?}");
+    }
+}

@@ -3,41 +3,82 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::Value;
+use tokio_util::sync::CancellationToken;
 use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::request::WorkspaceConfiguration;
 use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer};
 
 use super::commands;
+use super::handle::ServerHandle;
 use super::rpc_error;
-use super::session::Session;
 use super::state::{Config, ServerState};
+use crate::analysis::diagnostics::CODES;
 use crate::document::PositionEncoding;
 use crate::features::{self, FeatureError};
 use crate::plan::PlaceholderSyntax;
 use crate::settings::Settings;
 use crate::snapshot::Snapshot;
+use crate::workspace::code::IndexStatus;
 use crate::workspace::disk::real_or_given;
 use crate::workspace::templates::load_templates;
 
+/// Longest an issue hover waits on GitHub, beyond the GitHub client's own time limit.
+const NETWORK_HOVER_LIMIT: std::time::Duration = std::time::Duration::from_secs(6);
+
 pub struct Backend {
-    pub ctx: Session,
+    pub ctx: ServerHandle,
     supports_configuration: AtomicBool,
     /// Whether the client lets us register a file watcher (for the code index).
     watch_files_dynamically: AtomicBool,
     /// Whether completion items may be snippets.
     snippets: AtomicBool,
+    /// The issue hover waiting on GitHub, if any: a newer hover cancels it.
+    network_hover: std::sync::Mutex<CancellationToken>,
+    /// Whose command names hovers use (the front end declares itself at `initialize`).
+    command_names: std::sync::RwLock<features::hover::CommandNames>,
+    /// Set once `initialized` started the first walk: later changes walk again.
+    indexing_started: AtomicBool,
+    /// The client named no workspace folder: each opened document brings its own root.
+    roots_from_documents: AtomicBool,
 }
+
+/// How long a lookup that found nothing waits for the index still being built.
+const INDEX_WAIT: Duration = Duration::from_secs(5);
 
 impl Backend {
     pub fn new(client: Client) -> Self {
         Backend {
-            ctx: Session::new(client, Arc::new(ServerState::default())),
+            ctx: ServerHandle::new(client, Arc::new(ServerState::default())),
             supports_configuration: AtomicBool::new(false),
             watch_files_dynamically: AtomicBool::new(false),
             snippets: AtomicBool::new(false),
+            network_hover: std::sync::Mutex::new(CancellationToken::new()),
+            indexing_started: AtomicBool::new(false),
+            roots_from_documents: AtomicBool::new(false),
+            command_names: Default::default(),
+        }
+    }
+
+    /// The `#123` hover, which may wait on GitHub. Requests share a few dozen slots with
+    /// keystrokes, so only the newest such hover waits (the editor shows one hover; older ones
+    /// answer nothing at once), and never longer than [`NETWORK_HOVER_LIMIT`].
+    async fn issue_hover(&self, snapshot: &Snapshot, position: Position) -> Option<Hover> {
+        let superseded = {
+            let mut current = self.network_hover.lock().unwrap_or_else(|e| e.into_inner());
+            current.cancel();
+            *current = CancellationToken::new();
+            current.clone()
+        };
+        tokio::select! {
+            hover = tokio::time::timeout(
+                NETWORK_HOVER_LIMIT,
+                crate::server::commands::issue_hover(snapshot, position),
+            ) => hover.ok().flatten(),
+            _ = superseded.cancelled() => None,
         }
     }
 
@@ -47,10 +88,10 @@ impl Backend {
 
     /// Installs settings: compiles placeholder patterns, loads templates, re-analyses open plans.
     async fn apply_settings(&self, value: &Value) {
-        let (settings, problem) = Settings::from_json(value);
-        if let Some(problem) = problem {
-            self.ctx.log(MessageType::WARNING, problem).await;
-        }
+        let (settings, mut problems) = Settings::from_json(value);
+        let index_changed = settings.index != self.ctx.state.config().settings.index;
+        let codes: Vec<&str> = CODES.iter().map(|(code, _)| *code).collect();
+        problems.extend(settings.unknown_severity_codes(&codes));
         let (syntax, pattern_errors) = PlaceholderSyntax::new(
             &settings.placeholders.patterns,
             settings.placeholders.disable_defaults,
@@ -69,6 +110,87 @@ impl Backend {
             templates: Arc::new(templates),
         });
         self.ctx.republish_all();
+        if index_changed && self.indexing_started.load(Ordering::Relaxed) {
+            super::indexing::reindex(&self.ctx);
+        }
+        // Told after the settings are in place, so a request racing this message sees them.
+        for problem in problems {
+            // A message the user sees: a mistyped value would otherwise change nothing silently.
+            let message = format!("plan-lsp settings: {problem}");
+            self.ctx.log(MessageType::WARNING, message.clone()).await;
+            self.ctx
+                .client
+                .show_message(MessageType::WARNING, message)
+                .await;
+        }
+    }
+
+    fn command_names(&self) -> features::hover::CommandNames {
+        *self.command_names.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// New workspace folders: their templates, the open plans analysed again, a new walk.
+    async fn roots_changed(&self, roots: Vec<PathBuf>) {
+        tracing::info!("workspace folders: {roots:?}");
+        self.ctx.state.set_roots(roots);
+        let (templates, template_errors) = load_templates(&self.ctx.state.roots());
+        for e in template_errors {
+            self.ctx.log(MessageType::WARNING, e.to_string()).await;
+        }
+        let config = self.ctx.state.config();
+        self.ctx.state.set_config(Config {
+            templates: Arc::new(templates),
+            ..config
+        });
+        self.ctx.republish_all();
+        if self.indexing_started.load(Ordering::Relaxed) {
+            super::indexing::reindex(&self.ctx);
+        }
+    }
+
+    /// When the client gave no workspace folder, a document outside every root adds its own.
+    /// True when the roots changed.
+    async fn adopt_root_of(&self, uri: &Url) -> bool {
+        if !self.roots_from_documents.load(Ordering::Relaxed) {
+            return false;
+        }
+        let Ok(path) = uri.to_file_path() else {
+            return false;
+        };
+        let roots = self.ctx.state.roots();
+        let path = std::fs::canonicalize(&path).unwrap_or(path);
+        if roots.iter().any(|root| path.starts_with(root)) {
+            return false;
+        }
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let Some(root) = crate::workspace::root::root_for_document(&path, home.as_deref()) else {
+            tracing::info!("no workspace folder for {}", path.display());
+            return false;
+        };
+        let mut roots = roots.to_vec();
+        roots.push(root);
+        self.roots_changed(roots).await;
+        true
+    }
+
+    /// A lookup that found nothing while the index is still being built waits for the walk
+    /// (bounded by [`INDEX_WAIT`]); true when the index is now complete and worth asking again.
+    async fn index_completed_meanwhile(&self) -> bool {
+        let code = &self.ctx.state.code;
+        // Not started yet with folders to walk: `initialized` is about to start the walk.
+        let pending = || match code.status() {
+            IndexStatus::Indexing => true,
+            IndexStatus::NotStarted => !self.ctx.state.roots().is_empty(),
+            IndexStatus::Ready => false,
+        };
+        if !pending() {
+            return false;
+        }
+        let deadline = tokio::time::Instant::now() + INDEX_WAIT;
+        while pending() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        code.is_ready()
     }
 
     async fn pull_settings(&self) -> Option<Value> {
@@ -124,7 +246,26 @@ impl LanguageServer for Backend {
                 .and_then(|g| g.position_encodings.as_deref()),
         );
         self.ctx.state.set_encoding(encoding);
-        self.ctx.state.set_roots(roots_of(&params));
+        *self
+            .command_names
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = features::hover::CommandNames::from_capability(
+            params.capabilities.experimental.as_ref(),
+        );
+        let shows_progress = params
+            .capabilities
+            .window
+            .as_ref()
+            .and_then(|w| w.work_done_progress)
+            .unwrap_or(false);
+        self.ctx
+            .state
+            .client_shows_progress
+            .store(shows_progress, Ordering::Relaxed);
+        let roots = roots_of(&params);
+        self.roots_from_documents
+            .store(roots.is_empty(), Ordering::Relaxed);
+        self.ctx.state.set_roots(roots);
         let supports_configuration = params
             .capabilities
             .workspace
@@ -175,6 +316,12 @@ impl LanguageServer for Backend {
             }),
             workspace_symbol_provider: Some(OneOf::Left(true)),
             definition_provider: Some(OneOf::Left(true)),
+            references_provider: Some(OneOf::Left(true)),
+            document_highlight_provider: Some(OneOf::Left(true)),
+            rename_provider: Some(OneOf::Right(RenameOptions {
+                prepare_provider: Some(true),
+                work_done_progress_options: WorkDoneProgressOptions::default(),
+            })),
             document_symbol_provider: Some(OneOf::Left(true)),
             folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
             document_link_provider: Some(DocumentLinkOptions {
@@ -190,6 +337,13 @@ impl LanguageServer for Backend {
             })),
             code_lens_provider: Some(CodeLensOptions {
                 resolve_provider: Some(false),
+            }),
+            workspace: Some(WorkspaceServerCapabilities {
+                workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                    supported: Some(true),
+                    change_notifications: Some(OneOf::Left(true)),
+                }),
+                file_operations: None,
             }),
             execute_command_provider: Some(ExecuteCommandOptions {
                 commands: commands::COMMANDS
@@ -231,6 +385,7 @@ impl LanguageServer for Backend {
             &self.ctx,
             self.watch_files_dynamically.load(Ordering::Relaxed),
         );
+        self.indexing_started.store(true, Ordering::Relaxed);
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -239,12 +394,20 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
-        let snapshot = self.ctx.state.open(doc.uri, &doc.text, doc.version);
+        // Stored before any await, so a didChange right behind it finds the document.
+        let mut snapshot = self.ctx.state.open(doc.uri.clone(), &doc.text, doc.version);
+        if self.adopt_root_of(&doc.uri).await {
+            match self.ctx.state.snapshot(&doc.uri) {
+                Ok(fresh) => snapshot = fresh,
+                Err(_) => return, // closed meanwhile
+            }
+        }
         self.ctx.publish(&snapshot);
         crate::server::commands::refresh_issue(&self.ctx, &snapshot);
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let before = self.ctx.state.plan(&params.text_document.uri);
         // Applied synchronously, before any await, so concurrent notifications cannot interleave.
         let result = self.ctx.state.change(
             &params.text_document.uri,
@@ -252,9 +415,24 @@ impl LanguageServer for Backend {
             &params.content_changes,
         );
         match result {
-            Ok((snapshot, clamped)) => {
-                self.ctx.publish(&snapshot);
-                for c in clamped {
+            Ok(changed) => {
+                // Links from other open documents into this one may have broken or healed.
+                if before.is_some_and(|b| !b.same_headings(&changed.snapshot.plan)) {
+                    self.ctx.republish_all();
+                } else {
+                    self.ctx.publish(&changed.snapshot);
+                }
+                let version = changed.snapshot.version;
+                if version <= changed.previous_version {
+                    // Applied all the same: the text the client sent is the best copy there is.
+                    let message = format!(
+                        "didChange for {} went from version {} to {version} (versions must grow): \
+                         applied as sent",
+                        changed.snapshot.uri, changed.previous_version
+                    );
+                    self.ctx.log(MessageType::WARNING, message).await;
+                }
+                for c in changed.clamped {
                     self.ctx.log(MessageType::ERROR, c.message).await;
                 }
             }
@@ -275,6 +453,8 @@ impl LanguageServer for Backend {
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         self.ctx.state.close(&params.text_document.uri);
         self.ctx.clear_diagnostics(&params.text_document.uri);
+        // Links into it now read the file on disk, which may differ from the closed text.
+        self.ctx.republish_all();
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
@@ -286,6 +466,30 @@ impl LanguageServer for Backend {
         };
         let value = pulled.unwrap_or(params.settings);
         self.apply_settings(&value).await;
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        let path_of = |folder: &WorkspaceFolder| {
+            let path = folder.uri.to_file_path().ok()?;
+            Some(std::fs::canonicalize(&path).unwrap_or(path))
+        };
+        let removed: Vec<PathBuf> = params.event.removed.iter().filter_map(path_of).collect();
+        let mut roots: Vec<PathBuf> = self
+            .ctx
+            .state
+            .roots()
+            .iter()
+            .filter(|root| !removed.contains(root))
+            .cloned()
+            .collect();
+        for added in params.event.added.iter().filter_map(path_of) {
+            if !roots.contains(&added) {
+                roots.push(added);
+            }
+        }
+        // The client manages folders now: documents no longer bring their own.
+        self.roots_from_documents.store(false, Ordering::Relaxed);
+        self.roots_changed(roots).await;
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
@@ -302,9 +506,16 @@ impl LanguageServer for Backend {
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let p = params.text_document_position_params;
         let snapshot = self.snapshot(&p.text_document.uri)?;
-        match features::hover::hover(&snapshot, p.position).map_err(feature_error)? {
+        let mut found = features::hover::hover(&snapshot, p.position, self.command_names())
+            .map_err(feature_error)?;
+        if found.is_none() && self.index_completed_meanwhile().await {
+            let snapshot = self.snapshot(&p.text_document.uri)?;
+            found = features::hover::hover(&snapshot, p.position, self.command_names())
+                .map_err(feature_error)?;
+        }
+        match found {
             Some(hover) => Ok(Some(hover)),
-            None => Ok(crate::server::commands::issue_hover(&snapshot, p.position).await),
+            None => Ok(self.issue_hover(&snapshot, p.position).await),
         }
     }
 
@@ -314,7 +525,54 @@ impl LanguageServer for Backend {
     ) -> Result<Option<GotoDefinitionResponse>> {
         let p = params.text_document_position_params;
         let snapshot = self.snapshot(&p.text_document.uri)?;
-        features::definition::definition(&snapshot, p.position).map_err(feature_error)
+        let found =
+            features::definition::definition(&snapshot, p.position).map_err(feature_error)?;
+        if found.is_none() && self.index_completed_meanwhile().await {
+            let snapshot = self.snapshot(&p.text_document.uri)?;
+            return features::definition::definition(&snapshot, p.position).map_err(feature_error);
+        }
+        Ok(found)
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let p = params.text_document_position;
+        let snapshot = self.snapshot(&p.text_document.uri)?;
+        let include_declaration = params.context.include_declaration;
+        // Reads other plans from disk: off the async workers.
+        tokio::task::spawn_blocking(move || {
+            features::references::references(&snapshot, p.position, include_declaration)
+        })
+        .await
+        .map_err(|e| rpc_error::failed(format!("references failed: {e}")))?
+        .map_err(feature_error)
+    }
+
+    async fn document_highlight(
+        &self,
+        params: DocumentHighlightParams,
+    ) -> Result<Option<Vec<DocumentHighlight>>> {
+        let p = params.text_document_position_params;
+        let snapshot = self.snapshot(&p.text_document.uri)?;
+        features::highlight::document_highlights(&snapshot, p.position).map_err(feature_error)
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        let snapshot = self.snapshot(&params.text_document.uri)?;
+        features::rename::prepare_rename(&snapshot, params.position).map_err(feature_error)
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let p = params.text_document_position;
+        let snapshot = self.snapshot(&p.text_document.uri)?;
+        tokio::task::spawn_blocking(move || {
+            features::rename::rename(&snapshot, p.position, &params.new_name)
+        })
+        .await
+        .map_err(|e| rpc_error::failed(format!("rename failed: {e}")))?
+        .map_err(feature_error)
     }
 
     async fn document_symbol(
@@ -409,11 +667,6 @@ impl LanguageServer for Backend {
 
 impl Backend {
     /// `window/workDoneProgress/cancel`, which tower-lsp 0.20's trait lacks.
-    /// The answer to a request the stdin guard found malformed.
-    pub async fn invalid_request(&self) -> Result<()> {
-        Err(tower_lsp::jsonrpc::Error::invalid_request())
-    }
-
     pub async fn work_done_progress_cancel(&self, params: WorkDoneProgressCancelParams) {
         self.ctx.cancel_progress(&params.token);
     }

@@ -1,10 +1,10 @@
 //! Keeping the code index current: the background walk at startup with `$/progress` (requests
-//! answer from the partial index meanwhile), the dynamic file-watcher registration, and
-//! `workspace/didChangeWatchedFiles` events.
+//! answer from the partial index meanwhile), walks again when the folders or `index.*` settings
+//! change, the dynamic file-watcher registration, and `workspace/didChangeWatchedFiles` events.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tower_lsp::lsp_types::{
@@ -12,14 +12,14 @@ use tower_lsp::lsp_types::{
     FileSystemWatcher, GlobPattern, Registration,
 };
 
-use crate::server::session::Session;
+use crate::server::handle::ServerHandle;
 use crate::workspace::index::{FileChange, IndexOptions};
 
 /// How often the walk's progress is reported.
 const REPORT_EVERY: Duration = Duration::from_millis(250);
 
 /// Asks the client to send `workspace/didChangeWatchedFiles` for every file.
-async fn register_watcher(ctx: &Session) {
+async fn register_watcher(ctx: &ServerHandle) {
     let options = DidChangeWatchedFilesRegistrationOptions {
         watchers: vec![FileSystemWatcher {
             glob_pattern: GlobPattern::String("**/*".to_owned()),
@@ -39,7 +39,7 @@ async fn register_watcher(ctx: &Session) {
 /// Registers the file watcher (when the client allows it) and walks the workspace folders, in
 /// a task of its own: a handler still waiting on the client when `exit` arrives would keep
 /// tower-lsp from ever stopping.
-pub fn start(ctx: &Session, watch_files: bool) {
+pub fn start(ctx: &ServerHandle, watch_files: bool) {
     let ctx = ctx.clone();
     tokio::spawn(async move {
         if watch_files {
@@ -49,11 +49,24 @@ pub fn start(ctx: &Session, watch_files: bool) {
     });
 }
 
-async fn index_workspace(ctx: &Session) {
+/// Walks the workspace again (folders or `index.*` settings changed), in a task of its own.
+pub fn reindex(ctx: &ServerHandle) {
+    let ctx = ctx.clone();
+    tokio::spawn(async move { index_workspace(&ctx).await });
+}
+
+async fn index_workspace(ctx: &ServerHandle) {
+    let runs = &ctx.state.index_runs;
+    if let Some(running) = lock(&runs.cancel_current).take() {
+        running.store(true, Ordering::Relaxed);
+    }
+    let _one_at_a_time = runs.one_at_a_time.lock().await;
     let roots = ctx.state.roots().to_vec();
     if roots.is_empty() {
         return;
     }
+    let cancel = Arc::new(AtomicBool::new(false));
+    *lock(&runs.cancel_current) = Some(cancel.clone());
     let options = IndexOptions {
         max_file_bytes: ctx.state.config().settings.index.max_file_bytes,
         threads: 0,
@@ -61,7 +74,6 @@ async fn index_workspace(ctx: &Session) {
     let code = ctx.state.code.clone();
     code.reset(roots, options);
     let progress = ctx.begin_progress("Indexing workspace", true).await;
-    let cancel = Arc::new(AtomicBool::new(false));
     let seen = Arc::new(AtomicUsize::new(0));
     let walk = tokio::task::spawn_blocking({
         let (code, cancel, seen) = (code.clone(), cancel.clone(), seen.clone());
@@ -96,8 +108,12 @@ async fn index_workspace(ctx: &Session) {
     }
 }
 
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Applies watched-file events to the index.
-pub async fn watched_files_changed(ctx: &Session, params: &DidChangeWatchedFilesParams) {
+pub async fn watched_files_changed(ctx: &ServerHandle, params: &DidChangeWatchedFilesParams) {
     let changes: Vec<(PathBuf, FileChange)> = params
         .changes
         .iter()

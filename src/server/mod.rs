@@ -2,13 +2,20 @@
 
 pub mod backend;
 pub mod commands;
+pub mod handle;
 pub mod indexing;
+mod json_extent;
 mod publisher;
+mod request_ids;
 pub mod rpc_error;
 pub mod service_clients;
-pub mod session;
+mod session;
 pub mod state;
 mod stdin_guard;
+mod stdout_guard;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use tower_lsp::{ClientSocket, LspService, Server};
 
@@ -17,7 +24,10 @@ use tower_lsp::{ClientSocket, LspService, Server};
 const CONCURRENCY: usize = 32;
 
 /// How long handlers may still run after `exit`.
-const EXIT_GRACE: std::time::Duration = std::time::Duration::from_millis(300);
+const EXIT_GRACE: Duration = Duration::from_millis(300);
+
+/// How long the last frames may take to reach the client once the input has ended.
+const FLUSH_GRACE: Duration = Duration::from_secs(1);
 
 /// The language server as a service, to serve over any transport (stdio here, an in-memory
 /// pipe in the feature tests).
@@ -27,14 +37,11 @@ pub fn service() -> (LspService<backend::Backend>, ClientSocket) {
             "window/workDoneProgress/cancel",
             backend::Backend::work_done_progress_cancel,
         )
-        .custom_method(
-            stdin_guard::INVALID_REQUEST_METHOD,
-            backend::Backend::invalid_request,
-        )
         .finish()
 }
 
-/// Serves LSP over `input` and `output` until the input closes.
+/// Serves LSP over `input` and `output` until the input closes (no framing guard: for a client
+/// that frames correctly, such as the feature tests).
 pub async fn serve(input: impl tokio::io::AsyncRead + Unpin, output: impl tokio::io::AsyncWrite) {
     let (service, socket) = service();
     Server::new(input, output, socket)
@@ -43,27 +50,45 @@ pub async fn serve(input: impl tokio::io::AsyncRead + Unpin, output: impl tokio:
         .await;
 }
 
-/// Serves LSP on stdin/stdout until the client exits.
-pub async fn run_stdio() {
+/// Serves LSP on stdin/stdout until the client exits, closes stdin or stops reading stdout.
+/// Returns the process exit code: 0 when `shutdown` came first, 1 otherwise.
+pub async fn run_stdio() -> u8 {
     let (service, socket) = service();
-    let (guarded_in, guarded_out) = tokio::io::duplex(1 << 16);
-    let exited = std::sync::Arc::new(tokio::sync::Notify::new());
+    let session = Arc::new(session::Session::default());
+    let ids = Arc::new(request_ids::RequestIds::default());
+    let (server_in, guarded_in) = tokio::io::duplex(1 << 16);
+    let (server_out, from_server) = tokio::io::duplex(1 << 16);
+    let (replies, writer) = stdout_guard::spawn(
+        from_server,
+        tokio::io::stdout(),
+        ids.clone(),
+        session.clone(),
+    );
+    publisher::write_to(&replies);
     tokio::spawn(stdin_guard::forward(
         tokio::io::stdin(),
-        guarded_out,
-        exited.clone(),
+        guarded_in,
+        stdin_guard::Guard {
+            ids,
+            session: session.clone(),
+            replies,
+        },
     ));
-    let serve = Server::new(guarded_in, tokio::io::stdout(), socket)
+    let serve = Server::new(server_in, server_out, socket)
         .concurrency_level(CONCURRENCY)
         .serve(service);
     // tower-lsp waits for every handler to finish, and a handler awaiting the client (a
     // `workspace/configuration` reply, say) never will once `exit` has stopped the reading: give
     // them a moment to flush, then go.
     tokio::select! {
-        _ = serve => {}
+        _ = serve => {
+            let _ = tokio::time::timeout(FLUSH_GRACE, writer).await;
+        }
         _ = async {
-            exited.notified().await;
+            session.exited.notified().await;
             tokio::time::sleep(EXIT_GRACE).await;
         } => {}
+        _ = session.output_closed.notified() => {}
     }
+    session.exit_code()
 }

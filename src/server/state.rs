@@ -13,28 +13,24 @@ use crate::settings::Settings;
 use crate::snapshot::{uri_path, Snapshot};
 use crate::workspace::files::FileFacts;
 
-/// One open document with its analysis cache and latest plan.
+/// One open document: its latest text, and its latest analysis, which may be older.
 pub struct OpenDocument {
-    pub document: Document,
-    cache: PlanCache,
-    pub plan: Arc<Plan>,
+    document: Document,
+    /// Counts the changes, so an analysis knows whether it is of the latest text.
+    generation: u64,
+    analysed: Analysed,
+    /// The chunk cache. A parse holds this lock, never the documents lock, so requests on other
+    /// documents do not wait for it; parses of one document take turns.
+    cache: Arc<Mutex<PlanCache>>,
 }
 
-impl OpenDocument {
-    fn new(text: &str, version: i32, syntax: &PlaceholderSyntax) -> Self {
-        let document = Document::new(text, version);
-        let mut cache = PlanCache::default();
-        let plan = Arc::new(Plan::build(&document.rope, syntax, &mut cache));
-        OpenDocument {
-            document,
-            cache,
-            plan,
-        }
-    }
-
-    fn rebuild(&mut self, syntax: &PlaceholderSyntax) {
-        self.plan = Arc::new(Plan::build(&self.document.rope, syntax, &mut self.cache));
-    }
+/// A plan with the text and version it was built from.
+#[derive(Clone)]
+struct Analysed {
+    generation: u64,
+    version: i32,
+    rope: ropey::Rope,
+    plan: Arc<Plan>,
 }
 
 /// Settings-derived values, swapped as one when the configuration changes.
@@ -67,6 +63,28 @@ pub struct ServerState {
     /// Sections and placeholders of plans on disk, for workspace symbols.
     pub plan_digests:
         Arc<crate::workspace::code::SummaryCache<crate::features::workspace_symbols::PlanDigest>>,
+    /// The workspace walks: one at a time, a new one cancelling the one before.
+    pub index_runs: IndexRuns,
+    /// The client declared `window.workDoneProgress`: only then may progress tokens be created.
+    pub client_shows_progress: std::sync::atomic::AtomicBool,
+}
+
+/// Serialises walks of the workspace: a re-index (new folders, new `index.*` settings) cancels
+/// the walk in progress and waits for it to stop before starting over.
+#[derive(Default)]
+pub struct IndexRuns {
+    pub one_at_a_time: tokio::sync::Mutex<()>,
+    pub cancel_current: Mutex<Option<Arc<std::sync::atomic::AtomicBool>>>,
+}
+
+/// A document after `didChange`.
+pub struct Changed {
+    pub snapshot: Snapshot,
+    /// Edits whose ranges had to be fixed up.
+    pub clamped: Vec<ClampedChange>,
+    /// The version before the change: LSP versions only grow, so a client whose version went
+    /// back has lost track of the document.
+    pub previous_version: i32,
 }
 
 /// A document the request named is not open.
@@ -82,14 +100,13 @@ impl ServerState {
             .clone()
     }
 
-    /// Installs new settings and re-analyses every open document with them.
+    /// Installs new settings; every open document is re-analysed with them when next asked for.
     pub fn set_config(&self, config: Config) {
         self.files
             .set_max_file_bytes(config.settings.index.max_file_bytes);
-        *self.config.write().unwrap_or_else(|e| e.into_inner()) = config.clone();
-        let mut docs = self.lock_documents();
-        for doc in docs.values_mut() {
-            doc.rebuild(&config.syntax);
+        *self.config.write().unwrap_or_else(|e| e.into_inner()) = config;
+        for doc in self.lock_documents().values_mut() {
+            doc.generation += 1;
         }
     }
 
@@ -116,11 +133,27 @@ impl ServerState {
 
     pub fn open(&self, uri: Url, text: &str, version: i32) -> Snapshot {
         let config = self.config();
-        let doc = OpenDocument::new(text, version, &config.syntax);
-        let mut docs = self.lock_documents();
-        docs.insert(uri.clone(), doc);
-        self.snapshot_locked(&docs, &uri, &config)
-            .expect("just inserted")
+        let document = Document::new(text, version);
+        let mut cache = PlanCache::default();
+        let plan = Arc::new(Plan::build(&document.rope, &config.syntax, &mut cache));
+        let analysed = Analysed {
+            generation: 0,
+            version,
+            rope: document.rope.clone(),
+            plan,
+        };
+        let snapshot = self.snapshot_of(&uri, &analysed, &config);
+        self.share(&uri, &analysed);
+        self.lock_documents().insert(
+            uri,
+            OpenDocument {
+                document,
+                generation: 0,
+                analysed,
+                cache: Arc::new(Mutex::new(cache)),
+            },
+        );
+        snapshot
     }
 
     /// Applies `didChange` edits in order, synchronously, then re-analyses once.
@@ -129,61 +162,119 @@ impl ServerState {
         uri: &Url,
         version: i32,
         changes: &[TextDocumentContentChangeEvent],
-    ) -> Result<(Snapshot, Vec<ClampedChange>), UnknownDocument> {
-        let config = self.config();
+    ) -> Result<Changed, UnknownDocument> {
         let encoding = self.encoding();
-        let mut docs = self.lock_documents();
-        let doc = docs
-            .get_mut(uri)
-            .ok_or_else(|| UnknownDocument(uri.clone()))?;
-        let mut clamped = Vec::new();
-        for change in changes {
-            if let Some(c) = doc.document.apply_change(change, encoding) {
-                clamped.push(c);
+        let (clamped, previous_version) = {
+            let mut docs = self.lock_documents();
+            let doc = docs
+                .get_mut(uri)
+                .ok_or_else(|| UnknownDocument(uri.clone()))?;
+            let mut clamped = Vec::new();
+            for change in changes {
+                if let Some(c) = doc.document.apply_change(change, encoding) {
+                    clamped.push(c);
+                }
             }
-        }
-        doc.document.version = version;
-        doc.rebuild(&config.syntax);
-        let snapshot = self.snapshot_locked(&docs, uri, &config).expect("present");
-        Ok((snapshot, clamped))
+            doc.generation += 1;
+            let previous_version = std::mem::replace(&mut doc.document.version, version);
+            (clamped, previous_version)
+        };
+        Ok(Changed {
+            snapshot: self.snapshot(uri)?,
+            clamped,
+            previous_version,
+        })
     }
 
     pub fn close(&self, uri: &Url) {
         self.lock_documents().remove(uri);
+        if let Some(path) = uri_path(uri) {
+            self.files.markdown.close(&path);
+        }
     }
 
+    /// Lets other documents' features (heading links, references, rename) see this analysis.
+    fn share(&self, uri: &Url, analysed: &Analysed) {
+        if let Some(path) = uri_path(uri) {
+            self.files.markdown.set_open(
+                path,
+                uri.to_string(),
+                analysed.version,
+                analysed.plan.clone(),
+            );
+        }
+    }
+
+    /// The document as analysed at its latest text, parsing the chunks that changed first
+    /// (outside the documents lock).
     pub fn snapshot(&self, uri: &Url) -> Result<Snapshot, UnknownDocument> {
+        let unknown = || UnknownDocument(uri.clone());
+        let (rope, version, generation, cache) = {
+            let docs = self.lock_documents();
+            let doc = docs.get(uri).ok_or_else(unknown)?;
+            if doc.analysed.generation == doc.generation {
+                return Ok(self.snapshot_of(uri, &doc.analysed, &self.config()));
+            }
+            (
+                doc.document.rope.clone(),
+                doc.document.version,
+                doc.generation,
+                doc.cache.clone(),
+            )
+        };
+        let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+        {
+            // A parse that held the cache may have analysed this text, or a newer one.
+            let docs = self.lock_documents();
+            let doc = docs.get(uri).ok_or_else(unknown)?;
+            if doc.analysed.generation >= generation {
+                return Ok(self.snapshot_of(uri, &doc.analysed, &self.config()));
+            }
+        }
         let config = self.config();
-        let docs = self.lock_documents();
-        self.snapshot_locked(&docs, uri, &config)
-            .ok_or_else(|| UnknownDocument(uri.clone()))
+        let plan = Arc::new(Plan::build(&rope, &config.syntax, &mut cache));
+        drop(cache);
+        let analysed = Analysed {
+            generation,
+            version,
+            rope,
+            plan,
+        };
+        if let Some(doc) = self.lock_documents().get_mut(uri) {
+            if doc.analysed.generation < generation {
+                doc.analysed = analysed.clone();
+                self.share(uri, &analysed);
+            }
+        }
+        Ok(self.snapshot_of(uri, &analysed, &config))
     }
 
-    /// The version of an open document.
+    /// The version of an open document's latest text.
     pub fn version(&self, uri: &Url) -> Option<i32> {
         self.lock_documents()
             .get(uri)
             .map(|doc| doc.document.version)
     }
 
+    /// The latest analysed plan of an open document.
+    pub fn plan(&self, uri: &Url) -> Option<Arc<Plan>> {
+        self.lock_documents()
+            .get(uri)
+            .map(|doc| doc.analysed.plan.clone())
+    }
+
     pub fn open_uris(&self) -> Vec<Url> {
         self.lock_documents().keys().cloned().collect()
     }
 
-    fn snapshot_locked(
-        &self,
-        docs: &HashMap<Url, OpenDocument>,
-        uri: &Url,
-        config: &Config,
-    ) -> Option<Snapshot> {
-        let doc = docs.get(uri)?;
-        Some(Snapshot {
+    fn snapshot_of(&self, uri: &Url, analysed: &Analysed, config: &Config) -> Snapshot {
+        Snapshot {
             uri: uri.clone(),
-            version: doc.document.version,
-            rope: doc.document.rope.clone(),
-            plan: doc.plan.clone(),
+            version: analysed.version,
+            rope: analysed.rope.clone(),
+            plan: analysed.plan.clone(),
             template: config.templates.for_plan(
-                &doc.plan,
+                &analysed.plan,
                 config.settings.template.as_deref(),
                 uri_path(uri).as_deref(),
             ),
@@ -194,7 +285,45 @@ impl ServerState {
             files: self.files.clone(),
             code: self.code.clone(),
             path: uri_path(uri),
-            issue_drift: crate::server::commands::drift_finding(&doc.plan, &config.settings),
-        })
+            issue_drift: crate::server::commands::drift_finding(&analysed.plan, &config.settings),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn a_parse_under_way_never_holds_up_other_documents() {
+        let state = Arc::new(ServerState::default());
+        let a = Url::parse("file:///a.md").unwrap();
+        let b = Url::parse("file:///b.md").unwrap();
+        state.open(a.clone(), "# A\n", 1);
+        state.open(b.clone(), "# B\n", 1);
+        // A has changed and its parse is under way: its cache is held.
+        let cache = {
+            let mut docs = state.lock_documents();
+            let doc = docs.get_mut(&a).unwrap();
+            doc.generation += 1;
+            doc.cache.clone()
+        };
+        let parsing = cache.lock().unwrap();
+        let (tx, rx) = mpsc::channel();
+        for uri in [b.clone(), a.clone()] {
+            let (state, tx) = (state.clone(), tx.clone());
+            std::thread::spawn(move || tx.send((uri.clone(), state.snapshot(&uri).is_ok())));
+        }
+        // B answers while A's parse holds its cache (a deadlock would fail the wait).
+        assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok((b, true)));
+        assert!(
+            rx.recv_timeout(Duration::from_millis(50)).is_err(),
+            "A waits for its parse"
+        );
+        drop(parsing);
+        assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok((a, true)));
     }
 }

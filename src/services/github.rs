@@ -203,6 +203,8 @@ pub struct GitHubService {
     api_url: String,
     timeout: Duration,
     authenticated: bool,
+    /// Kept only to strip it from error bodies that echo it.
+    token: Option<String>,
 }
 
 impl std::fmt::Debug for GitHubService {
@@ -248,6 +250,7 @@ impl GitHubService {
             api_url: config.api_url.clone(),
             timeout: config.timeout,
             authenticated: config.token.is_some(),
+            token: config.token.clone(),
         })
     }
 
@@ -375,11 +378,16 @@ impl GitHubService {
         }
     }
 
+    /// Remote text without the token or anything shaped like a credential.
+    fn scrub(&self, text: &str) -> String {
+        super::redact::redact(text, &[self.token.as_deref().unwrap_or_default()])
+    }
+
     fn map_error(&self, repo: &RepoRef, what: &str, error: octocrab::Error) -> GitHubError {
         match error {
             octocrab::Error::GitHub { source, .. } => {
                 let status = source.status_code.as_u16();
-                let message = source.message.clone();
+                let message = self.scrub(&source.message);
                 let header = |name: &str| {
                     source
                         .headers
@@ -420,13 +428,13 @@ impl GitHubService {
                 }
             }
             octocrab::Error::Serde { source, .. } => GitHubError::InvalidResponse {
-                detail: source.to_string(),
+                detail: self.scrub(&source.to_string()),
             },
             octocrab::Error::Json { source, .. } => GitHubError::InvalidResponse {
-                detail: format!("{} at {}", source.inner(), source.path()),
+                detail: self.scrub(&format!("{} at {}", source.inner(), source.path())),
             },
             other => {
-                let detail = super::error_chain(&other);
+                let detail = self.scrub(&super::error_chain(&other));
                 if detail.to_ascii_lowercase().contains("timed out") {
                     GitHubError::Timeout {
                         seconds: self.timeout.as_secs().max(1),

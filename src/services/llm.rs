@@ -338,11 +338,17 @@ impl LlmService {
             })
     }
 
+    /// Remote text without the key or anything shaped like a credential.
+    fn scrub(&self, text: &str) -> String {
+        let key = self.config.api_key.as_deref().unwrap_or_default();
+        shorten(&super::redact::redact(text, &[key]))
+    }
+
     fn map_error(&self, error: OpenAIError) -> LlmError {
         let mapped = match error {
             OpenAIError::ApiError(response) => {
                 let status = response.status_code.as_u16();
-                let message = shorten(&api_message(&response.api_error.message));
+                let message = self.scrub(&api_message(&response.api_error.message));
                 match status {
                     401 | 403 => LlmError::Unauthorized {
                         status,
@@ -357,20 +363,20 @@ impl LlmService {
                 }
             }
             OpenAIError::JSONDeserialize(error, _) => LlmError::InvalidResponse {
-                detail: shorten(&error.to_string()),
+                detail: self.scrub(&error.to_string()),
             },
             OpenAIError::Reqwest(error) if error.is_timeout() => LlmError::Timeout {
                 seconds: self.config.timeout.as_secs(),
             },
             OpenAIError::Reqwest(error) => LlmError::Network {
                 url: self.config.api_base.clone(),
-                detail: shorten(&super::error_chain(&error)),
+                detail: self.scrub(&super::error_chain(&error)),
             },
             OpenAIError::StreamError(error) => LlmError::Incomplete {
-                detail: shorten(&error.to_string()),
+                detail: self.scrub(&error.to_string()),
             },
             other => LlmError::InvalidResponse {
-                detail: shorten(&other.to_string()),
+                detail: self.scrub(&other.to_string()),
             },
         };
         tracing::warn!(error = %mapped, "LLM request failed");

@@ -5,6 +5,7 @@ pub mod github;
 pub mod issue_ref;
 pub mod llm;
 pub mod prompts;
+pub mod redact;
 
 /// An error and its causes on one line: the HTTP clients' own `Display` is often just a variant
 /// name, the useful part being in the sources.

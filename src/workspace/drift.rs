@@ -74,6 +74,8 @@ pub struct DriftChecker {
     /// Cited files' stamps, trusted for [`STAMP_TTL`]: a keystroke's pass does not stat every
     /// cited file again.
     stamps: Mutex<HashMap<PathBuf, (Instant, FileStamp)>>,
+    /// Whether a path existed at a commit, by (commit, path relative to the git root).
+    existed: Mutex<HashMap<(String, String), bool>>,
 }
 
 impl DriftChecker {
@@ -132,6 +134,40 @@ impl DriftChecker {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(file);
+    }
+
+    /// Whether a file that is missing now existed when `plan` was last committed (it was deleted
+    /// or moved since). `None` when that cannot be told. `file` is absolute, inside the
+    /// repository.
+    pub fn existed_at_plan_commit(&self, door: &Door, plan: &Path, file: &Path) -> Option<bool> {
+        let commit = self.plan_commit(door, plan)?;
+        let rel = file
+            .strip_prefix(&commit.git_root)
+            .ok()?
+            .to_str()?
+            .replace('\\', "/");
+        let key = (commit.commit.clone(), rel);
+        if let Some(known) = self
+            .existed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return Some(*known);
+        }
+        // Git runs without the lock held, so other lookups do not wait on it.
+        let found = git(
+            &commit.git_root,
+            &["cat-file", "-e", &format!("{}:{}", key.0, key.1)],
+        )
+        .is_some();
+        let mut existed = self.existed.lock().unwrap_or_else(|e| e.into_inner());
+        // Bounded: plans cite a few hundred paths at most; start over past that.
+        if existed.len() > 4096 {
+            existed.clear();
+        }
+        existed.insert(key, found);
+        Some(found)
     }
 
     fn stamp(&self, door: &Door, file: &Path) -> FileStamp {

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 use super::bounded::insert_bounded;
 use super::disk::{Door, EntryKind, FileSystem, RealDisk};
 use super::index::DEFAULT_MAX_FILE_BYTES;
+use super::markdown::MarkdownDocs;
 use super::resolve::{Resolution, ResolutionKey};
 
 /// How long a fact is trusted without a change notification from the client.
@@ -47,6 +48,8 @@ pub struct FileFacts {
     facts: Mutex<HashMap<PathBuf, Fact>>,
     /// Resolved references, dropped with any change notification.
     resolutions: Mutex<HashMap<ResolutionKey, (Instant, Resolution)>>,
+    /// Markdown documents (open, or parsed from disk) for links between them.
+    pub markdown: MarkdownDocs,
 }
 
 impl Default for FileFacts {
@@ -63,6 +66,7 @@ impl FileFacts {
             max_file_bytes: AtomicU64::new(DEFAULT_MAX_FILE_BYTES),
             facts: Mutex::default(),
             resolutions: Mutex::default(),
+            markdown: MarkdownDocs::default(),
         }
     }
 
@@ -154,6 +158,7 @@ impl FileFacts {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(path);
+        self.markdown.forget(path);
         self.resolutions
             .lock()
             .unwrap_or_else(|e| e.into_inner())

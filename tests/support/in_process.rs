@@ -1,5 +1,6 @@
 //! The server in-process over `tokio::io::duplex`, spoken to with framed JSON-RPC: fast feature
 //! tests without spawning the binary (the stdio tests stay for the protocol itself).
+#![allow(dead_code)] // Each test binary uses a different part of the harness.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -65,6 +66,7 @@ impl InProcess {
                     "initializationOptions": options,
                     "capabilities": {
                         "general": {"positionEncodings": ["utf-16"]},
+                        "window": {"workDoneProgress": true},
                         "textDocument": {"completion": {"completionItem": {"snippetSupport": false}}}
                     }
                 }),

@@ -95,12 +95,7 @@ impl LspClient {
         Self::start_env(root, initialization_options, capabilities, &[])
     }
 
-    pub fn start_env(
-        root: &Path,
-        initialization_options: Value,
-        capabilities: Value,
-        env: &[(&str, &str)],
-    ) -> LspClient {
+    fn spawn(root: &Path, configuration: Value, env: &[(&str, &str)]) -> LspClient {
         let mut command = Command::new(binary());
         command
             .stdin(Stdio::piped())
@@ -115,7 +110,7 @@ impl LspClient {
         let stderr_pipe = child.stderr.take().unwrap();
         let inbox = Arc::new((
             Mutex::new(Inbox {
-                configuration: initialization_options.clone(),
+                configuration,
                 policy: Some(EditPolicy::Apply),
                 ..Inbox::default()
             }),
@@ -139,15 +134,37 @@ impl LspClient {
             std::thread::spawn(move || read_loop(stdout, inbox, stdin));
         }
         let root = std::fs::canonicalize(root).unwrap();
-        let mut client = LspClient {
+        LspClient {
             child,
             stdin,
             inbox,
             next_id: Mutex::new(1),
-            root: root.clone(),
+            root,
             initialize_result: Value::Null,
             stderr,
-        };
+        }
+    }
+
+    /// Starts the server and sends `initialize` with exactly `params` (an editor's own request,
+    /// replayed), then `initialized`. `root` only anchors [`uri`](Self::uri); `configuration`
+    /// answers `workspace/configuration` if the server asks.
+    pub fn start_initialize(root: &Path, params: Value, configuration: Value) -> LspClient {
+        let mut client = Self::spawn(root, configuration, &[]);
+        client.initialize_result = client
+            .request("initialize", params)
+            .expect("initialize succeeds");
+        client.notify("initialized", json!({}));
+        client
+    }
+
+    pub fn start_env(
+        root: &Path,
+        initialization_options: Value,
+        capabilities: Value,
+        env: &[(&str, &str)],
+    ) -> LspClient {
+        let mut client = Self::spawn(root, initialization_options.clone(), env);
+        let root = client.root.clone();
         let mut caps = json!({
             "workspace": {"configuration": true, "applyEdit": true, "workspaceEdit": {"documentChanges": true, "resourceOperations": ["create"]}},
             "window": {"workDoneProgress": true},
@@ -232,6 +249,11 @@ impl LspClient {
             }
             inbox = cvar.wait_timeout(inbox, deadline - now).unwrap().0;
         }
+    }
+
+    /// Whether the response to request `id` has arrived (without taking it).
+    pub fn has_response(&self, id: i64) -> bool {
+        self.inbox.0.lock().unwrap().responses.contains_key(&id)
     }
 
     pub fn request(&self, method: &str, params: Value) -> Result<Value, Value> {
@@ -358,6 +380,16 @@ impl LspClient {
     }
 
     /// Requests the server sent to the client, e.g. `workspace/applyEdit`.
+    /// Waits until the server reports its workspace index complete.
+    pub fn wait_indexed(&self) {
+        self.wait_notification("$/progress", |p| {
+            p["value"]["kind"] == "end"
+                && p["value"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("Indexed"))
+        });
+    }
+
     pub fn server_requests(&self, method: &str) -> Vec<Value> {
         let inbox = self.inbox.0.lock().unwrap();
         inbox
@@ -370,6 +402,11 @@ impl LspClient {
 
     pub fn is_running(&mut self) -> bool {
         self.child.try_wait().map(|s| s.is_none()).unwrap_or(false)
+    }
+
+    /// The exit status once the process has ended.
+    pub fn exit_code(&mut self) -> Option<i32> {
+        self.child.try_wait().ok().flatten().and_then(|s| s.code())
     }
 
     pub fn stderr(&self) -> String {

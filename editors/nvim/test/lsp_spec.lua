@@ -143,7 +143,83 @@ H.test('hover on the placeholder shows its question', function()
   end, 'the hover float')
   local float_text = table.concat(vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(float), 0, -1, false), '\n')
   H.match((QUESTION:gsub('%p', '%%%0')), float_text, 'float text')
+  vim.fn.writefile(vim.split(float_text, '\n'), out .. '/hover.txt')
+  -- What the user reads: the kind without a stray bracket, this plugin's own commands, each
+  -- action on its own line, no raw quote marker, no internal command ids.
+  H.match('Open question P1 · NEEDS CLARIFICATION', float_text, 'heading')
+  H.match(':PlanAnswer', float_text, 'names :PlanAnswer')
+  H.ok(not float_text:find('plan.answerPlaceholder', 1, true), 'no internal command id:\n' .. float_text)
+  H.ok(not float_text:find('[NEEDS', 1, true), 'no stray bracket:\n' .. float_text)
+  for _, line in ipairs(vim.split(float_text, '\n')) do
+    H.ok(not line:match('^%s*>'), 'no raw "> ": ' .. line)
+    H.ok(not line:match('^%s*,'), 'no line starting with a comma: ' .. line)
+  end
   vim.api.nvim_win_close(float, true)
+end)
+
+H.test('the recommended setup shows the message text, maps gd and borders the hover', function()
+  -- What the user sees at the end of the placeholder's line: the question, not just a sign.
+  local row = find(buf, '[NEEDS CLARIFICATION')
+  local shown = H.wait(5000, function()
+    for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(buf, -1, { row, 0 }, { row, -1 }, { details = true })) do
+      for _, chunk in ipairs(mark[4].virt_text or {}) do
+        if chunk[1]:find(QUESTION, 1, true) then
+          return chunk[1]
+        end
+      end
+    end
+  end, 'the question as virtual text on line ' .. (row + 1))
+  H.match('Should the greeting', shown, 'virtual text')
+  local gd = vim.fn.maparg('gd', 'n', false, true)
+  H.eq(1, gd.buffer, 'gd is mapped in the plan buffer')
+  H.match('definition', gd.desc or '', 'gd mapping')
+  local r, c = find(buf, '[NEEDS CLARIFICATION')
+  vim.api.nvim_win_set_cursor(0, { r + 1, c + 3 })
+  vim.cmd('normal K')
+  local float = H.wait(5000, function()
+    for _, win in ipairs(vim.api.nvim_list_wins()) do
+      if vim.api.nvim_win_get_config(win).relative ~= '' then
+        return win
+      end
+    end
+  end, 'the hover float from K')
+  local border = vim.api.nvim_win_get_config(float).border
+  H.ok(type(border) == 'table' and #border > 0, 'the hover float has a border: ' .. vim.inspect(border))
+  vim.api.nvim_win_close(float, true)
+end)
+
+H.test('gd on `src/lib.rs:3` opens the file at line 3', function()
+  local row, col = find(buf, 'src/lib.rs:3')
+  vim.api.nvim_win_set_cursor(0, { row + 1, col + 2 })
+  vim.cmd('normal gd')
+  H.wait(5000, function()
+    return vim.fn.resolve(vim.api.nvim_buf_get_name(0)) == lib_path
+  end, 'src/lib.rs to open (current: ' .. vim.api.nvim_buf_get_name(0) .. ')')
+  H.eq(3, vim.api.nvim_win_get_cursor(0)[1], 'cursor line')
+  vim.cmd.buffer(buf)
+end)
+
+H.test('in a folder without .git, the root is the plan\'s folder and definition still works', function()
+  local loose = vim.fs.normalize(vim.fn.resolve(vim.fn.tempname()))
+  vim.fn.mkdir(loose, 'p')
+  vim.fn.writefile({ 'fn helper() {}', 'pub fn other() {}' }, loose .. '/helper.rs')
+  vim.fn.writefile({ '# Plan: loose', '', '## Status quo', '', 'See `helper.rs:2`.' }, loose .. '/loose.md')
+  local lbuf, lclient = open(loose .. '/loose.md')
+  H.eq(loose, lclient.root_dir, 'root_dir falls back to the plan\'s folder')
+  local row, col = find(lbuf, 'helper.rs:2')
+  vim.api.nvim_win_set_cursor(0, { row + 1, col + 2 })
+  local res = lclient:request_sync('textDocument/definition', vim.lsp.util.make_position_params(0, lclient.offset_encoding), 5000, lbuf)
+  H.ok(res and not res.err, 'definition answered: ' .. vim.inspect(res and res.err))
+  local loc = res.result and (res.result[1] or res.result)
+  H.ok(loc and (loc.uri or loc.targetUri), 'a location: ' .. vim.inspect(res.result))
+  H.eq(vim.uri_from_fname(loose .. '/helper.rs'), loc.uri or loc.targetUri, 'the file beside the plan')
+  vim.cmd.buffer(buf)
+  -- Later tests count settings pulls of the one workspace client.
+  vim.api.nvim_buf_delete(lbuf, { force = true })
+  lclient:stop(true)
+  H.wait(5000, function()
+    return lclient:is_stopped()
+  end, 'the second client to stop')
 end)
 
 H.test('go to definition on `src/lib.rs:3` opens the file at line 3', function()
@@ -229,7 +305,7 @@ H.test(':PlanInsertSections inserts every missing section into the buffer', func
   local text = table.concat(vim.api.nvim_buf_get_lines(sparse, 0, -1, false), '\n')
   H.match('\n## Best Practices', text, 'Best Practices inserted')
   H.match('\n## Proposed Implementation', text, 'Proposed Implementation inserted')
-  H.match('^# Plan: Say goodbye\n', text, 'the title stays first')
+  H.match('^%-%-%-\ntemplate: implementation%-plan\n%-%-%-\n# Plan: Say goodbye\n', text, 'front matter and title stay first')
   H.match('Nothing says goodbye yet', text, 'existing text kept')
   H.wait(10000, function()
     return #diagnostics(sparse, 'missing-section') == 0

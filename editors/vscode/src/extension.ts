@@ -13,7 +13,7 @@ import {
   TransportKind,
   WorkDoneProgress,
 } from "vscode-languageclient/node";
-import { COMMAND_TITLES, Host, PaletteCommand, runCommand } from "./commands";
+import { COMMAND_TITLES, HOVER_COMMANDS, Host, PaletteCommand, runCommand } from "./commands";
 import { statusBarText, statusTooltip } from "./format";
 import { SERVER_COMMANDS, ServerCommand, StatusResult } from "./protocol";
 import { Section, sectionsFromSymbols, sectionsFromText, SymbolLike } from "./sections";
@@ -94,7 +94,13 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     documentSelector: DOCUMENT_SELECTOR,
     outputChannel: output,
     initializationOptions: currentSettings(),
+    // Hovers carry `command:` links to the extension's own palette commands.
+    markdown: { isTrusted: { enabledCommands: [...HOVER_COMMANDS] }, supportHtml: false },
     middleware: {
+      // One outline per file: VS Code's built-in Markdown support already outlines `markdown`
+      // documents (and drives their breadcrumbs); plan-lsp outlines the `plan` language only.
+      provideDocumentSymbols: (document, token, next) =>
+        document.languageId === "markdown" ? [] : next(document, token),
       // Server commands run from code lenses and code actions: let the server's message reach
       // VS Code (which shows it) instead of vscode-languageclient's generic "Request failed".
       executeCommand: async (command, args) => {
@@ -121,6 +127,15 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     },
   };
   client = new LanguageClient("planLsp", "Plan LSP", serverOptions, clientOptions);
+  // Tells the server to write hovers with this extension's command links.
+  client.registerFeature({
+    fillClientCapabilities: (capabilities) => {
+      capabilities.experimental = { ...(capabilities.experimental as object | undefined), planLspCommands: "vscode" };
+    },
+    initialize: () => {},
+    getState: () => ({ kind: "static" }),
+    clear: () => {},
+  });
   client.onDidChangeState((e) => {
     if (e.newState === State.Running) scheduleStatusUpdate();
     if (e.newState === State.Stopped) statusItem.hide();
@@ -300,7 +315,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<PlanLs
   context.subscriptions.push(output, statusItem);
 
   for (const id of Object.keys(COMMAND_TITLES) as PaletteCommand[]) {
-    context.subscriptions.push(vscode.commands.registerCommand(id, () => runCommand(host, id)));
+    context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => runCommand(host, id, args)));
   }
   context.subscriptions.push(
     vscode.commands.registerCommand("planLsp.restartServer", async () => {

@@ -1,8 +1,14 @@
 // Text shown to the user, kept apart from the VS Code API so it is unit-tested.
 import type { StatusResult } from "./protocol";
 
-export function statusBarText(status: Pick<StatusResult, "open" | "answered">): string {
-  return status.open === 0 ? "$(pass) Plan: no open questions" : `$(question) Plan: ${status.open} open`;
+/** The status bar item: open placeholders and missing sections; a check mark only when neither. */
+export function statusBarText(status: Pick<StatusResult, "open" | "answered"> & { missingSections?: string[] }): string {
+  const missing = status.missingSections?.length ?? 0;
+  if (status.open === 0 && missing === 0) return "$(pass) Plan: complete";
+  const parts: string[] = [];
+  if (status.open > 0) parts.push(`${status.open} open`);
+  if (missing > 0) parts.push(`${missing} missing section${missing === 1 ? "" : "s"}`);
+  return `$(${status.open > 0 ? "question" : "warning"}) Plan: ${parts.join(", ")}`;
 }
 
 export function statusTooltip(status: StatusResult): string {

@@ -2,7 +2,8 @@
 # Runs the VS Code extension's tests: unit tests under plain Node, then the packaged .vsix in real
 # VS Code (code-server from npm, in headless Chromium driven by playwright-core) against plan-lsp.
 #   PLAN_LSP_BIN         server binary (default: <repo>/target/debug/plan-lsp)
-#   PLAN_LSP_TEST_CACHE  Node 24, code-server and the npm cache, reused (default: ~/.cache/plan-lsp-test)
+#   PLAN_LSP_TEST_CACHE  Node 24, code-server, the npm cache and the tools' own state, reused
+#                        (default: ~/.cache/plan-lsp-test); nothing else is written under $HOME
 #   PLAN_LSP_TEST_OUT    outputs; this script writes <out>/vscode (logs, screenshots, .vsix)
 #   PLAN_LSP_E2E_SERVER  "setting" (default: planLsp.server.path points at the binary) or "bundled"
 #                        (the binary is packed into a platform-specific .vsix and found there)
@@ -22,6 +23,11 @@ out="${PLAN_LSP_TEST_OUT:-$repo/.test-output}/vscode"
 server_mode="${PLAN_LSP_E2E_SERVER:-setting}"
 export npm_config_cache="$cache/npm"
 export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+# Everything the tools write for themselves (code-server's config and data, Chromium's profile,
+# node-gyp's headers cache) stays in the cache, never in ~/.config, ~/.local or ~/.cache.
+export XDG_CONFIG_HOME="$cache/xdg/config" XDG_DATA_HOME="$cache/xdg/data" XDG_CACHE_HOME="$cache/xdg/cache"
+export XDG_STATE_HOME="$cache/xdg/state"
+mkdir -p "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME" "$XDG_STATE_HOME"
 
 # Process groups started here, in a file so that groups started from subshells are killed too.
 pgid_file="$(mktemp)"
@@ -89,16 +95,25 @@ timing "provisioning Node"
 # --- code-server from npm, built once into the cache (native modules compile: ~2 min cold).
 cs_dir="$cache/code-server-$CODE_SERVER_VERSION"
 cs_entry="$cs_dir/node_modules/code-server/out/node/entry.js"
-if [[ "$(guarded 60 node "$cs_entry" --version 2>/dev/null | head -1)" != "$CODE_SERVER_VERSION"* ]]; then
+# code-server writes a default config (and says so on stdout) when its config file is missing:
+# give it one in the cache, and read the version from the line that holds it.
+cs_probe="$cache/code-server-probe"
+mkdir -p "$cs_probe"
+printf 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n' >"$cs_probe/config.yaml"
+cs_version() {
+  guarded 60 node "$cs_entry" --config "$cs_probe/config.yaml" --user-data-dir "$cs_probe/user-data" \
+    --extensions-dir "$cs_probe/extensions" --version 2>/dev/null | grep -Eo '^[0-9]+\.[0-9]+\.[0-9]+' | head -1
+}
+if [[ "$(cs_version)" != "$CODE_SERVER_VERSION" ]]; then
   log "installing code-server $CODE_SERVER_VERSION into $cs_dir"
   rm -rf "$cs_dir" && mkdir -p "$cs_dir"
   printf '{"private":true,"dependencies":{"code-server":"%s"}}\n' "$CODE_SERVER_VERSION" >"$cs_dir/package.json"
   (cd "$cs_dir" && guarded 1200 npm install --no-package-lock >"$out/code-server-install.log" 2>&1) ||
     fail_setup "npm install code-server@$CODE_SERVER_VERSION (see $out/code-server-install.log)"
-  [[ "$(guarded 60 node "$cs_entry" --version 2>/dev/null | head -1)" == "$CODE_SERVER_VERSION"* ]] ||
+  [[ "$(cs_version)" == "$CODE_SERVER_VERSION" ]] ||
     fail_setup "code-server $CODE_SERVER_VERSION does not run (see $out/code-server-install.log)"
 fi
-log "code-server $(guarded 60 node "$cs_entry" --version 2>/dev/null | head -1)"
+log "code-server $(cs_version)"
 timing "provisioning code-server"
 
 # --- The extension's own dependencies, from package-lock.json.

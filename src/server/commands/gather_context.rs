@@ -10,8 +10,8 @@ use tower_lsp::lsp_types::Url;
 use crate::analysis::edits::TextChange;
 use crate::plan::headings::normalize_title;
 use crate::plan::template::TemplateSet;
+use crate::server::handle::ServerHandle;
 use crate::server::rpc_error;
-use crate::server::session::Session;
 use crate::snapshot::Snapshot;
 use crate::workspace::research::{self, ContextOptions, GatheredContext};
 
@@ -142,7 +142,10 @@ pub fn gather_for(snapshot: &Snapshot, query: &str) -> (GatheredContext, String)
 
 /// Runs the command.
 /// `plan.gatherContext`.
-pub async fn gather_context(ctx: &Session, args: GatherArgs) -> jsonrpc::Result<Option<Value>> {
+pub async fn gather_context(
+    ctx: &ServerHandle,
+    args: GatherArgs,
+) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
     let query = args.query.unwrap_or_else(|| plan_query(&snapshot));
     let worker = snapshot.clone();

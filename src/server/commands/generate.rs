@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use tower_lsp::jsonrpc;
 
+use crate::server::handle::{ProgressHandle, ServerHandle};
 use crate::server::rpc_error;
-use crate::server::session::{ProgressHandle, Session};
 use crate::services::llm::{LlmError, LlmService};
 use crate::services::prompts::Prompt;
 
@@ -20,7 +20,7 @@ struct EndingProgress(Option<ProgressHandle>);
 
 impl EndingProgress {
     /// Begins cancellable progress titled `title`, saying which model it waits for.
-    async fn begin(ctx: &Session, llm: &LlmService, title: &str) -> EndingProgress {
+    async fn begin(ctx: &ServerHandle, llm: &LlmService, title: &str) -> EndingProgress {
         let progress = EndingProgress(Some(ctx.begin_progress(title, true).await));
         progress
             .get()
@@ -50,7 +50,7 @@ impl Drop for EndingProgress {
 
 /// Streams `prompt` through the model under progress titled `title`; the whole text on success.
 pub async fn stream(
-    ctx: &Session,
+    ctx: &ServerHandle,
     llm: &LlmService,
     title: &str,
     prompt: &Prompt,
@@ -81,7 +81,7 @@ pub async fn stream(
 
 /// One short non-streamed answer under progress titled `title`.
 pub async fn complete(
-    ctx: &Session,
+    ctx: &ServerHandle,
     llm: &LlmService,
     title: &str,
     prompt: &Prompt,

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_lsp::jsonrpc;
 use tower_lsp::lsp_types::{
-    CreateFile, CreateFileOptions, DocumentChangeOperation, DocumentChanges, OneOf,
+    CreateFile, CreateFileOptions, DocumentChangeOperation, DocumentChanges, MessageType, OneOf,
     OptionalVersionedTextDocumentIdentifier, Range, ResourceOp, TextDocumentEdit, TextEdit, Url,
     WorkspaceEdit,
 };
@@ -19,9 +19,9 @@ use super::writing::write_answers;
 use crate::analysis::diagnostics::Finding;
 use crate::analysis::edits::minimal_change;
 use crate::plan::Plan;
+use crate::server::handle::ServerHandle;
 use crate::server::rpc_error;
 use crate::server::service_clients;
-use crate::server::session::Session;
 use crate::services::github::{GitHubError, IssueDetails};
 use crate::services::issue_ref::IssueRef;
 use crate::services::prompts::{self, IssueAnalysis, SectionGuide};
@@ -58,7 +58,7 @@ fn github_failed(error: GitHubError) -> jsonrpc::Error {
 /// through `workspace/applyEdit` (CreateFile + text). With a model configured it writes the
 /// analysis; without one the plan holds the skeleton and the issue text.
 pub async fn new_from_issue(
-    ctx: &Session,
+    ctx: &ServerHandle,
     args: NewFromIssueArgs,
 ) -> jsonrpc::Result<Option<Value>> {
     let config = ctx.state.config();
@@ -93,12 +93,18 @@ pub async fn new_from_issue(
             generate::stream(ctx, &llm, &format!("Analysing {reference}"), &prompt).await?;
         let analysis = prompts::parse_analysis(&output);
         if analysis == IssueAnalysis::default() {
-            return Err(rpc_error::failed(
-                "the model's analysis had none of the expected headings (Summary, Key components, Challenges, \
-                 Clarifying questions): nothing was created; retry, or use a model that follows instructions",
-            ));
+            // Small models often ignore the format: the user still gets the scaffold they asked for.
+            let warning = format!(
+                "{reference}: the model's analysis had none of the expected headings (Summary, Key \
+                 components, Challenges, Clarifying questions), so the plan holds the issue and the \
+                 template without it; retry, or use a model that follows instructions"
+            );
+            ctx.log(MessageType::WARNING, warning.clone()).await;
+            ctx.client.show_message(MessageType::WARNING, warning).await;
+            None
+        } else {
+            Some(analysis)
         }
-        Some(analysis)
     } else {
         None
     };
@@ -145,7 +151,7 @@ fn target_path(
     })
 }
 
-async fn create_file(ctx: &Session, uri: &Url, text: &str) -> jsonrpc::Result<()> {
+async fn create_file(ctx: &ServerHandle, uri: &Url, text: &str) -> jsonrpc::Result<()> {
     let edit = WorkspaceEdit {
         document_changes: Some(DocumentChanges::Operations(vec![
             DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
@@ -229,7 +235,7 @@ fn plan_name(snapshot: &Snapshot) -> String {
 
 /// `plan.askOnIssue`: posts the open questions as one comment (a numbered checklist with the
 /// placeholder ids) and records its id in the front matter; run again, it edits that comment.
-pub async fn ask_on_issue(ctx: &Session, args: UriArgs) -> jsonrpc::Result<Option<Value>> {
+pub async fn ask_on_issue(ctx: &ServerHandle, args: UriArgs) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
     let reference = plan_issue(&snapshot)?;
     let text = snapshot.text();
@@ -288,7 +294,7 @@ pub async fn ask_on_issue(ctx: &Session, args: UriArgs) -> jsonrpc::Result<Optio
 
 /// `plan.syncAnswers`: reads the replies after the questions comment and offers (or, with
 /// `apply: true`, writes) the answers to the placeholders they name.
-pub async fn sync_answers(ctx: &Session, args: SyncArgs) -> jsonrpc::Result<Option<Value>> {
+pub async fn sync_answers(ctx: &ServerHandle, args: SyncArgs) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
     let reference = plan_issue(&snapshot)?;
     let Some(id) = comment_id(&snapshot) else {
@@ -362,7 +368,7 @@ pub fn drift_subject(plan: &Plan) -> Option<IssueRef> {
 /// on GitHub after the plan recorded its `updated_at`; `null` when it did not, when the plan
 /// names no issue or time, or when GitHub cannot be asked (logged). Republishes the diagnostics,
 /// which show the drift too.
-pub async fn issue_drift(ctx: &Session, snapshot: &Snapshot) -> Value {
+pub async fn issue_drift(ctx: &ServerHandle, snapshot: &Snapshot) -> Value {
     let Some(reference) = drift_subject(&snapshot.plan) else {
         return Value::Null;
     };
@@ -389,7 +395,7 @@ pub async fn issue_drift(ctx: &Session, snapshot: &Snapshot) -> Value {
 
 /// Fetches the plan's issue in the background when it is not cached, then republishes the
 /// diagnostics so `issue-drift` appears.
-pub fn refresh_issue(ctx: &Session, snapshot: &Snapshot) {
+pub fn refresh_issue(ctx: &ServerHandle, snapshot: &Snapshot) {
     let Some(reference) = drift_subject(&snapshot.plan) else {
         return;
     };

@@ -19,8 +19,8 @@ mod writing;
 pub use ai_actions::{ai_code_actions, issue_hover, DEFAULT_REFINE_INSTRUCTION};
 pub use issues::{drift_finding, issue_drift, refresh_issue};
 
+use super::handle::ServerHandle;
 use super::rpc_error;
-use super::session::Session;
 
 /// What a command needs from outside the workspace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -32,7 +32,8 @@ pub enum Needs {
     Llm,
 }
 
-type Handler = for<'a> fn(&'a Session, Vec<Value>) -> BoxFuture<'a, jsonrpc::Result<Option<Value>>>;
+type Handler =
+    for<'a> fn(&'a ServerHandle, Vec<Value>) -> BoxFuture<'a, jsonrpc::Result<Option<Value>>>;
 
 /// One command of the table.
 #[derive(Clone, Copy)]
@@ -160,7 +161,7 @@ pub fn parse_args<T: for<'de> Deserialize<'de>>(
 
 /// Runs the command named `command` from the table.
 pub async fn execute(
-    session: &Session,
+    session: &ServerHandle,
     command: &str,
     arguments: Vec<Value>,
 ) -> jsonrpc::Result<Option<Value>> {

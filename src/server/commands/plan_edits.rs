@@ -7,8 +7,8 @@ use tower_lsp::lsp_types::Url;
 
 use super::placeholder_id;
 use crate::analysis::{edits, template_check};
+use crate::server::handle::ServerHandle;
 use crate::server::rpc_error;
-use crate::server::session::Session;
 
 #[derive(Deserialize)]
 pub struct UriArgs {
@@ -28,7 +28,7 @@ pub struct PlaceholderArgs {
 }
 
 pub async fn insert_missing_sections(
-    ctx: &Session,
+    ctx: &ServerHandle,
     args: UriArgs,
 ) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
@@ -42,7 +42,10 @@ pub async fn insert_missing_sections(
     Ok(Some(json!({"inserted": inserted})))
 }
 
-pub async fn insert_section(ctx: &Session, args: SectionArgs) -> jsonrpc::Result<Option<Value>> {
+pub async fn insert_section(
+    ctx: &ServerHandle,
+    args: SectionArgs,
+) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
     let text = snapshot.text();
     let report = template_check::check(&snapshot.plan, &snapshot.template);
@@ -73,7 +76,7 @@ pub async fn insert_section(ctx: &Session, args: SectionArgs) -> jsonrpc::Result
 }
 
 pub async fn move_placeholder(
-    ctx: &Session,
+    ctx: &ServerHandle,
     args: PlaceholderArgs,
 ) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
@@ -87,7 +90,7 @@ pub async fn move_placeholder(
     Ok(Some(json!({"moved": id})))
 }
 
-pub async fn status(ctx: &Session, args: UriArgs) -> jsonrpc::Result<Option<Value>> {
+pub async fn status(ctx: &ServerHandle, args: UriArgs) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
     let plan = &snapshot.plan;
     let report = template_check::check(plan, &snapshot.template);

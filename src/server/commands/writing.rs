@@ -11,9 +11,9 @@ use super::plan_text::{self, find_section, template_section};
 use super::{generate, issue_material, prompt_context};
 use crate::analysis::edits::{minimal_change, TextChange};
 use crate::server::commands::placeholder_id;
+use crate::server::handle::ServerHandle;
 use crate::server::rpc_error;
 use crate::server::service_clients;
-use crate::server::session::Session;
 use crate::services::prompts::{self, SectionGuide};
 use crate::snapshot::Snapshot;
 
@@ -59,7 +59,7 @@ fn guide<'t>(snapshot: &'t Snapshot, index: usize) -> SectionGuide<'t> {
 }
 
 async fn apply(
-    ctx: &Session,
+    ctx: &ServerHandle,
     snapshot: &Snapshot,
     change: &TextChange,
     label: &str,
@@ -71,7 +71,10 @@ async fn apply(
 
 /// `plan.fillSection`: the model writes the section's own body from the issue, the plan and the
 /// workspace context; only that body is replaced.
-pub async fn fill_section(ctx: &Session, args: FillSectionArgs) -> jsonrpc::Result<Option<Value>> {
+pub async fn fill_section(
+    ctx: &ServerHandle,
+    args: FillSectionArgs,
+) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
     let llm = service_clients::llm(&snapshot.settings)?;
     prompt_context::check_document(&snapshot)?;
@@ -129,7 +132,7 @@ pub async fn fill_section(ctx: &Session, args: FillSectionArgs) -> jsonrpc::Resu
 }
 
 /// `plan.refine`: the model rewrites the range; the edit touches only it.
-pub async fn refine(ctx: &Session, args: RefineArgs) -> jsonrpc::Result<Option<Value>> {
+pub async fn refine(ctx: &ServerHandle, args: RefineArgs) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
     let llm = service_clients::llm(&snapshot.settings)?;
     prompt_context::check_document(&snapshot)?;
@@ -175,7 +178,10 @@ pub async fn refine(ctx: &Session, args: RefineArgs) -> jsonrpc::Result<Option<V
 
 /// `plan.suggestAnswer`: the model proposes an answer to one placeholder; with `apply: true` it
 /// is also written in, like `plan.answerPlaceholder`.
-pub async fn suggest_answer(ctx: &Session, args: SuggestArgs) -> jsonrpc::Result<Option<Value>> {
+pub async fn suggest_answer(
+    ctx: &ServerHandle,
+    args: SuggestArgs,
+) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
     let llm = service_clients::llm(&snapshot.settings)?;
     prompt_context::check_document(&snapshot)?;
@@ -215,7 +221,10 @@ pub async fn suggest_answer(ctx: &Session, args: SuggestArgs) -> jsonrpc::Result
 }
 
 /// `plan.answerPlaceholder`: writes the answer in place and records it under Clarifications.
-pub async fn answer_placeholder(ctx: &Session, args: AnswerArgs) -> jsonrpc::Result<Option<Value>> {
+pub async fn answer_placeholder(
+    ctx: &ServerHandle,
+    args: AnswerArgs,
+) -> jsonrpc::Result<Option<Value>> {
     let snapshot = ctx.snapshot(&args.uri)?;
     if args.answer.trim().is_empty() {
         return Err(rpc_error::invalid_params(
@@ -234,7 +243,7 @@ pub async fn answer_placeholder(ctx: &Session, args: AnswerArgs) -> jsonrpc::Res
 
 /// Replaces each placeholder by its answer and records them, as one version-checked edit.
 pub async fn write_answers(
-    ctx: &Session,
+    ctx: &ServerHandle,
     snapshot: &Snapshot,
     answers: &[(crate::plan::Placeholder, String)],
 ) -> jsonrpc::Result<()> {

@@ -8,12 +8,30 @@ M.name = 'plan_lsp'
 M.defaults = {
   cmd = { 'plan-lsp' },
   filetypes = { 'markdown' },
-  root_markers = { '.git' },
+  -- The root is the nearest folder holding one of these, else the plan's own folder.
+  root_markers = { '.git', '.plan-lsp' },
   -- The server's settings (docs/PROTOCOL.md): template, placeholders, severity, github, llm, index.
   settings = {},
-  -- Echo the server's $/progress messages for long commands.
+  -- Echo the server's $/progress messages while a :Plan* command runs.
   progress = true,
+  -- In plan buffers: `gd` goes to definition, `K` hovers in a bordered float, and plan-lsp's
+  -- diagnostics show their message at the end of the line (Neovim 0.11 shows only a sign).
+  recommended = true,
 }
+
+--- The workspace root for a buffer: the nearest folder holding one of `markers`, else the
+--- buffer's folder (never none: without a root the server could resolve no reference).
+function M.root_for(bufnr, markers)
+  local root = vim.fs.root(bufnr, markers)
+  if root then
+    return root
+  end
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  if name == '' then
+    return vim.fn.getcwd()
+  end
+  return vim.fs.dirname(vim.fs.normalize(vim.fn.fnamemodify(name, ':p')))
+end
 
 --- Effective options after setup(); nil before.
 M.config = nil
@@ -109,7 +127,7 @@ local function any_client()
     return client
   end
   local cfg = vim.lsp.config[M.name]
-  local root = vim.fs.root(0, cfg.root_markers or M.defaults.root_markers) or vim.fn.getcwd()
+  local root = M.root_for(0, M.config and M.config.root_markers or M.defaults.root_markers)
   local id = vim.lsp.start(vim.tbl_extend('force', cfg, { name = M.name, root_dir = root }), { attach = false })
   client = id and vim.lsp.get_client_by_id(id)
   if not client then
@@ -510,6 +528,19 @@ function M.update_settings(settings)
   end
 end
 
+--- The recommended buffer setup (opts.recommended): maps and how diagnostics show.
+function M.attach_recommended(client, bufnr)
+  local function map(lhs, rhs, desc)
+    vim.keymap.set('n', lhs, rhs, { buffer = bufnr, desc = 'plan-lsp: ' .. desc })
+  end
+  map('gd', vim.lsp.buf.definition, 'go to definition')
+  map('K', function()
+    vim.lsp.buf.hover({ border = 'rounded' })
+  end, 'hover')
+  -- Only plan-lsp's namespace: other servers' diagnostics keep the user's configuration.
+  vim.diagnostic.config({ virtual_text = { spacing = 2 } }, vim.lsp.diagnostic.get_namespace(client.id, false))
+end
+
 function M.setup(opts)
   if vim.fn.has('nvim-0.11') ~= 1 then
     return notify('needs Neovim 0.11 or later (vim.lsp.config/vim.lsp.enable)', vim.log.levels.ERROR)
@@ -519,6 +550,7 @@ function M.setup(opts)
   vim.validate('opts.settings', opts.settings, 'table', true)
   vim.validate('opts.filetypes', opts.filetypes, 'table', true)
   vim.validate('opts.root_markers', opts.root_markers, 'table', true)
+  vim.validate('opts.recommended', opts.recommended, 'boolean', true)
   local config = {}
   for k, v in pairs(M.defaults) do
     -- Lists replace the defaults whole (tbl_deep_extend would merge them by index).
@@ -533,7 +565,11 @@ function M.setup(opts)
   vim.lsp.config(M.name, {
     cmd = config.cmd,
     filetypes = config.filetypes,
-    root_markers = config.root_markers,
+    root_dir = function(bufnr, on_dir)
+      on_dir(M.root_for(bufnr, config.root_markers))
+    end,
+    -- Hovers then name this plugin's commands (:PlanAnswer…) rather than the server's ids.
+    capabilities = { experimental = { planLspCommands = 'neovim' } },
     settings = client_settings(config.settings),
     init_options = M.json_settings(config.settings),
   })
@@ -548,14 +584,26 @@ function M.setup(opts)
   end
 
   local group = vim.api.nvim_create_augroup('plan_lsp', { clear = true })
+  if config.recommended then
+    vim.api.nvim_create_autocmd('LspAttach', {
+      group = group,
+      callback = function(ev)
+        local client = vim.lsp.get_client_by_id(ev.data.client_id)
+        if client and client.name == M.name then
+          M.attach_recommended(client, ev.buf)
+        end
+      end,
+    })
+  end
   if config.progress then
     vim.api.nvim_create_autocmd('LspProgress', {
       group = group,
       callback = function(ev)
         local client = vim.lsp.get_client_by_id(ev.data.client_id)
         local value = ev.data.params and ev.data.params.value
-        -- Without a UI (headless, scripts) an echo only garbles stdout.
-        if not client or client.name ~= M.name or type(value) ~= 'table' or #vim.api.nvim_list_uis() == 0 then
+        -- Only while a :Plan* command runs (the startup indexing is no news), and never without
+        -- a UI (headless, scripts), where an echo only garbles stdout.
+        if not client or client.name ~= M.name or type(value) ~= 'table' or next(inflight) == nil or #vim.api.nvim_list_uis() == 0 then
           return
         end
         local text = table.concat(

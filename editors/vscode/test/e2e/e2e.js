@@ -322,9 +322,22 @@ async function tests(probeResult) {
     await screenshot("problems-panel");
   });
 
-  await check("the status bar shows the open placeholders", async () => {
+  await check("the status bar counts the open placeholder and the missing section", async () => {
     const item = page.locator(".statusbar-item", { hasText: "Plan:" }).first();
-    await poll("the status bar item", async () => /Plan: 1 open/.test(await item.innerText()), 30000);
+    await poll("the status bar item", async () => /Plan: 1 open, 1 missing section/.test(await item.innerText()), 30000);
+    await screenshot("status-bar");
+  });
+
+  await check("one outline for the .md plan (VS Code's Markdown one, no second plan-lsp group)", async () => {
+    await runCommandPalette("Explorer: Focus on Outline View");
+    const outline = page.locator(".outline-pane .monaco-list-row");
+    await poll("the outline rows", async () => (await outline.count()) > 0, 20000);
+    const rows = await outline.allInnerTexts();
+    const titles = rows.filter((r) => r.includes("Greet people by name"));
+    assert.equal(titles.length, 1, `outline rows: ${JSON.stringify(rows)}`);
+    assert.ok(!rows.some((r) => /^plan-lsp$|Markdown Language Features/.test(r.trim())), `no provider groups: ${JSON.stringify(rows)}`);
+    await screenshot("outline");
+    await page.keyboard.press("Control+Shift+E");
   });
 
   await check("hovering the placeholder shows its question", async () => {
@@ -341,6 +354,20 @@ async function tests(probeResult) {
       return texts.some((t) => t.includes(QUESTION));
     }, 30000, 200);
     await screenshot("hover");
+    const texts = (await hover.allInnerTexts()).join("\n");
+    assert.match(texts, /Open question P1 · NEEDS CLARIFICATION/, texts);
+    assert.ok(!texts.includes("plan.answerPlaceholder"), `no internal command id: ${texts}`);
+    assert.ok(!texts.includes("[NEEDS"), `no stray bracket: ${texts}`);
+    // The actions are links that run the extension's commands.
+    const link = page.locator(".monaco-hover-content a", { hasText: "Answer placeholder…" }).first();
+    await link.waitFor({ state: "visible", timeout: 5000 });
+    assert.match((await link.getAttribute("data-href")) || (await link.getAttribute("href")) || "", /^command:planLsp\.answerPlaceholder/);
+    await link.click();
+    const input = page.locator(".quick-input-widget input");
+    await input.waitFor({ state: "visible", timeout: 10000 });
+    await poll("the answer box for P1", async () => /Answer P1/.test(await page.locator(".quick-input-widget").innerText()), 10000);
+    await screenshot("hover-link-answer-box");
+    await page.keyboard.press("Escape");
     await page.mouse.move(5, 5);
     await page.keyboard.press("Escape");
   });

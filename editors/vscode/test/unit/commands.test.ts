@@ -119,6 +119,15 @@ test("answer placeholder: the one on the cursor line, typed answer", async () =>
   assert.equal(host.pickTitles.length, 0, "no quick pick when the cursor is on a placeholder");
 });
 
+test("answer placeholder: the one a hover link names, wherever the cursor is", async () => {
+  const host = new FakeHost({ selection: { start: { line: 9, character: 3 }, end: { line: 9, character: 3 } } });
+  host.respond("plan.status", () => status).respond("plan.answerPlaceholder", () => ({ answered: "P1" }));
+  host.inputs.push("PostgreSQL");
+  assert.equal(await runCommand(host, "planLsp.answerPlaceholder", ["P1"]), true);
+  assert.deepEqual(host.calls[1].args, { uri: "file:///ws/plan.md", placeholder: "P1", answer: "PostgreSQL" });
+  assert.equal(host.pickTitles.length, 0, "no quick pick for a named placeholder");
+});
+
 test("answer placeholder: picked from a list, empty answer asks the LLM, suggestion confirmed", async () => {
   const host = new FakeHost({});
   host.respond("plan.status", () => status);

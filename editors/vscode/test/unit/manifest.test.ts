@@ -42,7 +42,10 @@ test("every dependency is pinned to an exact version", () => {
 
 test("status bar text and tooltip", () => {
   assert.equal(statusBarText({ open: 3, answered: 0 }), "$(question) Plan: 3 open");
-  assert.equal(statusBarText({ open: 0, answered: 2 }), "$(pass) Plan: no open questions");
+  assert.equal(statusBarText({ open: 0, answered: 2, missingSections: [] }), "$(pass) Plan: complete");
+  // Missing sections count too: no check mark on a plan that lacks required sections.
+  assert.equal(statusBarText({ open: 0, answered: 0, missingSections: ["Best Practices", "Risks"] }), "$(warning) Plan: 2 missing sections");
+  assert.equal(statusBarText({ open: 1, answered: 0, missingSections: ["Risks"] }), "$(question) Plan: 1 open, 1 missing section");
   const tip = statusTooltip({ open: 1, answered: 2, missingSections: ["Testing"], placeholders: [], issueDrift: { changed: true } });
   assert.match(tip, /1 open placeholder, 2 answered/);
   assert.match(tip, /Missing sections: Testing/);

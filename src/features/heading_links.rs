@@ -1,0 +1,473 @@
+//! Headings as link targets: `[see](#status-quo)`, `[x](other.md#heading)` and reference-style
+//! links whose definition points at a heading get definition, hover (the section's first
+//! lines), a document link, completion after `#`, and `broken-link` when the fragment names no
+//! heading. As with file references, only links count, and only into a Markdown file that
+//! exists in the workspace; a line anchor (`#L10`) is never a heading.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use regex::Regex;
+use serde_json::json;
+use tower_lsp::lsp_types::{
+    CompletionItem, CompletionItemKind, CompletionTextEdit, DocumentLink, Location, TextEdit, Url,
+};
+
+use crate::analysis::diagnostics::Finding;
+use crate::plan::fragments::encode_fragment;
+use crate::plan::slug;
+use crate::plan::{HeadingLink, Plan};
+use crate::snapshot::Snapshot;
+use crate::workspace::files::FileKind;
+use crate::workspace::markdown::is_markdown_path;
+use crate::workspace::resolve::{self, Resolution};
+
+/// Lines of a section shown on hover, and the most bytes of each and of all.
+const HOVER_LINES: usize = 10;
+const HOVER_LINE_BYTES: usize = 400;
+const HOVER_BYTES: usize = 2048;
+/// Headings offered at once.
+const MAX_ITEMS: usize = 200;
+
+/// A Markdown document a link may point into: this one, or another in the workspace.
+#[derive(Clone)]
+pub struct LinkedDoc {
+    pub uri: Url,
+    pub path: Option<PathBuf>,
+    /// The editor's version when the document is open.
+    pub version: Option<i32>,
+    pub plan: Arc<Plan>,
+    /// The anchor of each section, in order.
+    pub slugs: Arc<Vec<String>>,
+}
+
+impl LinkedDoc {
+    fn new(uri: Url, path: Option<PathBuf>, version: Option<i32>, plan: Arc<Plan>) -> Self {
+        let slugs = Arc::new(slug::section_slugs(&plan));
+        LinkedDoc {
+            uri,
+            path,
+            version,
+            plan,
+            slugs,
+        }
+    }
+
+    /// The document of the snapshot itself.
+    pub fn this(snapshot: &Snapshot) -> Self {
+        LinkedDoc::new(
+            snapshot.uri.clone(),
+            snapshot.path.clone(),
+            Some(snapshot.version),
+            snapshot.plan.clone(),
+        )
+    }
+
+    /// Whether this is the document at `path`.
+    pub fn is_at(&self, path: &Path) -> bool {
+        self.path.as_deref() == Some(path)
+    }
+
+    /// The section a fragment names, if any.
+    pub fn section_for(&self, fragment: &str) -> Option<usize> {
+        slug::section_for_fragment(&self.plan, &self.slugs, fragment)
+    }
+
+    /// The LSP range of a byte range of this document.
+    pub fn range(
+        &self,
+        bytes: Range<usize>,
+        enc: crate::document::PositionEncoding,
+    ) -> tower_lsp::lsp_types::Range {
+        self.plan.lines.range(&self.plan.text, bytes, enc)
+    }
+
+    /// The document's name for messages: its path in the workspace.
+    fn label(&self, snapshot: &Snapshot) -> String {
+        match &self.path {
+            Some(path) => {
+                crate::analysis::diagnostics::relative_to_roots(path, &snapshot.effective_roots())
+            }
+            None => self.uri.to_string(),
+        }
+    }
+
+    /// Whether `fragment` may still name something a reader sees as an anchor: one written by
+    /// hand (`<a id="x">`, `name="x"`, `{#x}`), or a heading-like line that the Markdown
+    /// structure makes something else (inside a fence that an inner fence closed early).
+    fn has_other_anchor(&self, fragment: &str) -> bool {
+        static IDS: OnceLock<Regex> = OnceLock::new();
+        static HEADINGS: OnceLock<Regex> = OnceLock::new();
+        let ids = IDS.get_or_init(|| {
+            Regex::new(r#"\b(?:id|name)\s*=\s*["']([^"'\s]+)["']|\{#([^}\s]+)\}"#)
+                .expect("valid regex")
+        });
+        let headings = HEADINGS
+            .get_or_init(|| Regex::new(r"(?m)^ {0,3}#{1,6}[ \t]+(.+)$").expect("valid regex"));
+        let text = &self.plan.text;
+        if ids.captures_iter(text).any(|c| {
+            c.get(1)
+                .or(c.get(2))
+                .is_some_and(|m| m.as_str() == fragment)
+        }) {
+            return true;
+        }
+        let wanted = fragment.to_lowercase();
+        let numbered = wanted
+            .rsplit_once('-')
+            .filter(|(_, n)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+            .map(|(base, _)| base);
+        headings.captures_iter(text).any(|c| {
+            let anchor = slug::slugify(&slug::heading_text(&c[1]));
+            anchor == wanted || numbered == Some(anchor.as_str())
+        })
+    }
+}
+
+/// What a heading link points at.
+pub enum Target {
+    /// A heading: the document and the section's index.
+    Heading(LinkedDoc, usize),
+    /// A Markdown document of the workspace without that heading.
+    Missing(LinkedDoc),
+    /// Not ours to judge: no such file, several candidates, not Markdown, or not readable.
+    Unknown,
+}
+
+/// The Markdown document a link's file part names, read as the editor has it.
+pub fn linked_doc(snapshot: &Snapshot, path: Option<&str>) -> Option<LinkedDoc> {
+    let Some(written) = path else {
+        return Some(LinkedDoc::this(snapshot));
+    };
+    let roots = snapshot.effective_roots();
+    let Resolution::Found {
+        path,
+        kind: FileKind::File,
+        ..
+    } = resolve::resolve(
+        written,
+        snapshot.path.as_deref(),
+        &roots,
+        &snapshot.files,
+        &snapshot.code,
+    )
+    else {
+        return None;
+    };
+    if snapshot.path.as_deref() == Some(path.as_path()) {
+        return Some(LinkedDoc::this(snapshot));
+    }
+    if !is_markdown_path(&path) {
+        return None;
+    }
+    document_at(snapshot, &path)
+}
+
+/// Another document of the workspace by its path: open, or read through the door.
+pub fn document_at(snapshot: &Snapshot, path: &Path) -> Option<LinkedDoc> {
+    let roots = snapshot.effective_roots();
+    let door = snapshot.files.door(&roots);
+    let doc = snapshot.files.markdown.get(&door, path, &snapshot.syntax)?;
+    Some(from_markdown_doc(&doc))
+}
+
+/// A workspace document as a link target.
+pub fn from_markdown_doc(doc: &crate::workspace::markdown::MarkdownDoc) -> LinkedDoc {
+    let (uri, version) = match &doc.open {
+        Some((uri, version)) => (Url::parse(uri).ok(), Some(*version)),
+        None => (Url::from_file_path(&doc.path).ok(), None),
+    };
+    let uri = uri.unwrap_or_else(|| Url::parse("file:///").expect("valid URL"));
+    LinkedDoc::new(uri, Some(doc.path.clone()), version, doc.plan.clone())
+}
+
+/// Where `link` points.
+pub fn target(snapshot: &Snapshot, link: &HeadingLink) -> Target {
+    Targets::new(snapshot).of(link)
+}
+
+/// Resolves many links of one snapshot, each linked document (and its anchors) once.
+struct Targets<'a> {
+    snapshot: &'a Snapshot,
+    docs: HashMap<Option<String>, Option<LinkedDoc>>,
+}
+
+impl<'a> Targets<'a> {
+    fn new(snapshot: &'a Snapshot) -> Self {
+        Targets {
+            snapshot,
+            docs: HashMap::new(),
+        }
+    }
+
+    fn of(&mut self, link: &HeadingLink) -> Target {
+        let snapshot = self.snapshot;
+        let doc = self
+            .docs
+            .entry(link.path.clone())
+            .or_insert_with(|| linked_doc(snapshot, link.path.as_deref()));
+        let Some(doc) = doc.clone() else {
+            return Target::Unknown;
+        };
+        match doc.section_for(&link.fragment) {
+            Some(section) => Target::Heading(doc, section),
+            None => Target::Missing(doc),
+        }
+    }
+}
+
+/// The heading under a link at `offset`, as a location.
+pub fn definition(snapshot: &Snapshot, offset: usize) -> Option<Location> {
+    let link = snapshot.plan.heading_link_at(offset)?;
+    let Target::Heading(doc, section) = target(snapshot, link) else {
+        return None;
+    };
+    Some(Location {
+        uri: doc.uri.clone(),
+        range: doc.range(
+            doc.plan.sections[section].heading.clone(),
+            snapshot.encoding,
+        ),
+    })
+}
+
+/// Hover on a heading link: the section's first lines, or why the link leads nowhere.
+pub fn hover(snapshot: &Snapshot, offset: usize) -> Option<(String, Range<usize>)> {
+    let link = snapshot.plan.heading_link_at(offset)?;
+    let markdown = match target(snapshot, link) {
+        Target::Heading(doc, section) => section_preview(snapshot, &doc, section),
+        Target::Missing(doc) => format!(
+            "**#{}**\n\nNo heading of {} has this anchor.",
+            link.fragment,
+            place(snapshot, &doc)
+        ),
+        Target::Unknown => return None,
+    };
+    Some((markdown, link.range.clone()))
+}
+
+fn place(snapshot: &Snapshot, doc: &LinkedDoc) -> String {
+    if doc.uri == snapshot.uri {
+        "this document".to_string()
+    } else {
+        format!("`{}`", doc.label(snapshot))
+    }
+}
+
+/// The heading and the first lines of its section, bounded.
+fn section_preview(snapshot: &Snapshot, doc: &LinkedDoc, section: usize) -> String {
+    let s = &doc.plan.sections[section];
+    let body = &doc.plan.text[s.heading.end..doc.plan.section_content(section).end];
+    let mut lines: Vec<&str> = Vec::new();
+    let mut bytes = 0;
+    let mut cut = false;
+    for line in body.lines().skip_while(|l| l.trim().is_empty()) {
+        if lines.len() == HOVER_LINES || bytes + line.len() > HOVER_BYTES {
+            cut = true;
+            break;
+        }
+        let line = &line[..crate::workspace::disk::floor_char_boundary(line, HOVER_LINE_BYTES)];
+        bytes += line.len() + 1;
+        lines.push(line);
+    }
+    let mut excerpt = lines.join("\n");
+    // A fence opened in the excerpt and closed after it would swallow the rest of the hover.
+    let fences = lines
+        .iter()
+        .filter(|l| l.trim_start().starts_with("```") || l.trim_start().starts_with("~~~"))
+        .count();
+    if fences % 2 == 1 {
+        excerpt.push_str("\n```");
+    }
+    if cut {
+        excerpt.push_str("\n\n*…*");
+    }
+    let title = slug::heading_text(&s.title);
+    let path = doc.plan.section_path(section);
+    let mut out = format!("**{title}** · {}", place(snapshot, doc));
+    if path.len() > 1 {
+        out.push_str(&format!(" › {}", path[..path.len() - 1].join(" › ")));
+    }
+    if !excerpt.is_empty() {
+        out.push_str("\n\n---\n\n");
+        out.push_str(&excerpt);
+    }
+    out
+}
+
+/// A document link for every heading link that reaches its heading, to the heading's line
+/// (VS Code's `#L` anchor).
+pub fn document_links(snapshot: &Snapshot) -> Vec<DocumentLink> {
+    let mut targets = Targets::new(snapshot);
+    snapshot
+        .plan
+        .heading_links
+        .iter()
+        .filter_map(|link| {
+            let Target::Heading(doc, section) = targets.of(link) else {
+                return None;
+            };
+            let s = &doc.plan.sections[section];
+            let line = doc.range(s.heading.clone(), snapshot.encoding).start.line;
+            let mut uri = doc.uri.clone();
+            uri.set_fragment(Some(&format!("L{}", line + 1)));
+            Some(DocumentLink {
+                range: snapshot.range(link.range.clone()),
+                target: Some(uri),
+                tooltip: Some(format!("Go to \"{}\"", slug::heading_text(&s.title))),
+                data: None,
+            })
+        })
+        .collect()
+}
+
+/// `broken-link` on every written fragment that names no heading of a Markdown file that
+/// exists (this document included).
+pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut targets = Targets::new(snapshot);
+    for link in &snapshot.plan.heading_links {
+        // A `[text][label]` use is judged once, at its definition.
+        let Some(written) = &link.fragment_range else {
+            continue;
+        };
+        let Target::Missing(doc) = targets.of(link) else {
+            continue;
+        };
+        if doc.has_other_anchor(&link.fragment) {
+            continue;
+        }
+        let near = nearest_slugs(&doc, &link.fragment);
+        out.push(Finding::new(
+            "broken-link",
+            written.start.saturating_sub(1)..written.end,
+            format!(
+                "No heading of {} has the anchor #{}",
+                place(snapshot, &doc),
+                link.fragment
+            ),
+            json!({
+                "fragment": link.fragment,
+                "path": link.path,
+                "headings": near,
+            }),
+        ));
+    }
+    out
+}
+
+/// Up to three anchors that look like `fragment`, closest first: what the author may have meant.
+fn nearest_slugs(doc: &LinkedDoc, fragment: &str) -> Vec<String> {
+    let wanted = fragment.to_lowercase();
+    let mut scored: Vec<(usize, &String)> = doc
+        .slugs
+        .iter()
+        .map(|s| (edit_distance(&wanted, s), s))
+        .filter(|(d, s)| *d <= s.chars().count().max(wanted.chars().count()) / 2)
+        .collect();
+    scored.sort();
+    scored.into_iter().take(3).map(|(_, s)| s.clone()).collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// Completion of the fragment in `](#par` or `](other.md#par`: `partial` is what follows `(`
+/// and holds a `#`.
+pub fn completion(snapshot: &Snapshot, offset: usize, partial: &str) -> Vec<CompletionItem> {
+    let Some((path, typed)) = partial.split_once('#') else {
+        return Vec::new();
+    };
+    let path = (!path.is_empty()).then(|| {
+        percent_encoding::percent_decode_str(path)
+            .decode_utf8_lossy()
+            .into_owned()
+    });
+    let Some(doc) = linked_doc(snapshot, path.as_deref()) else {
+        return Vec::new();
+    };
+    let typed_lower = typed.to_lowercase();
+    let replace = offset - typed.len()..offset;
+    doc.plan
+        .sections
+        .iter()
+        .zip(doc.slugs.iter())
+        .filter(|(_, slug)| slug.starts_with(&typed_lower) || typed.is_empty())
+        .filter(|(s, _)| !s.title.is_empty())
+        .take(MAX_ITEMS)
+        .map(|(s, slug)| {
+            let text = encode_fragment(slug);
+            CompletionItem {
+                label: format!("#{slug}"),
+                kind: Some(CompletionItemKind::REFERENCE),
+                detail: Some(format!(
+                    "{} {}",
+                    "#".repeat(s.level as usize),
+                    slug::heading_text(&s.title)
+                )),
+                filter_text: Some(text.clone()),
+                text_edit: Some(CompletionTextEdit::Edit(TextEdit {
+                    range: snapshot.range(replace.clone()),
+                    new_text: text,
+                })),
+                ..CompletionItem::default()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_anchors_are_offered_closest_first() {
+        let plan = Plan::parse(
+            "# Plan\n\n## Status quo\n\n## Status\n\n## Rollout\n",
+            &crate::plan::PlaceholderSyntax::default(),
+        );
+        let doc = LinkedDoc::new(
+            Url::parse("file:///p.md").unwrap(),
+            None,
+            None,
+            Arc::new(plan),
+        );
+        assert_eq!(nearest_slugs(&doc, "status-qou"), ["status-quo", "status"]);
+        assert!(nearest_slugs(&doc, "zzz").is_empty());
+        assert!(doc.section_for("Status-Quo").is_some());
+    }
+
+    #[test]
+    fn anchors_written_by_hand_or_hidden_in_code_count() {
+        let plan = Plan::parse(
+            "# Plan\n\n<a id=\"custom\"></a>\n\n## Risks {#risk-list}\n\n```\n## In a fence\n```\n",
+            &crate::plan::PlaceholderSyntax::default(),
+        );
+        let doc = LinkedDoc::new(
+            Url::parse("file:///p.md").unwrap(),
+            None,
+            None,
+            Arc::new(plan),
+        );
+        assert!(doc.has_other_anchor("custom"));
+        assert!(doc.has_other_anchor("risk-list"));
+        assert!(doc.has_other_anchor("in-a-fence"));
+        assert!(doc.has_other_anchor("in-a-fence-1"));
+        assert!(!doc.has_other_anchor("in-a"));
+        assert!(!doc.has_other_anchor("other"));
+    }
+}
