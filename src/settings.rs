@@ -151,6 +151,7 @@ impl Settings {
                 "github" => settings.github = decode_fields(&name, value, &mut problems),
                 "llm" => settings.llm = decode_fields(&name, value, &mut problems),
                 "index" => settings.index = decode_fields(&name, value, &mut problems),
+                "research" => settings.research = decode_fields(&name, value, &mut problems),
                 _ => {}
             }
         }
@@ -174,6 +175,10 @@ impl Settings {
             problems
                 .push("planLsp.index.maxFileBytes: must be at least 1; using 1048576".to_string());
             self.index.max_file_bytes = defaults.index.max_file_bytes;
+        }
+        if self.research.max_files == 0 {
+            problems.push("planLsp.research.maxFiles: must be at least 1; using 10".to_string());
+            self.research.max_files = defaults.research.max_files;
         }
         // Editors send "" for a string setting left empty: that means the default, not a mistake.
         if self.github.api_url.trim().is_empty() {
@@ -324,6 +329,9 @@ mod tests {
             &json!({"planLsp": {"research": {"maxFiles": 4, "includeTests": false}}}),
         );
         assert_eq!((s.research.max_files, s.research.include_tests), (4, false));
+        let (s, problems) = Settings::from_json(&json!({"research": {"maxFiles": 0}}));
+        assert_eq!(s.research.max_files, 10);
+        assert!(problems[0].contains("research.maxFiles"), "{problems:?}");
         assert_eq!(
             Settings::from_json(&serde_json::Value::Null).0,
             Settings::default()
