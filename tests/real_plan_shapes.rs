@@ -277,6 +277,13 @@ fn template_slots_are_placeholders_and_ordinary_brackets_are_not() {
          - owner: TBD-team, template code {{.Name}} and {{ ctx.run_id }}\n\n\
          [^1]: x\n[ref]: https://example.com\n",
     );
+    write(
+        ws.path(),
+        "plans/bare.md",
+        "# Plan\n\nThe owner is TBD for now.\n",
+    );
+    let (_, bare) = check(ws.path(), &["plans/bare.md"]);
+    assert_eq!(bare[0]["message"], "Unresolved placeholder \"TBD\"");
     let (_, items) = check(ws.path(), &["plans/template.md"]);
     let questions: Vec<&str> = items
         .iter()

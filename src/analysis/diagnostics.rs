@@ -146,7 +146,9 @@ pub fn apply_severity(findings: Vec<Finding>, settings: &Settings) -> Vec<Findin
 fn placeholder_findings(plan: &Plan, out: &mut Vec<Finding>) {
     for p in &plan.placeholders {
         let message = if p.question.is_empty() {
-            "Unresolved placeholder".to_string()
+            // Quote the mark, so a bare `TBD` in a long paragraph can be found.
+            let written: String = plan.text[p.range.clone()].chars().take(40).collect();
+            format!("Unresolved placeholder \"{written}\"")
         } else {
             p.question.clone()
         };
