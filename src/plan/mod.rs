@@ -171,14 +171,23 @@ impl Plan {
         path
     }
 
-    /// The innermost section containing `offset`.
+    /// The innermost section containing `offset`: the last one starting at or before it, or the
+    /// nearest of its parents that still contains it (sections nest and are in document order,
+    /// so this is a binary search, not a scan: it runs per unresolved reference per keystroke).
     pub fn section_at(&self, offset: usize) -> Option<usize> {
-        self.sections
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.range.start <= offset && offset < s.range.end.max(s.range.start + 1))
-            .max_by_key(|(_, s)| s.level)
-            .map(|(i, _)| i)
+        let contains =
+            |s: &Section| s.range.start <= offset && offset < s.range.end.max(s.range.start + 1);
+        let mut current = self
+            .sections
+            .partition_point(|s| s.range.start <= offset)
+            .checked_sub(1);
+        while let Some(i) = current {
+            if contains(&self.sections[i]) {
+                return Some(i);
+            }
+            current = self.sections[i].parent;
+        }
+        None
     }
 
     pub fn placeholder_at(&self, offset: usize) -> Option<&Placeholder> {

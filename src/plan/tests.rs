@@ -280,3 +280,20 @@ fn list_items_as_chunks_change_nothing_in_the_model() {
         assert_eq!(split.sections, whole.sections, "round {round}: {text:?}");
     }
 }
+
+#[test]
+fn section_at_is_the_innermost_section_at_every_offset() {
+    let text = "intro\n# A\na\n## B\nb\n### C\nc\n## D\nd\n# E\ne\n#### F\nf\n";
+    let plan = Plan::parse(text, &PlaceholderSyntax::default());
+    for offset in 0..=text.len() {
+        // The plain definition: of the sections containing the offset, the deepest.
+        let expected = plan
+            .sections
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.range.start <= offset && offset < s.range.end.max(s.range.start + 1))
+            .max_by_key(|(_, s)| s.level)
+            .map(|(i, _)| i);
+        assert_eq!(plan.section_at(offset), expected, "offset {offset}");
+    }
+}
