@@ -205,8 +205,6 @@ fn section_findings(
     }
 }
 
-/// `is_plan`: paths in code spans and prose are the plan's references; in other Markdown (a
-/// README, a CHANGELOG) they often name files of the reader's project, so only links count there.
 /// Where a missing section belongs: the heading of the template sibling it would go before, else
 /// of the one it would follow, else of its parent. The plan's title only when nothing else is
 /// there, so a missing section does not read as a wrong title.
@@ -244,6 +242,8 @@ pub fn missing_anchor(
         .map_or(0..0, |i| plan.sections[i].heading.clone())
 }
 
+/// `is_plan`: paths in code spans and prose are the plan's references; in other Markdown (a
+/// README, a CHANGELOG) they often name files of the reader's project, so only links count there.
 fn reference_findings(ctx: &AnalysisContext, is_plan: bool, out: &mut Vec<Finding>) {
     // Plans cite the same few files many times: resolve each written path once per pass.
     let mut resolved: rustc_hash::FxHashMap<&str, (Resolution, Option<usize>)> =
@@ -325,10 +325,6 @@ fn reference_findings(ctx: &AnalysisContext, is_plan: bool, out: &mut Vec<Findin
 /// A reference to nothing: a planned file, a deleted one, a statement of absence, something that
 /// is not a path at all, or (only when the author clearly pointed into this workspace) a broken one.
 fn missing_file(ctx: &AnalysisContext, r: &Reference, anchored: bool, out: &mut Vec<Finding>) {
-    let section = ctx
-        .plan
-        .section_at(r.range.start)
-        .map(|i| ctx.plan.sections[i].title.as_str());
     let pointed_here = match r.form {
         ReferenceForm::Link => true,
         ReferenceForm::CodeSpan | ReferenceForm::Prose => anchored && names_a_file(&r.target.path),
@@ -336,6 +332,10 @@ fn missing_file(ctx: &AnalysisContext, r: &Reference, anchored: bool, out: &mut 
     if !pointed_here {
         return; // A package, a route, a command, another machine's file: not a reference.
     }
+    let section = ctx
+        .plan
+        .section_at(r.range.start)
+        .map(|i| ctx.plan.sections[i].title.as_str());
     match intent::intent(&ctx.plan.text, r.range.clone(), section) {
         Intent::Creates => out.push(Finding::new(
             "planned-file",
@@ -366,13 +366,7 @@ pub fn relative_to_roots(path: &Path, roots: &[PathBuf]) -> String {
 /// The path as written, and the file it was taken for when that differs.
 fn shown_path(written: &str, found: &Path, roots: &[PathBuf]) -> String {
     let relative = relative_to_roots(found, roots);
-    if relative.ends_with(written.trim_start_matches("./").trim_start_matches('/'))
-        && relative.len()
-            == written
-                .trim_start_matches("./")
-                .trim_start_matches('/')
-                .len()
-    {
+    if relative == written.trim_start_matches("./").trim_start_matches('/') {
         written.to_string()
     } else {
         format!("{written} ({relative})")

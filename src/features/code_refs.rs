@@ -78,9 +78,9 @@ fn location(snapshot: &Snapshot, code: &CodeIndex, m: &SymbolMatch) -> Option<Lo
     })
 }
 
-/// Go to the definition(s) of the symbol named by the code span at `offset`.
-/// Definitions of a query; a member reached through a variable (`pool.GetActive()`) by the
-/// member's name when the qualifier names nothing in the workspace.
+/// Definitions of a query. When none match as written, a member reached through a variable or a
+/// package (`pool.GetActive()`) is found by the member's name: anywhere when the qualifier names
+/// nothing here, in the qualifier's folder or file when it is a module here.
 fn find_symbols(code: &CodeIndex, query: &SymbolQuery) -> Vec<SymbolMatch> {
     let found = code.find_symbols(query, MAX_MATCHES);
     if !found.is_empty() || query.path.is_some() || query.segments.len() < 2 {
@@ -106,6 +106,7 @@ fn find_symbols(code: &CodeIndex, query: &SymbolQuery) -> Vec<SymbolMatch> {
         .collect()
 }
 
+/// Go to the definition(s) of the symbol named by the code span at `offset`.
 pub fn definition(snapshot: &Snapshot, offset: usize) -> Option<GotoDefinitionResponse> {
     let span = symbol_span_at(snapshot, offset)?;
     let code = &snapshot.code;
@@ -343,14 +344,8 @@ pub fn deleted_since_commit(snapshot: &Snapshot, written: &str) -> bool {
     if !snapshot.code.drift.tracks(&door, plan_path) {
         return false;
     }
-    let relative = written.trim_start_matches('/');
-    let candidates = plan_path
-        .parent()
-        .filter(|_| !written.starts_with('/'))
-        .map(|dir| resolve::normalize(&dir.join(relative)))
+    resolve::candidates(written, Some(plan_path), &roots)
         .into_iter()
-        .chain(roots.iter().map(|r| resolve::normalize(&r.join(relative))));
-    candidates
         .filter(|c| resolve::inside_roots(c, &roots))
         .any(|c| {
             snapshot

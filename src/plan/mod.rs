@@ -410,13 +410,17 @@ impl Builder {
             let placeholders = std::mem::take(&mut self.plan.placeholders);
             self.plan.placeholders = placeholders.into_iter().filter(|p| !defined(p)).collect();
         }
-        let template_slots = self
+        // Two template slots make an unfilled template; stop looking at the second (this runs
+        // on every build, and a plan may hold thousands of placeholders).
+        let unfilled = self
             .plan
             .placeholders
             .iter()
+            .filter(|p| text[p.range.clone()].starts_with('['))
             .filter(|p| slots::is_template_slot(&text[p.range.clone()]))
-            .count();
-        if template_slots < 2 {
+            .nth(1)
+            .is_some();
+        if !unfilled {
             return;
         }
         // An unfilled template: its other bracketed phrases are blanks too, in code as well.

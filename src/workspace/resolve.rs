@@ -62,15 +62,15 @@ pub fn resolve(
     facts: &FileFacts,
     code: &CodeIndex,
 ) -> Resolution {
+    // Until the index is complete a suffix may still turn up: do not remember its absence.
+    if !code.is_ready() {
+        return resolve_uncached(written, document, roots, facts, code);
+    }
     let key = ResolutionKey {
         written: written.to_string(),
         folder: document.and_then(Path::parent).map(Path::to_path_buf),
         roots: roots.to_vec(),
     };
-    // Until the index is complete a suffix may still turn up: do not remember its absence.
-    if !code.is_ready() {
-        return resolve_uncached(written, document, roots, facts, code);
-    }
     facts.resolution(key, || {
         resolve_uncached(written, document, roots, facts, code)
     })
@@ -86,7 +86,7 @@ pub struct ResolutionKey {
 
 /// Where a written path may be, in order: an absolute path inside a folder as written, the
 /// plan's folder, each workspace folder (`/specs/x.md` is root-relative, as on GitHub).
-fn candidates(written: &str, document: Option<&Path>, roots: &[PathBuf]) -> Vec<PathBuf> {
+pub fn candidates(written: &str, document: Option<&Path>, roots: &[PathBuf]) -> Vec<PathBuf> {
     let written_path = Path::new(written);
     let mut out = Vec::new();
     if written_path.is_absolute() {
