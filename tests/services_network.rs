@@ -27,11 +27,7 @@ struct Bench {
 
 impl Bench {
     fn new() -> Bench {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = fake_http::runtime();
         let github = runtime.block_on(FakeGitHub::start());
         github.add_issue(
             "acme",

@@ -7,6 +7,15 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// The runtime the fake servers run on beside a test's blocking client.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime for the fake servers")
+}
+
 /// A request as the fake servers see it.
 #[derive(Debug, Clone)]
 pub struct Request {
