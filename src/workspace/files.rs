@@ -13,6 +13,7 @@ use super::bounded::insert_bounded;
 use super::disk::{Door, EntryKind, FileSystem, RealDisk};
 use super::index::DEFAULT_MAX_FILE_BYTES;
 use super::markdown::MarkdownDocs;
+use super::no_wait;
 use super::resolve::{Resolution, ResolutionKey};
 
 /// How long a fact is trusted without a change notification from the client.
@@ -36,6 +37,8 @@ struct Fact {
     /// Length and modification time, to keep a line count while the file is unchanged.
     stamp: Option<(u64, Option<SystemTime>)>,
     lines: Option<usize>,
+    /// Whether `lines` was read for this stamp (a no-wait pass stats but does not read).
+    counted: bool,
     checked: Instant,
 }
 
@@ -105,10 +108,15 @@ impl FileFacts {
             let facts = self.facts.lock().unwrap_or_else(|e| e.into_inner());
             facts.get(path).cloned()
         };
+        let wait = !no_wait::active();
         if let Some(fact) = &previous {
-            if now.duration_since(fact.checked) < TRUST_FOR
-                && (!need_lines || fact.lines.is_some() || fact.kind != Some(FileKind::File))
-            {
+            let complete = !need_lines || fact.counted || fact.kind != Some(FileKind::File);
+            if now.duration_since(fact.checked) < TRUST_FOR && complete {
+                return fact.clone();
+            }
+            if !wait {
+                // Stale or without its line count: good enough now, refreshed after the pass.
+                no_wait::defer();
                 return fact.clone();
             }
         }
@@ -121,24 +129,30 @@ impl FileFacts {
         let stamp = stat.as_ref().map(|s| (s.len, s.modified));
         let unchanged = previous
             .as_ref()
-            .filter(|p| p.stamp.is_some() && p.stamp == stamp && p.real == real);
-        let lines = match (&stat, &real) {
-            _ if !need_lines => unchanged.and_then(|p| p.lines),
-            _ if unchanged.is_some_and(|p| p.lines.is_some()) => unchanged.and_then(|p| p.lines),
+            .filter(|p| p.stamp.is_some() && p.stamp == stamp && p.real == real && p.counted);
+        let (lines, counted) = match (&stat, &real) {
+            _ if unchanged.is_some() => (unchanged.and_then(|p| p.lines), true),
+            _ if !need_lines => (None, false),
+            (Some(stat), Some(_)) if stat.kind == EntryKind::File && !wait => {
+                no_wait::defer();
+                (None, false)
+            }
             (Some(stat), Some(real)) if stat.kind == EntryKind::File => {
                 let max = self.max_file_bytes.load(Ordering::Relaxed);
-                match self.fs.read_prefix(real, max) {
+                let lines = match self.fs.read_prefix(real, max) {
                     Ok((bytes, len)) if bytes.len() as u64 == len => Some(count_lines(&bytes)),
                     _ => None,
-                }
+                };
+                (lines, true)
             }
-            _ => None,
+            _ => (None, true),
         };
         let fact = Fact {
             kind,
             real: kind.and(real),
             stamp,
             lines,
+            counted,
             checked: now,
         };
         let mut facts = self.facts.lock().unwrap_or_else(|e| e.into_inner());
@@ -181,6 +195,10 @@ impl FileFacts {
             if now.duration_since(*checked) < TRUST_FOR {
                 return resolution.clone();
             }
+            if no_wait::active() {
+                no_wait::defer();
+                return resolution.clone();
+            }
         }
         let resolution = resolve();
         let mut resolutions = self.resolutions.lock().unwrap_or_else(|e| e.into_inner());
@@ -192,6 +210,14 @@ impl FileFacts {
             |(checked, _)| now.duration_since(*checked) >= TRUST_FOR,
         );
         resolution
+    }
+
+    /// Makes every cached fact look older than its trust period.
+    #[cfg(test)]
+    fn expire(&self) {
+        for fact in self.facts.lock().unwrap().values_mut() {
+            fact.checked = fact.checked.checked_sub(TRUST_FOR).unwrap_or(fact.checked);
+        }
     }
 
     /// How many facts and resolutions are cached (for the bound's test).
@@ -234,6 +260,78 @@ mod tests {
         assert_eq!(facts.line_count(&path), Some(3));
         assert_eq!(count_lines(b"a"), 1);
         assert_eq!(count_lines(b""), 0);
+    }
+
+    /// The file system of a test, counting reads and stats.
+    #[derive(Debug, Default)]
+    struct Counted {
+        inner: super::super::disk::memory::MemoryFs,
+        reads: std::sync::atomic::AtomicUsize,
+        stats: std::sync::atomic::AtomicUsize,
+    }
+
+    impl FileSystem for Counted {
+        fn real_path(&self, path: &Path) -> std::io::Result<PathBuf> {
+            self.inner.real_path(path)
+        }
+        fn stat(&self, real: &Path) -> std::io::Result<super::super::disk::Stat> {
+            self.stats.fetch_add(1, Ordering::Relaxed);
+            self.inner.stat(real)
+        }
+        fn read_prefix(
+            &self,
+            real: &Path,
+            max: u64,
+        ) -> Result<(Vec<u8>, u64), super::super::disk::ReadError> {
+            self.reads.fetch_add(1, Ordering::Relaxed);
+            self.inner.read_prefix(real, max)
+        }
+        fn list_dir(&self, real: &Path) -> std::io::Result<Vec<String>> {
+            self.inner.list_dir(real)
+        }
+        fn entry_exists(&self, path: &Path) -> bool {
+            self.inner.entry_exists(path)
+        }
+    }
+
+    #[test]
+    fn a_no_wait_pass_never_reads_and_takes_stale_facts_as_they_are() {
+        let fs = Arc::new(Counted::default());
+        fs.inner.file("/ws/a.rs", "1\n2\n");
+        let facts = FileFacts::new(fs.clone());
+        let path = Path::new("/ws/a.rs");
+        let reads = || fs.reads.load(Ordering::Relaxed);
+        let stats = || fs.stats.load(Ordering::Relaxed);
+
+        // Never seen: a stat says it exists; counting its lines waits for the refresh.
+        let (seen, deferred) = no_wait::run(|| (facts.kind(path), facts.line_count(path)));
+        assert_eq!(seen, (Some(FileKind::File), None));
+        assert!(deferred);
+        assert_eq!(reads(), 0);
+
+        // The refresh (the ordinary mode) reads it once; then the pass has everything.
+        assert_eq!(facts.line_count(path), Some(2));
+        assert_eq!(reads(), 1);
+        let (lines, deferred) = no_wait::run(|| facts.line_count(path));
+        assert_eq!((lines, deferred), (Some(2), false));
+
+        // Past the trust period, the pass keeps the old answer without a stat or a read, and
+        // says it should be refreshed; the file changed meanwhile.
+        fs.inner.file("/ws/a.rs", "1\n2\n3\n");
+        facts.expire();
+        let before = (reads(), stats());
+        let (lines, deferred) = no_wait::run(|| facts.line_count(path));
+        assert_eq!((lines, deferred), (Some(2), true));
+        assert_eq!(
+            (reads(), stats()),
+            before,
+            "no file-system call in the pass"
+        );
+        assert_eq!(
+            facts.line_count(path),
+            Some(3),
+            "the refresh sees the change"
+        );
     }
 
     #[test]
