@@ -43,6 +43,7 @@ pub struct LinkedDoc {
     pub slugs: Arc<Vec<String>>,
     /// Anchors that are not headings, read from the text on first need.
     other_anchors: Arc<OnceLock<OtherAnchors>>,
+    slugs_digest: Arc<OnceLock<u64>>,
 }
 
 /// Anchors a reader may see that are not the document's headings: written by hand
@@ -54,8 +55,18 @@ struct OtherAnchors {
 }
 
 impl OtherAnchors {
-    /// One pass over the text, for every link into the document.
-    fn read(text: &str) -> Self {
+    /// One pass over the text, for every link into the document. The document's own headings
+    /// count by their anchors (`slugs`), so only heading-like lines that are not headings are
+    /// turned into anchors here.
+    fn read(plan: &Plan, slugs: &[String]) -> Self {
+        let text: &str = &plan.text;
+        let heading_starts: Vec<usize> = plan.sections.iter().map(|s| s.heading.start).collect();
+        let is_heading = |line: Range<usize>| {
+            let at = heading_starts.partition_point(|&start| start < line.start);
+            heading_starts
+                .get(at)
+                .is_some_and(|&start| start < line.end)
+        };
         static IDS: OnceLock<Regex> = OnceLock::new();
         static HEADINGS: OnceLock<Regex> = OnceLock::new();
         let ids = IDS.get_or_init(|| {
@@ -72,7 +83,9 @@ impl OtherAnchors {
                 .collect(),
             heading_like: headings
                 .captures_iter(text)
+                .filter(|c| !is_heading(c.get(0).map_or(0..0, |m| m.range())))
                 .map(|c| slug::slugify(&slug::heading_text(&c[1])))
+                .chain(slugs.iter().cloned())
                 .collect(),
         }
     }
@@ -88,6 +101,7 @@ impl LinkedDoc {
             plan,
             slugs,
             other_anchors: Arc::default(),
+            slugs_digest: Arc::default(),
         }
     }
 
@@ -130,12 +144,22 @@ impl LinkedDoc {
         }
     }
 
+    /// A digest of the anchors, to recognise the same list in a later version.
+    fn slugs_digest(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        *self.slugs_digest.get_or_init(|| {
+            let mut hasher = rustc_hash::FxHasher::default();
+            self.slugs.hash(&mut hasher);
+            hasher.finish()
+        })
+    }
+
     /// Whether `fragment` may still name something a reader sees as an anchor (see
     /// [`OtherAnchors`]).
     fn has_other_anchor(&self, fragment: &str) -> bool {
         let other = self
             .other_anchors
-            .get_or_init(|| OtherAnchors::read(&self.plan.text));
+            .get_or_init(|| OtherAnchors::read(&self.plan, &self.slugs));
         if other.ids.contains(fragment) {
             return true;
         }
@@ -381,10 +405,32 @@ pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
     out
 }
 
+/// Most answers of [`nearest_slugs`] kept between keystrokes.
+const MAX_NEAREST: usize = 1024;
+
 /// Up to three anchors that look like `fragment`, closest first: what the author may have meant.
-/// Runs for every broken link on every keystroke: slugs that cannot beat the third best (by
-/// their length alone, or as soon as a row of the distance table does) are dropped early.
+/// Every broken link asks on every keystroke, while a document's anchors rarely change: the
+/// answer is kept per anchor list (by digest) and fragment.
 fn nearest_slugs(doc: &LinkedDoc, fragment: &str) -> Vec<String> {
+    type Answers = std::sync::Mutex<HashMap<(u64, String), Vec<String>>>;
+    static ANSWERS: OnceLock<Answers> = OnceLock::new();
+    let answers = ANSWERS.get_or_init(Answers::default);
+    let key = (doc.slugs_digest(), fragment.to_owned());
+    if let Some(near) = answers.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return near.clone();
+    }
+    let near = nearest_slugs_uncached(doc, fragment);
+    let mut answers = answers.lock().unwrap_or_else(|e| e.into_inner());
+    if answers.len() >= MAX_NEAREST {
+        answers.clear();
+    }
+    answers.insert(key, near.clone());
+    near
+}
+
+/// [`nearest_slugs`] computed: slugs that cannot beat the third best (by their length alone, or
+/// as soon as a row of the distance table does) are dropped early.
+fn nearest_slugs_uncached(doc: &LinkedDoc, fragment: &str) -> Vec<String> {
     let wanted: Vec<char> = fragment.to_lowercase().chars().collect();
     let mut best: Vec<(usize, &String)> = Vec::with_capacity(4);
     let mut slug_chars = Vec::new();
@@ -556,7 +602,7 @@ mod tests {
             "zzzzzzzz",
         ] {
             assert_eq!(
-                nearest_slugs(&doc, fragment),
+                nearest_slugs_uncached(&doc, fragment),
                 nearest_naive(&doc.slugs, fragment),
                 "{fragment}"
             );

@@ -3,7 +3,6 @@
 //! bounded: past [`MAX_ENTRIES`] entries, stale ones are swept, and if none are stale the cache
 //! starts over.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,7 +13,7 @@ use super::disk::{Door, EntryKind, FileSystem, RealDisk};
 use super::index::DEFAULT_MAX_FILE_BYTES;
 use super::markdown::MarkdownDocs;
 use super::no_wait;
-use super::resolve::{Resolution, ResolutionKey};
+use super::resolve::Resolution;
 
 /// How long a fact is trusted without a change notification from the client.
 const TRUST_FOR: Duration = Duration::from_secs(3);
@@ -48,9 +47,9 @@ pub struct FileFacts {
     fs: Arc<dyn FileSystem>,
     /// `index.maxFileBytes`: the most any read takes.
     max_file_bytes: AtomicU64,
-    facts: Mutex<HashMap<PathBuf, Fact>>,
+    facts: Mutex<rustc_hash::FxHashMap<PathBuf, Fact>>,
     /// Resolved references, dropped with any change notification.
-    resolutions: Mutex<HashMap<ResolutionKey, (Instant, Resolution)>>,
+    resolutions: Mutex<Resolutions>,
     /// Markdown documents (open, or parsed from disk) for links between them.
     pub markdown: MarkdownDocs,
 }
@@ -88,6 +87,9 @@ impl FileFacts {
     }
 
     pub fn kind(&self, path: &Path) -> Option<FileKind> {
+        if let Some(known) = self.fresh(path, false, |f| f.kind) {
+            return known;
+        }
         self.fact(path, false).kind
     }
 
@@ -99,7 +101,19 @@ impl FileFacts {
     /// The number of lines in a regular file within `index.maxFileBytes` (a final line break
     /// does not start a new line); `None` for larger files, FIFOs and devices.
     pub fn line_count(&self, path: &Path) -> Option<usize> {
+        if let Some(known) = self.fresh(path, true, |f| f.lines) {
+            return known;
+        }
         self.fact(path, true).lines
+    }
+
+    /// `read` of a cached fact that is still trusted, without copying the fact: each reference
+    /// asks on every keystroke.
+    fn fresh<T>(&self, path: &Path, need_lines: bool, read: impl Fn(&Fact) -> T) -> Option<T> {
+        let facts = self.facts.lock().unwrap_or_else(|e| e.into_inner());
+        let fact = facts.get(path)?;
+        let complete = !need_lines || fact.counted || fact.kind != Some(FileKind::File);
+        (complete && fact.checked.elapsed() < TRUST_FOR).then(|| read(fact))
     }
 
     fn fact(&self, path: &Path, need_lines: bool) -> Fact {
@@ -179,18 +193,23 @@ impl FileFacts {
             .clear();
     }
 
-    /// A cached resolution, or `resolve()`'s answer, cached for as long as file facts are trusted.
+    /// A cached resolution of `written` from `folder` in `roots`, or `resolve()`'s answer, cached
+    /// for as long as file facts are trusted. A hit allocates nothing: every reference of a plan
+    /// asks on every keystroke.
     pub fn resolution(
         &self,
-        key: ResolutionKey,
+        written: &str,
+        folder: Option<&Path>,
+        roots: &[PathBuf],
         resolve: impl FnOnce() -> Resolution,
     ) -> Resolution {
         let now = Instant::now();
+        let context = Resolutions::context_digest(folder, roots);
         if let Some((checked, resolution)) = self
             .resolutions
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
+            .get(context, folder, roots, written)
         {
             if now.duration_since(*checked) < TRUST_FOR {
                 return resolution.clone();
@@ -201,14 +220,10 @@ impl FileFacts {
             }
         }
         let resolution = resolve();
-        let mut resolutions = self.resolutions.lock().unwrap_or_else(|e| e.into_inner());
-        insert_bounded(
-            &mut resolutions,
-            MAX_ENTRIES,
-            key,
-            (now, resolution.clone()),
-            |(checked, _)| now.duration_since(*checked) >= TRUST_FOR,
-        );
+        self.resolutions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(context, folder, roots, written, (now, resolution.clone()));
         resolution
     }
 
@@ -225,8 +240,81 @@ impl FileFacts {
     fn sizes(&self) -> (usize, usize) {
         (
             self.facts.lock().unwrap().len(),
-            self.resolutions.lock().unwrap().len(),
+            self.resolutions.lock().unwrap().entries,
         )
+    }
+}
+
+/// Resolutions by where they were resolved from (the plan's folder and the workspace folders,
+/// found by digest and compared in full) and then by the path as written, at most
+/// [`MAX_ENTRIES`] in all (past that the cache starts over).
+#[derive(Debug, Default)]
+struct Resolutions {
+    contexts: rustc_hash::FxHashMap<u64, ResolutionContext>,
+    entries: usize,
+}
+
+#[derive(Debug)]
+struct ResolutionContext {
+    folder: Option<PathBuf>,
+    roots: Vec<PathBuf>,
+    by_written: rustc_hash::FxHashMap<Box<str>, (Instant, Resolution)>,
+}
+
+impl Resolutions {
+    fn context_digest(folder: Option<&Path>, roots: &[PathBuf]) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = rustc_hash::FxHasher::default();
+        folder.hash(&mut hasher);
+        roots.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    fn get(
+        &self,
+        digest: u64,
+        folder: Option<&Path>,
+        roots: &[PathBuf],
+        written: &str,
+    ) -> Option<&(Instant, Resolution)> {
+        let context = self.contexts.get(&digest)?;
+        if context.folder.as_deref() != folder || context.roots != roots {
+            return None;
+        }
+        context.by_written.get(written)
+    }
+
+    fn insert(
+        &mut self,
+        digest: u64,
+        folder: Option<&Path>,
+        roots: &[PathBuf],
+        written: &str,
+        value: (Instant, Resolution),
+    ) {
+        if self.entries >= MAX_ENTRIES {
+            self.clear();
+        }
+        let context = self
+            .contexts
+            .entry(digest)
+            .or_insert_with(|| ResolutionContext {
+                folder: folder.map(Path::to_path_buf),
+                roots: roots.to_vec(),
+                by_written: Default::default(),
+            });
+        // Another place with the same digest: not cached rather than confused.
+        if context.folder.as_deref() != folder || context.roots != roots {
+            return;
+        }
+        if context.by_written.insert(written.into(), value).is_none() {
+            self.entries += 1;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.contexts.clear();
+        self.entries = 0;
     }
 }
 
