@@ -116,7 +116,8 @@ fn main() {
         let state = ServerState::default();
         state.set_roots(vec![root.clone()]);
         let uri = Url::from_file_path(root.join("plan.md")).unwrap();
-        let snapshot = state.open(uri.clone(), &text, 1);
+        state.open(uri.clone(), &text, 1);
+        let snapshot = state.snapshot(&uri).unwrap();
         let initial = features::diagnostics::compute(&snapshot);
 
         // Type and delete a character in the middle of a paragraph, alternately.
@@ -146,10 +147,8 @@ fn main() {
                 }
             };
             let start = Instant::now();
-            let snapshot = state
-                .change(&uri, i as i32 + 2, &[change])
-                .unwrap()
-                .snapshot;
+            state.change(&uri, i as i32 + 2, &[change]).unwrap();
+            let snapshot = state.snapshot(&uri).unwrap();
             let diagnostics = features::diagnostics::compute(&snapshot);
             keystroke.push(start.elapsed());
             assert_eq!(diagnostics.len(), initial.len());

@@ -78,7 +78,8 @@ fn main() {
         .reset(vec![root.clone()], IndexOptions::default());
     state.code.index_all(&AtomicBool::new(false), &|_| {});
     let uri = Url::from_file_path(root.join("hub.plan.md")).unwrap();
-    let snapshot = state.open(uri, &hub_text, 1);
+    state.open(uri.clone(), &hub_text, 1);
+    let snapshot = state.snapshot(&uri).unwrap();
     let line = hub_text.lines().position(|l| l == "## Topic 7").unwrap() as u32;
     let at = Position::new(line, 5);
 

@@ -147,7 +147,8 @@ fn random_edits(seed: u64, start_text: &str, pieces: &[&str]) {
             range_length: None,
             text: insert,
         };
-        let snapshot = state.change(&uri, step + 2, &[event]).unwrap().snapshot;
+        state.change(&uri, step + 2, &[event]).unwrap();
+        let snapshot = state.snapshot(&uri).unwrap();
         assert_eq!(snapshot.rope.to_string(), model, "seed {seed} step {step}");
         if step % 25 == 0 {
             let fresh = Plan::parse(&model, &syntax);

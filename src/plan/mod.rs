@@ -221,16 +221,6 @@ impl Plan {
             .find(|r| r.range.start <= offset && offset <= r.range.end)
     }
 
-    /// Whether both plans have the same headings, so links into them resolve alike.
-    pub fn same_headings(&self, other: &Plan) -> bool {
-        self.sections.len() == other.sections.len()
-            && self
-                .sections
-                .iter()
-                .zip(&other.sections)
-                .all(|(a, b)| a.title == b.title)
-    }
-
     /// Section `index`'s range without the blank lines that follow it.
     pub fn section_content(&self, index: usize) -> Range<usize> {
         let range = self.sections[index].range.clone();

@@ -82,8 +82,8 @@ impl Backend {
         }
     }
 
-    fn snapshot(&self, uri: &Url) -> Result<Snapshot> {
-        self.ctx.snapshot(uri)
+    async fn snapshot(&self, uri: &Url) -> Result<Snapshot> {
+        self.ctx.snapshot(uri).await
     }
 
     /// Installs settings: compiles placeholder patterns, loads templates, re-analyses open plans.
@@ -405,41 +405,36 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
-        // Stored before any await, so a didChange right behind it finds the document.
-        let mut snapshot = self.ctx.state.open(doc.uri.clone(), &doc.text, doc.version);
-        if self.adopt_root_of(&doc.uri).await {
-            match self.ctx.state.snapshot(&doc.uri) {
-                Ok(fresh) => snapshot = fresh,
-                Err(_) => return, // closed meanwhile
+        // Stored before any await, so a didChange right behind it finds the document; parsed by
+        // the publisher, off the request path.
+        self.ctx.state.open(doc.uri.clone(), &doc.text, doc.version);
+        self.adopt_root_of(&doc.uri).await;
+        self.ctx.publish_newest(&doc.uri);
+        let ctx = self.ctx.clone();
+        tokio::spawn(async move {
+            if let Ok(snapshot) = ctx.snapshot(&doc.uri).await {
+                crate::server::commands::refresh_issue(&ctx, &snapshot);
             }
-        }
-        self.ctx.publish(&snapshot);
-        crate::server::commands::refresh_issue(&self.ctx, &snapshot);
+        });
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
-        let before = self.ctx.state.plan(&params.text_document.uri);
+        let uri = &params.text_document.uri;
         // Applied synchronously, before any await, so concurrent notifications cannot interleave.
-        let result = self.ctx.state.change(
-            &params.text_document.uri,
-            params.text_document.version,
-            &params.content_changes,
-        );
+        let result =
+            self.ctx
+                .state
+                .change(uri, params.text_document.version, &params.content_changes);
         match result {
             Ok(changed) => {
-                // Links from other open documents into this one may have broken or healed.
-                if before.is_some_and(|b| !b.same_headings(&changed.snapshot.plan)) {
-                    self.ctx.republish_all();
-                } else {
-                    self.ctx.publish(&changed.snapshot);
-                }
-                let version = changed.snapshot.version;
+                self.ctx.publish_newest(uri);
+                let version = params.text_document.version;
                 if version <= changed.previous_version {
                     // Applied all the same: the text the client sent is the best copy there is.
                     let message = format!(
-                        "didChange for {} went from version {} to {version} (versions must grow): \
+                        "didChange for {uri} went from version {} to {version} (versions must grow): \
                          applied as sent",
-                        changed.snapshot.uri, changed.previous_version
+                        changed.previous_version
                     );
                     self.ctx.log(MessageType::WARNING, message).await;
                 }
@@ -456,9 +451,7 @@ impl LanguageServer for Backend {
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
-        if let Ok(snapshot) = self.ctx.state.snapshot(&params.text_document.uri) {
-            self.ctx.publish(&snapshot);
-        }
+        self.ctx.publish_newest(&params.text_document.uri);
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
@@ -516,11 +509,11 @@ impl LanguageServer for Backend {
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let p = params.text_document_position_params;
-        let snapshot = self.snapshot(&p.text_document.uri)?;
+        let snapshot = self.snapshot(&p.text_document.uri).await?;
         let mut found = features::hover::hover(&snapshot, p.position, self.command_names())
             .map_err(feature_error)?;
         if found.is_none() && self.index_completed_meanwhile().await {
-            let snapshot = self.snapshot(&p.text_document.uri)?;
+            let snapshot = self.snapshot(&p.text_document.uri).await?;
             found = features::hover::hover(&snapshot, p.position, self.command_names())
                 .map_err(feature_error)?;
         }
@@ -535,11 +528,11 @@ impl LanguageServer for Backend {
         params: GotoDefinitionParams,
     ) -> Result<Option<GotoDefinitionResponse>> {
         let p = params.text_document_position_params;
-        let snapshot = self.snapshot(&p.text_document.uri)?;
+        let snapshot = self.snapshot(&p.text_document.uri).await?;
         let found =
             features::definition::definition(&snapshot, p.position).map_err(feature_error)?;
         if found.is_none() && self.index_completed_meanwhile().await {
-            let snapshot = self.snapshot(&p.text_document.uri)?;
+            let snapshot = self.snapshot(&p.text_document.uri).await?;
             return features::definition::definition(&snapshot, p.position).map_err(feature_error);
         }
         Ok(found)
@@ -547,7 +540,7 @@ impl LanguageServer for Backend {
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let p = params.text_document_position;
-        let snapshot = self.snapshot(&p.text_document.uri)?;
+        let snapshot = self.snapshot(&p.text_document.uri).await?;
         let include_declaration = params.context.include_declaration;
         // Reads other plans from disk: off the async workers.
         tokio::task::spawn_blocking(move || {
@@ -563,7 +556,7 @@ impl LanguageServer for Backend {
         params: DocumentHighlightParams,
     ) -> Result<Option<Vec<DocumentHighlight>>> {
         let p = params.text_document_position_params;
-        let snapshot = self.snapshot(&p.text_document.uri)?;
+        let snapshot = self.snapshot(&p.text_document.uri).await?;
         features::highlight::document_highlights(&snapshot, p.position).map_err(feature_error)
     }
 
@@ -571,13 +564,13 @@ impl LanguageServer for Backend {
         &self,
         params: TextDocumentPositionParams,
     ) -> Result<Option<PrepareRenameResponse>> {
-        let snapshot = self.snapshot(&params.text_document.uri)?;
+        let snapshot = self.snapshot(&params.text_document.uri).await?;
         features::rename::prepare_rename(&snapshot, params.position).map_err(feature_error)
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
         let p = params.text_document_position;
-        let snapshot = self.snapshot(&p.text_document.uri)?;
+        let snapshot = self.snapshot(&p.text_document.uri).await?;
         tokio::task::spawn_blocking(move || {
             features::rename::rename(&snapshot, p.position, &params.new_name)
         })
@@ -590,24 +583,24 @@ impl LanguageServer for Backend {
         &self,
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
-        let snapshot = self.snapshot(&params.text_document.uri)?;
+        let snapshot = self.snapshot(&params.text_document.uri).await?;
         Ok(Some(DocumentSymbolResponse::Nested(
             features::symbols::document_symbols(&snapshot),
         )))
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
-        let snapshot = self.snapshot(&params.text_document.uri)?;
+        let snapshot = self.snapshot(&params.text_document.uri).await?;
         Ok(Some(features::folding::folding_ranges(&snapshot)))
     }
 
     async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
-        let snapshot = self.snapshot(&params.text_document.uri)?;
+        let snapshot = self.snapshot(&params.text_document.uri).await?;
         Ok(Some(features::links::document_links(&snapshot)))
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        let snapshot = self.snapshot(&params.text_document.uri)?;
+        let snapshot = self.snapshot(&params.text_document.uri).await?;
         let mut actions =
             features::code_action::code_actions(&snapshot, &params).map_err(feature_error)?;
         actions.extend(commands::ai_code_actions(&snapshot, params.range));
@@ -615,7 +608,7 @@ impl LanguageServer for Backend {
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
-        let snapshot = self.snapshot(&params.text_document.uri)?;
+        let snapshot = self.snapshot(&params.text_document.uri).await?;
         Ok(Some(features::code_lens::code_lenses(&snapshot)))
     }
 
@@ -623,7 +616,7 @@ impl LanguageServer for Backend {
         &self,
         params: DocumentDiagnosticParams,
     ) -> Result<DocumentDiagnosticReportResult> {
-        let snapshot = self.snapshot(&params.text_document.uri)?;
+        let snapshot = self.snapshot(&params.text_document.uri).await?;
         Ok(DocumentDiagnosticReportResult::Report(
             DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
                 related_documents: None,
@@ -637,7 +630,7 @@ impl LanguageServer for Backend {
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let p = params.text_document_position;
-        let snapshot = self.snapshot(&p.text_document.uri)?;
+        let snapshot = self.snapshot(&p.text_document.uri).await?;
         let snippets = self.snippets.load(Ordering::Relaxed);
         features::completion::completion(&snapshot, p.position, snippets).map_err(feature_error)
     }
@@ -647,11 +640,10 @@ impl LanguageServer for Backend {
         params: WorkspaceSymbolParams,
     ) -> Result<Option<Vec<SymbolInformation>>> {
         let state = self.ctx.state.clone();
-        let open: Vec<Snapshot> = state
-            .open_uris()
-            .iter()
-            .filter_map(|uri| state.snapshot(uri).ok())
-            .collect();
+        let mut open: Vec<Snapshot> = Vec::new();
+        for uri in state.open_uris() {
+            open.extend(self.ctx.snapshot(&uri).await.ok());
+        }
         let syntax = state.config().syntax;
         let encoding = state.encoding();
         let found = tokio::task::spawn_blocking(move || {

@@ -55,16 +55,30 @@ impl ServerHandle {
         }
     }
 
-    pub fn snapshot(&self, uri: &Url) -> jsonrpc::Result<Snapshot> {
-        self.state
-            .snapshot(uri)
-            .map_err(|e| rpc_error::invalid_params(e.to_string()))
+    /// The document at its latest text. Parsing it, when needed, happens on a blocking thread:
+    /// tower-lsp polls every request from one task, so a parse inside a handler (a 5 MB model
+    /// answer just applied) would hold up every other request.
+    pub async fn snapshot(&self, uri: &Url) -> jsonrpc::Result<Snapshot> {
+        let invalid = |e: super::state::UnknownDocument| rpc_error::invalid_params(e.to_string());
+        if let Some(parsed) = self.state.parsed_snapshot(uri).map_err(invalid)? {
+            return Ok(parsed);
+        }
+        let (state, uri) = (self.state.clone(), uri.clone());
+        tokio::task::spawn_blocking(move || state.snapshot(&uri))
+            .await
+            .map_err(|e| rpc_error::failed(format!("parsing the document failed: {e}")))?
+            .map_err(invalid)
     }
 
     /// Queues a snapshot for analysis off the request path; its diagnostics are published when
     /// they are ready, unless a newer version supersedes them.
     pub fn publish(&self, snapshot: &Snapshot) {
         let _ = self.publisher.send(Job::Analyse(snapshot.clone()));
+    }
+
+    /// Queues the document's newest text for parsing and analysis off the request path.
+    pub fn publish_newest(&self, uri: &Url) {
+        let _ = self.publisher.send(Job::Newest(uri.clone()));
     }
 
     pub fn clear_diagnostics(&self, uri: &Url) {
@@ -74,9 +88,7 @@ impl ServerHandle {
     /// Re-publishes every open document (settings or files changed).
     pub fn republish_all(&self) {
         for uri in self.state.open_uris() {
-            if let Ok(snapshot) = self.state.snapshot(&uri) {
-                self.publish(&snapshot);
-            }
+            self.publish_newest(&uri);
         }
     }
 
@@ -95,8 +107,8 @@ impl ServerHandle {
         label: &str,
     ) -> Result<(), EditError> {
         let current = self
-            .state
             .snapshot(&base.uri)
+            .await
             .map_err(|_| EditError::Closed)?;
         let change = if current.version == base.version {
             change.clone()

@@ -36,6 +36,8 @@ use crate::workspace::no_wait;
 pub enum Job {
     /// Analyse this version and publish its diagnostics.
     Analyse(Snapshot),
+    /// The document changed: parse and analyse its newest version (here, off the request path).
+    Newest(Url),
     /// The caches were refreshed for this document: analyse its newest version again.
     Refreshed(Url),
     /// The document was closed: publish no diagnostics for it.
@@ -46,7 +48,7 @@ impl Job {
     fn uri(&self) -> &Url {
         match self {
             Job::Analyse(snapshot) => &snapshot.uri,
-            Job::Refreshed(uri) | Job::Clear(uri) => uri,
+            Job::Newest(uri) | Job::Refreshed(uri) | Job::Clear(uri) => uri,
         }
     }
 }
@@ -57,6 +59,8 @@ struct Publication {
     diagnostics: Vec<Diagnostic>,
     /// The analysis left out lookups that wait (see the module's comment).
     deferred: Option<Snapshot>,
+    /// A digest of the document's headings, to tell when links into it need a new look.
+    headings: u64,
 }
 
 /// The client's stdout, when the server owns it (serving stdio). Weak, so the writer still ends
@@ -73,6 +77,7 @@ pub fn spawn(client: Client, state: Arc<ServerState>) -> mpsc::UnboundedSender<J
     let refreshes = tx.downgrade();
     tokio::spawn(async move {
         let mut published: HashMap<Url, u64> = HashMap::new();
+        let mut headings: HashMap<Url, u64> = HashMap::new();
         let mut refreshing = Refreshing::default();
         while let Some(first) = rx.recv().await {
             let mut latest: Vec<Job> = Vec::new();
@@ -92,6 +97,18 @@ pub fn spawn(client: Client, state: Arc<ServerState>) -> mpsc::UnboundedSender<J
                 let Some(p) = analyse(job, &state).await else {
                     continue;
                 };
+                // Links from other open documents into this one may have broken or healed.
+                let before = match p.version {
+                    Some(_) => headings.insert(p.uri.clone(), p.headings),
+                    None => headings.remove(&p.uri).and(None),
+                };
+                if before.is_some_and(|b| b != p.headings) {
+                    if let Some(tx) = refreshes.upgrade() {
+                        for other in state.open_uris().into_iter().filter(|u| *u != p.uri) {
+                            let _ = tx.send(Job::Newest(other));
+                        }
+                    }
+                }
                 let complete = match (p.deferred, refreshes.upgrade()) {
                     (Some(snapshot), Some(tx)) => refreshing.start(snapshot, tx) == Refresh::Spent,
                     _ => true,
@@ -219,10 +236,11 @@ async fn analyse(job: Job, state: &Arc<ServerState>) -> Option<Publication> {
                 version: None,
                 diagnostics: Vec::new(),
                 deferred: None,
+                headings: 0,
             })
         }
         Job::Analyse(snapshot) => Ok(snapshot),
-        Job::Refreshed(uri) => Err(uri),
+        Job::Newest(uri) | Job::Refreshed(uri) => Err(uri),
     };
     let shared = Arc::clone(state);
     let analysed = tokio::task::spawn_blocking(move || {
@@ -240,13 +258,24 @@ async fn analyse(job: Job, state: &Arc<ServerState>) -> Option<Publication> {
         }
     };
     let (uri, version) = (snapshot.uri.clone(), snapshot.version);
+    let headings = headings_digest(&snapshot);
     // Superseded: the newer version is queued.
     (state.version(&uri) == Some(version)).then_some(Publication {
         uri,
         version: Some(version),
         diagnostics,
         deferred: deferred.then_some(snapshot),
+        headings,
     })
+}
+
+fn headings_digest(snapshot: &Snapshot) -> u64 {
+    let mut hasher = rustc_hash::FxHasher::default();
+    for section in &snapshot.plan.sections {
+        hasher.write(section.title.as_bytes());
+        hasher.write_u8(0);
+    }
+    hasher.finish()
 }
 
 fn digest(bytes: &[u8]) -> u64 {

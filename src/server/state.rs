@@ -81,7 +81,6 @@ pub struct IndexRuns {
 
 /// A document after `didChange`.
 pub struct Changed {
-    pub snapshot: Snapshot,
     /// Edits whose ranges had to be fixed up.
     pub clamped: Vec<ClampedChange>,
     /// The version before the change: LSP versions only grow, so a client whose version went
@@ -133,32 +132,30 @@ impl ServerState {
         self.documents.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn open(&self, uri: Url, text: &str, version: i32) -> Snapshot {
-        let config = self.config();
+    /// Stores an opened document. It is parsed by the first [`snapshot`](Self::snapshot) that
+    /// needs it (the publisher's, on a blocking thread), not here on the request path.
+    pub fn open(&self, uri: Url, text: &str, version: i32) {
         let document = Document::new(text, version);
-        let mut cache = PlanCache::default();
-        let plan = Arc::new(Plan::build(&document.rope, &config.syntax, &mut cache));
         let analysed = Analysed {
             generation: 0,
             version,
             rope: document.rope.clone(),
-            plan,
+            plan: Arc::new(Plan::default()),
         };
-        let snapshot = self.snapshot_of(&uri, &analysed, &config);
-        self.share(&uri, &analysed);
         self.lock_documents().insert(
             uri,
             OpenDocument {
                 document,
-                generation: 0,
+                // Ahead of the (empty) analysis: not parsed yet.
+                generation: 1,
                 analysed,
-                cache: Arc::new(Mutex::new(cache)),
+                cache: Arc::new(Mutex::new(PlanCache::default())),
             },
         );
-        snapshot
     }
 
-    /// Applies `didChange` edits in order, synchronously, then re-analyses once.
+    /// Applies `didChange` edits in order, synchronously; the new text is parsed by the next
+    /// [`snapshot`](Self::snapshot), off the request path.
     pub fn change(
         &self,
         uri: &Url,
@@ -166,26 +163,31 @@ impl ServerState {
         changes: &[TextDocumentContentChangeEvent],
     ) -> Result<Changed, UnknownDocument> {
         let encoding = self.encoding();
-        let (clamped, previous_version) = {
-            let mut docs = self.lock_documents();
-            let doc = docs
-                .get_mut(uri)
-                .ok_or_else(|| UnknownDocument(uri.clone()))?;
-            let mut clamped = Vec::new();
-            for change in changes {
-                if let Some(c) = doc.document.apply_change(change, encoding) {
-                    clamped.push(c);
-                }
+        let mut docs = self.lock_documents();
+        let doc = docs
+            .get_mut(uri)
+            .ok_or_else(|| UnknownDocument(uri.clone()))?;
+        let mut clamped = Vec::new();
+        for change in changes {
+            if let Some(c) = doc.document.apply_change(change, encoding) {
+                clamped.push(c);
             }
-            doc.generation += 1;
-            let previous_version = std::mem::replace(&mut doc.document.version, version);
-            (clamped, previous_version)
-        };
+        }
+        doc.generation += 1;
+        let previous_version = std::mem::replace(&mut doc.document.version, version);
         Ok(Changed {
-            snapshot: self.snapshot(uri)?,
             clamped,
             previous_version,
         })
+    }
+
+    /// The snapshot of the document's latest text when it is already parsed; `None` when the
+    /// latest text still has to be parsed.
+    pub fn parsed_snapshot(&self, uri: &Url) -> Result<Option<Snapshot>, UnknownDocument> {
+        let docs = self.lock_documents();
+        let doc = docs.get(uri).ok_or_else(|| UnknownDocument(uri.clone()))?;
+        Ok((doc.analysed.generation == doc.generation)
+            .then(|| self.snapshot_of(uri, &doc.analysed, &self.config())))
     }
 
     pub fn close(&self, uri: &Url) {

@@ -146,7 +146,7 @@ pub async fn gather_context(
     ctx: &ServerHandle,
     args: GatherArgs,
 ) -> jsonrpc::Result<Option<Value>> {
-    let snapshot = ctx.snapshot(&args.uri)?;
+    let snapshot = ctx.snapshot(&args.uri).await?;
     let query = args.query.unwrap_or_else(|| plan_query(&snapshot));
     let worker = snapshot.clone();
     let (gathered, markdown) = tokio::task::spawn_blocking(move || gather_for(&worker, &query))

@@ -236,7 +236,7 @@ fn plan_name(snapshot: &Snapshot) -> String {
 /// `plan.askOnIssue`: posts the open questions as one comment (a numbered checklist with the
 /// placeholder ids) and records its id in the front matter; run again, it edits that comment.
 pub async fn ask_on_issue(ctx: &ServerHandle, args: UriArgs) -> jsonrpc::Result<Option<Value>> {
-    let snapshot = ctx.snapshot(&args.uri)?;
+    let snapshot = ctx.snapshot(&args.uri).await?;
     let reference = plan_issue(&snapshot)?;
     let text = snapshot.text();
     let questions: Vec<(String, String)> = snapshot
@@ -295,7 +295,7 @@ pub async fn ask_on_issue(ctx: &ServerHandle, args: UriArgs) -> jsonrpc::Result<
 /// `plan.syncAnswers`: reads the replies after the questions comment and offers (or, with
 /// `apply: true`, writes) the answers to the placeholders they name.
 pub async fn sync_answers(ctx: &ServerHandle, args: SyncArgs) -> jsonrpc::Result<Option<Value>> {
-    let snapshot = ctx.snapshot(&args.uri)?;
+    let snapshot = ctx.snapshot(&args.uri).await?;
     let reference = plan_issue(&snapshot)?;
     let Some(id) = comment_id(&snapshot) else {
         return Err(rpc_error::invalid_params(
@@ -379,7 +379,7 @@ pub async fn issue_drift(ctx: &ServerHandle, snapshot: &Snapshot) -> Value {
             return Value::Null;
         }
     };
-    if let Ok(current) = ctx.snapshot(&snapshot.uri) {
+    if let Ok(current) = ctx.snapshot(&snapshot.uri).await {
         ctx.publish(&current);
     }
     match plan_text::drift(&snapshot.plan, details.updated_at) {
@@ -405,7 +405,7 @@ pub fn refresh_issue(ctx: &ServerHandle, snapshot: &Snapshot) {
     tokio::spawn(async move {
         match service_clients::cached_issue(&settings, &reference).await {
             Ok(_) => {
-                if let Ok(current) = ctx.snapshot(&uri) {
+                if let Ok(current) = ctx.snapshot(&uri).await {
                     ctx.publish(&current);
                 }
             }

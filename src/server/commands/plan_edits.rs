@@ -31,7 +31,7 @@ pub async fn insert_missing_sections(
     ctx: &ServerHandle,
     args: UriArgs,
 ) -> jsonrpc::Result<Option<Value>> {
-    let snapshot = ctx.snapshot(&args.uri)?;
+    let snapshot = ctx.snapshot(&args.uri).await?;
     let (change, inserted) =
         edits::insert_all_sections(&snapshot.text(), &snapshot.template, &snapshot.syntax);
     if !inserted.is_empty() {
@@ -46,7 +46,7 @@ pub async fn insert_section(
     ctx: &ServerHandle,
     args: SectionArgs,
 ) -> jsonrpc::Result<Option<Value>> {
-    let snapshot = ctx.snapshot(&args.uri)?;
+    let snapshot = ctx.snapshot(&args.uri).await?;
     let text = snapshot.text();
     let report = template_check::check(&snapshot.plan, &snapshot.template);
     let wanted = crate::plan::headings::normalize_title(&args.section);
@@ -79,7 +79,7 @@ pub async fn move_placeholder(
     ctx: &ServerHandle,
     args: PlaceholderArgs,
 ) -> jsonrpc::Result<Option<Value>> {
-    let snapshot = ctx.snapshot(&args.uri)?;
+    let snapshot = ctx.snapshot(&args.uri).await?;
     let id = placeholder_id(&snapshot, &args.placeholder)?;
     let change =
         edits::move_to_open_questions(&snapshot.text(), &snapshot.template, &snapshot.syntax, &id)
@@ -91,7 +91,7 @@ pub async fn move_placeholder(
 }
 
 pub async fn status(ctx: &ServerHandle, args: UriArgs) -> jsonrpc::Result<Option<Value>> {
-    let snapshot = ctx.snapshot(&args.uri)?;
+    let snapshot = ctx.snapshot(&args.uri).await?;
     let plan = &snapshot.plan;
     let report = template_check::check(plan, &snapshot.template);
     let placeholders: Vec<Value> = plan

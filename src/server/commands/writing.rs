@@ -75,7 +75,7 @@ pub async fn fill_section(
     ctx: &ServerHandle,
     args: FillSectionArgs,
 ) -> jsonrpc::Result<Option<Value>> {
-    let snapshot = ctx.snapshot(&args.uri)?;
+    let snapshot = ctx.snapshot(&args.uri).await?;
     let llm = service_clients::llm(&snapshot.settings)?;
     prompt_context::check_document(&snapshot)?;
     let index =
@@ -133,7 +133,7 @@ pub async fn fill_section(
 
 /// `plan.refine`: the model rewrites the range; the edit touches only it.
 pub async fn refine(ctx: &ServerHandle, args: RefineArgs) -> jsonrpc::Result<Option<Value>> {
-    let snapshot = ctx.snapshot(&args.uri)?;
+    let snapshot = ctx.snapshot(&args.uri).await?;
     let llm = service_clients::llm(&snapshot.settings)?;
     prompt_context::check_document(&snapshot)?;
     if args.instruction.trim().is_empty() {
@@ -182,7 +182,7 @@ pub async fn suggest_answer(
     ctx: &ServerHandle,
     args: SuggestArgs,
 ) -> jsonrpc::Result<Option<Value>> {
-    let snapshot = ctx.snapshot(&args.uri)?;
+    let snapshot = ctx.snapshot(&args.uri).await?;
     let llm = service_clients::llm(&snapshot.settings)?;
     prompt_context::check_document(&snapshot)?;
     let id = placeholder_id(&snapshot, &args.placeholder)?;
@@ -225,7 +225,7 @@ pub async fn answer_placeholder(
     ctx: &ServerHandle,
     args: AnswerArgs,
 ) -> jsonrpc::Result<Option<Value>> {
-    let snapshot = ctx.snapshot(&args.uri)?;
+    let snapshot = ctx.snapshot(&args.uri).await?;
     if args.answer.trim().is_empty() {
         return Err(rpc_error::invalid_params(
             "the answer is empty: write the answer to record",
