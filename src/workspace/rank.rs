@@ -63,6 +63,8 @@ pub struct RankQuery {
     definers: FxHashMap<FileId, (f32, Vec<String>)>,
     /// Files past commits with matching messages changed, with their vote (0..=1).
     history: FxHashMap<FileId, f32>,
+    /// Files that change together with the best hits, with their association (0..=1).
+    co_changes: FxHashMap<FileId, f32>,
 }
 
 impl RankQuery {
@@ -76,7 +78,7 @@ impl RankQuery {
         let words = title
             .iter()
             .flat_map(|w| std::iter::repeat_n(w.clone(), TITLE_WEIGHT - 1))
-            .chain(terms_of(text));
+            .chain(counted_words(text));
         // Words with one stem are one query word: "ensure", "ensured", "ensures".
         let mut by_stem: FxHashMap<String, (u32, Vec<(TermId, f32)>)> = FxHashMap::default();
         for word in words {
@@ -152,6 +154,7 @@ impl RankQuery {
             words,
             definers: definers(index, text),
             history: FxHashMap::default(),
+            co_changes: FxHashMap::default(),
         }
     }
 
@@ -166,14 +169,22 @@ impl RankQuery {
         self.history.get(&file).copied().unwrap_or(0.0)
     }
 
-    /// What the history vote of 1 is worth: [`HISTORY_BONUS`] times the query's strongest word.
+    /// Adds the co-change signal: files that change together with the best hits, with their
+    /// association from 0 to 1.
+    pub fn set_co_changes(&mut self, associations: FxHashMap<FileId, f32>) {
+        self.co_changes = associations;
+    }
+
+    /// What the history signals add to `file`: a history vote of 1 is worth [`HISTORY_BONUS`]
+    /// times the query's strongest word, a co-change of 1 [`CO_CHANGE_BONUS`] times.
     fn history_bonus(&self, file: FileId) -> f32 {
         let strongest = self
             .words
             .iter()
             .map(|w| w.weight * w.idf)
             .fold(0.0, f32::max);
-        HISTORY_BONUS * strongest * self.history_vote(file)
+        let co_change = self.co_changes.get(&file).copied().unwrap_or(0.0);
+        strongest * (HISTORY_BONUS * self.history_vote(file) + CO_CHANGE_BONUS * co_change)
     }
 
     /// The code names the text spells out that `file` defines.
@@ -197,6 +208,9 @@ impl RankQuery {
 /// What the file most changed by matching past commits gets, in units of the query's strongest
 /// word: history says where such changes went before.
 const HISTORY_BONUS: f32 = 2.0;
+/// What a file always changed with a best hit gets, in the same units: the fix likely spans
+/// both, but the words of the text still decide.
+const CO_CHANGE_BONUS: f32 = 1.0;
 
 /// What defining a code name the text spells out adds, in units of that name's rarity among
 /// definitions: the issue names the function, the file defining it is where to look.
@@ -233,6 +247,37 @@ fn looks_like_code(name: &str) -> bool {
             || bytes
                 .windows(2)
                 .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase()))
+}
+
+/// The words of `text` as they count toward a query word's weight: every word of the prose,
+/// and each word of a fenced block (a pasted log, a session, a listing) once, since a log that
+/// repeats `real`, `user`, `sys` forty times is not stressing them.
+fn counted_words(text: &str) -> Vec<String> {
+    let mut prose = String::new();
+    let mut pasted = String::new();
+    let mut fence: Option<&str> = None;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let marker = ["```", "~~~"].into_iter().find(|m| trimmed.starts_with(m));
+        match (fence, marker) {
+            (None, Some(m)) => fence = Some(m),
+            (Some(open), Some(m)) if m == open => fence = None,
+            (Some(_), _) => {
+                pasted.push_str(line);
+                pasted.push('\n');
+            }
+            (None, None) => {
+                prose.push_str(line);
+                prose.push('\n');
+            }
+        }
+    }
+    let mut words = terms_of(&prose);
+    let mut once = terms_of(&pasted);
+    once.sort_unstable();
+    once.dedup();
+    words.extend(once);
+    words
 }
 
 /// Adds a form to a word, keeping the larger share when it is already there.
@@ -298,7 +343,7 @@ pub fn rank(
         }
     }
     // Files only history points at are candidates too.
-    for &file in query.history.keys() {
+    for &file in query.history.keys().chain(query.co_changes.keys()) {
         scores.entry(file).or_default();
     }
     let mut ranked: Vec<(FileId, f32, Vec<TermId>, String)> = scores
@@ -457,6 +502,26 @@ mod tests {
             before,
             "assets indexed by path alone leave the order alone"
         );
+    }
+
+    #[test]
+    fn words_repeated_in_a_pasted_log_count_once() {
+        let text = "Search is slow on stdin\n\nIt reads the buffer.\n\n```\nreal 1.2\nuser 0.3\nreal 1.4\nuser 0.2\nreal 2.0\n```\nThe buffer again.\n";
+        let mut words = counted_words(text);
+        words.sort_unstable();
+        assert_eq!(
+            words,
+            ["again", "buffer", "buffer", "reads", "real", "search", "slow", "stdin", "user"]
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "src/timing.rs", "fn real_user_time() { let real = 1; let user = 2; }\n");
+        write(root, "src/buffer.rs", "fn fill_buffer() { let stdin = 1; }\n");
+        let index = WorkspaceIndex::build(vec![root.to_path_buf()], IndexOptions::default());
+        assert_eq!(ranked_paths(&index, text)[0], "src/buffer.rs");
+        // The same words in prose are the author's emphasis and keep their weight.
+        let prose = "Search is slow\n\nreal user real user real user real user real user\n";
+        assert_eq!(ranked_paths(&index, prose)[0], "src/timing.rs");
     }
 
     #[test]
