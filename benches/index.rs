@@ -169,25 +169,43 @@ enum Mode {
 
 fn mode() -> Result<Mode, String> {
     // `cargo bench` passes `--bench` to harness-less benchmarks.
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     match args.as_slice() {
         [] => Ok(Mode::Report),
         [flag, path] if flag == "--save" => Ok(Mode::Save(path.into())),
         [flag, path] if flag == "--check" => Ok(Mode::Check(path.into())),
-        other => Err(format!("usage: [--save FILE | --check FILE], got {other:?}")),
+        other => Err(format!(
+            "usage: [--save FILE | --check FILE], got {other:?}"
+        )),
     }
 }
 
 /// The checked figures that are more than [`TOLERANCE`] worse than `base`, described.
 fn regressions(base: &Figures, now: &Figures) -> Vec<String> {
     [
-        ("build CPU seconds", base.build_cpu_seconds, now.build_cpu_seconds),
-        ("memory held by the index (MiB)", base.index_rss_mib, now.index_rss_mib),
+        (
+            "build CPU seconds",
+            base.build_cpu_seconds,
+            now.build_cpu_seconds,
+        ),
+        (
+            "memory held by the index (MiB)",
+            base.index_rss_mib,
+            now.index_rss_mib,
+        ),
         ("peak RSS (MiB)", base.peak_rss_mib, now.peak_rss_mib),
     ]
     .into_iter()
     .filter(|&(_, was, is)| is > was * (1.0 + TOLERANCE))
-    .map(|(what, was, is)| format!("{what}: {is:.2} vs {was:.2} (+{:.0}%)", (is / was - 1.0) * 100.0))
+    .map(|(what, was, is)| {
+        format!(
+            "{what}: {is:.2} vs {was:.2} (+{:.0}%)",
+            (is / was - 1.0) * 100.0
+        )
+    })
     .collect()
 }
 

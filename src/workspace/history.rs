@@ -213,9 +213,7 @@ mod tests {
 
     #[test]
     fn files_that_change_with_a_hit_are_its_co_changes() {
-        let commit = |files: &[&str]| {
-            format!("\u{1e}Change\n\u{1f}\n\n{}\n", files.join("\n"))
-        };
+        let commit = |files: &[&str]| format!("\u{1e}Change\n\u{1f}\n\n{}\n", files.join("\n"));
         let sweep: Vec<String> = (0..20).map(|k| format!("src/f{k}.rs")).collect();
         let mut sweep: Vec<&str> = sweep.iter().map(String::as_str).collect();
         sweep.push("src/parser.rs");

@@ -14,7 +14,7 @@ use super::disk::{Door, RealDisk};
 use super::history::{history, History};
 use super::index::{FileId, FileInfo, FileLanguage, WorkspaceIndex};
 use super::mentions::{mentions, resolve};
-use super::rank::{rank, Bm25, RankQuery};
+use super::rank::{rank, Bm25, CoChange, RankQuery};
 use super::symbols::{SymbolCache, SymbolKind};
 use crate::settings::ResearchSettings;
 use rustc_hash::FxHashMap;
@@ -207,13 +207,12 @@ pub fn gather_context(
     let histories: Vec<Option<Arc<History>>> = index.roots().iter().map(|r| history(r)).collect();
     let mut query = RankQuery::new(index, &rest_of_text);
     query.set_history(history_votes(index, &histories, &rest_of_text));
-    let is_source = |info: &FileInfo| {
-        info.kind.is_source() && Some(info.id) != exclude && !is_test_like(info)
-    };
+    let is_source =
+        |info: &FileInfo| info.kind.is_source() && Some(info.id) != exclude && !is_test_like(info);
     // Files that change with the best hits: a first ranking says which hits those are.
     let hits = candidates(index, &query, &named, is_source, CO_CHANGE_HITS);
     let co_changes = co_changes(index, &histories, &hits);
-    query.set_co_changes(co_changes.iter().map(|(&f, (s, _))| (f, *s)).collect());
+    query.set_co_changes(co_changes.iter().map(|(&f, (co, _))| (f, *co)).collect());
     let terms: Vec<String> = query.terms(index).take(12).map(str::to_owned).collect();
     let gather = |tests: bool, limit: usize| -> Vec<RankedFile> {
         let keep = |info: &FileInfo| {
@@ -336,14 +335,19 @@ fn history_votes(
     out
 }
 
-/// Files that change together with `hits` in their folder's history, with the association and
-/// the hit's path.
+/// Files that change together with `hits` in their folder's history, with the association,
+/// the lowest score of the hits as their ceiling (a hit the text names has none: it is listed
+/// first anyway) and the hit they go with.
 fn co_changes(
     index: &WorkspaceIndex,
     histories: &[Option<Arc<History>>],
     hits: &[Candidate],
-) -> FxHashMap<FileId, (f32, String)> {
-    let mut out: FxHashMap<FileId, (f32, String)> = FxHashMap::default();
+) -> FxHashMap<FileId, (CoChange, String)> {
+    let ceiling = hits
+        .iter()
+        .map(|&(_, score, _, named, _)| if named { f32::INFINITY } else { score })
+        .fold(f32::INFINITY, f32::min);
+    let mut out = FxHashMap::default();
     for (root_ix, history) in histories.iter().enumerate() {
         let Some(history) = history else {
             continue;
@@ -355,9 +359,18 @@ fn co_changes(
             .map(|info| info.rel_path())
             .collect();
         let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
-        for (path, association) in history.co_changes(&paths) {
+        for (path, (association, with)) in history.co_changes(&paths) {
             if let Some(file) = index.lookup(root_ix, &path) {
-                out.insert(file, association);
+                out.insert(
+                    file,
+                    (
+                        CoChange {
+                            association,
+                            ceiling,
+                        },
+                        with,
+                    ),
+                );
             }
         }
     }
@@ -880,7 +893,11 @@ mod tests {
         git(root, &["add", "."]);
         git(root, &["commit", "-q", "-m", "Start"]);
         for (k, also) in [(1, "src/ast.rs"), (2, "src/ast.rs"), (3, "src/once.rs")] {
-            write(root, "src/parser.rs", &format!("fn parse_header() {{ {k} }}\n"));
+            write(
+                root,
+                "src/parser.rs",
+                &format!("fn parse_header() {{ {k} }}\n"),
+            );
             write(root, also, &format!("struct Node{k};\n"));
             git(root, &["add", "."]);
             git(root, &["commit", "-q", "-m", "Refactor"]);
@@ -893,11 +910,21 @@ mod tests {
             None,
             &ContextOptions::default(),
         );
-        assert_eq!(paths(&ctx.files), ["src/parser.rs", "src/ast.rs"], "once.rs shares one commit");
+        assert_eq!(
+            paths(&ctx.files),
+            ["src/parser.rs", "src/ast.rs"],
+            "once.rs shares one commit"
+        );
         let ast = &ctx.files[1];
         assert_eq!(ast.changes_with.as_deref(), Some("src/parser.rs"));
-        assert!(ast.matched.is_empty() && !ast.history, "co-change alone found it");
-        assert_eq!(ctx.files[0].changes_with, None, "parser.rs changed with no hit");
+        assert!(
+            ast.matched.is_empty() && !ast.history,
+            "co-change alone found it"
+        );
+        assert_eq!(
+            ctx.files[0].changes_with, None,
+            "parser.rs changed with no hit"
+        );
         assert!(ctx
             .to_markdown("")
             .contains("(src/ast.rs) — often changed with `src/parser.rs`\n"));
@@ -913,21 +940,38 @@ mod tests {
             "docs/adr/0001-eviction.md",
             "# LRU eviction\n\nEviction drops the least recently used entry; eviction runs when full.\n",
         );
-        write(root, "docs/notes/caching.md", "# Caching notes\n\nWe evicted entries by age.\n");
-        write(root, "docs/adr/0002-logging.md", "# Logging\n\nLog lines are JSON.\n");
+        write(
+            root,
+            "docs/notes/aging.md",
+            "# Notes\n\nWe evicted old items by age.\n",
+        );
+        write(
+            root,
+            "docs/adr/0002-logging.md",
+            "# Logging\n\nLog lines are JSON.\n",
+        );
         write(root, "notes.md", "eviction eviction eviction\n");
         let index = WorkspaceIndex::build(vec![root.to_path_buf()], IndexOptions::default());
         let gather = |text: &str| {
-            gather_context(&index, &SymbolCache::new(), text, None, &ContextOptions::default())
+            gather_context(
+                &index,
+                &SymbolCache::new(),
+                text,
+                None,
+                &ContextOptions::default(),
+            )
         };
         let ctx = gather("Eviction of cache entries");
         let docs: Vec<&str> = ctx.documents.iter().map(|d| d.path.as_str()).collect();
         assert_eq!(
             docs,
-            ["docs/adr/0001-eviction.md", "docs/notes/caching.md"],
+            ["docs/adr/0001-eviction.md", "docs/notes/aging.md"],
             "a word form (`evicted`) counts; a root note is no prior document; logging is unrelated"
         );
-        assert!(ctx.files.iter().all(|f| !f.path.ends_with(".md")), "shown apart from code");
+        assert!(
+            ctx.files.iter().all(|f| !f.path.ends_with(".md")),
+            "shown apart from code"
+        );
         let ctx = gather("Eviction of cache entries, as decided in docs/adr/0002-logging.md");
         assert_eq!(ctx.documents[0].path, "docs/adr/0002-logging.md");
         assert!(ctx.documents[0].named && !ctx.documents[1].named);
@@ -937,7 +981,10 @@ mod tests {
             md[docs_at..].contains("- [Logging](docs/adr/0002-logging.md) — `docs/adr/0002-logging.md` — named in the text\n"),
             "{md}"
         );
-        assert!(md[docs_at..].contains("0001-eviction.md` — matches eviction"), "{md}");
+        assert!(
+            md[docs_at..].contains("0001-eviction.md` — matches entry, eviction\n"),
+            "{md}"
+        );
     }
 
     #[test]
