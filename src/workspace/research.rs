@@ -210,8 +210,12 @@ pub fn gather_context(
     let is_source =
         |info: &FileInfo| info.kind.is_source() && Some(info.id) != exclude && !is_test_like(info);
     // Files that change with the best hits: a first ranking says which hits those are.
-    let hits = candidates(index, &query, &named, is_source, CO_CHANGE_HITS);
-    let co_changes = co_changes(index, &histories, &hits);
+    let co_changes = if histories.iter().any(Option::is_some) {
+        let hits = candidates(index, &query, &named, is_source, CO_CHANGE_HITS);
+        co_changes(index, &histories, &hits)
+    } else {
+        FxHashMap::default()
+    };
     query.set_co_changes(co_changes.iter().map(|(&f, (co, _))| (f, *co)).collect());
     let terms: Vec<String> = query.terms(index).take(12).map(str::to_owned).collect();
     let gather = |tests: bool, limit: usize| -> Vec<RankedFile> {
