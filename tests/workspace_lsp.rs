@@ -308,6 +308,44 @@ fn gather_context_inserts_ranked_files_and_prior_documents_under_status_quo() {
     client.shutdown();
 }
 
+#[test]
+fn research_settings_bound_the_gathered_files_and_drop_the_tests() {
+    let gather = |options: Value| {
+        let dir = fixture();
+        std::fs::write(
+            dir.path().join("web/src/cache.test.ts"),
+            "// evicts LRU cache entries when full\ntest('cache evicts', () => {});\n",
+        )
+        .unwrap();
+        let client = LspClient::start(dir.path(), options);
+        client.wait_indexed();
+        let uri = client.uri("plans/cache.plan.md");
+        client.open(
+            &uri,
+            "# Plan: evict entries from the LRU cache, router and walk\n",
+        );
+        let result = client
+            .request(
+                "workspace/executeCommand",
+                json!({"command": "plan.gatherContext", "arguments": [{"uri": uri}]}),
+            )
+            .unwrap();
+        client.shutdown();
+        let count = |key: &str| result[key].as_array().map_or(0, Vec::len);
+        (count("files"), count("tests"), result)
+    };
+    let (files, tests, result) = gather(json!({}));
+    assert!(files > 1 && tests == 1, "{result}");
+    assert_eq!(result["tests"][0]["path"], "web/src/cache.test.ts");
+    let (files, tests, result) =
+        gather(json!({"research": {"maxFiles": 1, "includeTests": false}}));
+    assert_eq!((files, tests), (1, 0), "{result}");
+    assert!(!result["markdown"]
+        .as_str()
+        .unwrap()
+        .contains("Related tests"));
+}
+
 fn git(root: &Path, args: &[&str]) {
     let status = Command::new("git")
         .arg("-C")

@@ -1,6 +1,7 @@
-//! The git history signal for research: files changed by past commits whose messages share the
-//! query's words. Read once per repository head with one `git log` (bounded), then cached, so
-//! ranking stays offline and fast; no git, no signal.
+//! The git history signals for research: files changed by past commits whose messages share the
+//! query's words, and files that change together with the best hits (co-change). Read once per
+//! repository head with one `git log` (bounded), then cached, so ranking stays offline and fast;
+//! no git, no signal.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -20,6 +21,9 @@ const MAX_FILES_PER_COMMIT: usize = 12;
 const CACHED_REPOSITORIES: usize = 4;
 /// Commits whose messages best match a query that vote for their files.
 const VOTING_COMMITS: usize = 20;
+/// Commits two files must share before one says anything about the other: one shared commit
+/// is a coincidence.
+const MIN_SHARED_COMMITS: u32 = 2;
 
 /// One past commit: its message's terms and the files it changed (relative to the root).
 #[derive(Debug)]
@@ -34,6 +38,8 @@ pub struct History {
     commits: Vec<Commit>,
     /// In how many commit messages each term occurs.
     df: FxHashMap<String, u32>,
+    /// The commits (indices into `commits`) that changed each file.
+    by_file: FxHashMap<String, Vec<u32>>,
 }
 
 impl History {
@@ -57,9 +63,45 @@ impl History {
             for term in &terms {
                 *history.df.entry(term.clone()).or_default() += 1;
             }
+            let at = history.commits.len() as u32;
+            for file in &files {
+                history.by_file.entry(file.clone()).or_default().push(at);
+            }
             history.commits.push(Commit { terms, files });
         }
         history
+    }
+
+    /// Files that changed together with one of `hits`, each with the strongest association
+    /// (the share of that hit's commits that also changed it, 0..=1) and the hit it goes with.
+    /// Pairs sharing fewer than [`MIN_SHARED_COMMITS`] commits say nothing.
+    pub fn co_changes(&self, hits: &[&str]) -> FxHashMap<String, (f32, String)> {
+        let mut out: FxHashMap<String, (f32, String)> = FxHashMap::default();
+        for &hit in hits {
+            let Some(commits) = self.by_file.get(hit) else {
+                continue;
+            };
+            let mut shared: FxHashMap<&str, u32> = FxHashMap::default();
+            for &c in commits {
+                for file in &self.commits[c as usize].files {
+                    if file != hit {
+                        *shared.entry(file).or_default() += 1;
+                    }
+                }
+            }
+            for (file, n) in shared {
+                if n < MIN_SHARED_COMMITS {
+                    continue;
+                }
+                let strength = n as f32 / commits.len() as f32;
+                let entry = out.entry(file.to_owned()).or_insert((0.0, String::new()));
+                // Ties go to the earlier (better) hit, so the result does not depend on hashing.
+                if strength > entry.0 {
+                    *entry = (strength, hit.to_owned());
+                }
+            }
+        }
+        out
     }
 
     /// Files changed by the commits whose messages best match `words`, each with the summed
@@ -167,6 +209,41 @@ mod tests {
         assert!(votes.contains_key("src/settings.rs"));
         assert!(!votes.contains_key("src/parser.rs"));
         assert!(history.votes(&["zebra".to_owned()]).is_empty());
+    }
+
+    #[test]
+    fn files_that_change_with_a_hit_are_its_co_changes() {
+        let commit = |files: &[&str]| format!("\u{1e}Change\n\u{1f}\n\n{}\n", files.join("\n"));
+        let sweep: Vec<String> = (0..20).map(|k| format!("src/f{k}.rs")).collect();
+        let mut sweep: Vec<&str> = sweep.iter().map(String::as_str).collect();
+        sweep.push("src/parser.rs");
+        sweep.push("src/lexer.rs");
+        let log = [
+            commit(&["src/parser.rs", "src/lexer.rs"]),
+            commit(&["src/parser.rs", "src/lexer.rs", "src/once.rs"]),
+            commit(&["src/parser.rs", "src/ast.rs"]),
+            commit(&["src/parser.rs", "src/ast.rs"]),
+            commit(&["src/lexer.rs", "src/token.rs"]),
+            commit(&["src/lexer.rs", "src/token.rs"]),
+            commit(&sweep),
+            commit(&sweep),
+        ]
+        .concat();
+        let history = History::parse(&log);
+        let co = history.co_changes(&["src/parser.rs"]);
+        let mut found: Vec<(&str, f32)> = co.iter().map(|(f, (s, _))| (f.as_str(), *s)).collect();
+        found.sort_by(|a, b| a.0.cmp(b.0));
+        assert_eq!(
+            found,
+            [("src/ast.rs", 0.5), ("src/lexer.rs", 0.5)],
+            "once.rs shares one commit only; sweeps do not count; token.rs never met parser.rs"
+        );
+        assert_eq!(co["src/ast.rs"].1, "src/parser.rs");
+        // The strongest association wins: token.rs is in every other commit of lexer.rs.
+        let co = history.co_changes(&["src/parser.rs", "src/lexer.rs"]);
+        assert_eq!(co["src/token.rs"], (0.5, "src/lexer.rs".to_owned()));
+        assert_eq!(co["src/parser.rs"], (0.5, "src/lexer.rs".to_owned()));
+        assert!(history.co_changes(&["src/unknown.rs"]).is_empty());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap;
 
 use super::content::{is_stopword, terms_of, ScannedContent, TermId};
 use super::index::{FileId, FileInfo, WorkspaceIndex};
-use super::wordforms::{split_compound, stem};
+use super::wordforms::{joined_hyphenated, split_compound, stem};
 
 /// BM25 parameters.
 #[derive(Clone, Copy, Debug)]
@@ -63,6 +63,18 @@ pub struct RankQuery {
     definers: FxHashMap<FileId, (f32, Vec<String>)>,
     /// Files past commits with matching messages changed, with their vote (0..=1).
     history: FxHashMap<FileId, f32>,
+    /// Files that change together with the best hits.
+    co_changes: FxHashMap<FileId, CoChange>,
+}
+
+/// A file that changes together with one of the best hits.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CoChange {
+    /// The share of the hit's commits that also changed the file (0..=1).
+    pub association: f32,
+    /// The lowest score of the best hits: the co-change lifts the file up to just under it,
+    /// never past them, since it is evidence only if a hit is right.
+    pub ceiling: f32,
 }
 
 impl RankQuery {
@@ -72,11 +84,22 @@ impl RankQuery {
         let content = index.content();
         let text = text.trim_start();
         let title_end = text.find('\n').unwrap_or(text.len());
-        let title = terms_of(&text[..title_end]);
+        // A hyphenated name the workspace spells as one word is a word of its own, counted
+        // like the words it joins.
+        let joined = |text: &str| -> Vec<String> {
+            let mut words = joined_hyphenated(text);
+            words.retain(|w| content.term(w).is_some());
+            words
+        };
+        let title: Vec<String> = terms_of(&text[..title_end])
+            .into_iter()
+            .chain(joined(&text[..title_end]))
+            .collect();
         let words = title
             .iter()
             .flat_map(|w| std::iter::repeat_n(w.clone(), TITLE_WEIGHT - 1))
-            .chain(terms_of(text));
+            .chain(counted_words(text))
+            .chain(joined(text));
         // Words with one stem are one query word: "ensure", "ensured", "ensures".
         let mut by_stem: FxHashMap<String, (u32, Vec<(TermId, f32)>)> = FxHashMap::default();
         for word in words {
@@ -152,6 +175,7 @@ impl RankQuery {
             words,
             definers: definers(index, text),
             history: FxHashMap::default(),
+            co_changes: FxHashMap::default(),
         }
     }
 
@@ -166,14 +190,35 @@ impl RankQuery {
         self.history.get(&file).copied().unwrap_or(0.0)
     }
 
-    /// What the history vote of 1 is worth: [`HISTORY_BONUS`] times the query's strongest word.
-    fn history_bonus(&self, file: FileId) -> f32 {
-        let strongest = self
-            .words
+    /// Adds the co-change signal: files that change together with the best hits, with their
+    /// association from 0 to 1.
+    pub fn set_co_changes(&mut self, co_changes: FxHashMap<FileId, CoChange>) {
+        self.co_changes = co_changes;
+    }
+
+    /// The weight of the query's most informative word: the unit of the bonuses.
+    fn strongest(&self) -> f32 {
+        self.words
             .iter()
             .map(|w| w.weight * w.idf)
-            .fold(0.0, f32::max);
-        HISTORY_BONUS * strongest * self.history_vote(file)
+            .fold(0.0, f32::max)
+    }
+
+    /// What a history vote of 1 is worth: [`HISTORY_BONUS`] times the query's strongest word.
+    fn history_bonus(&self, file: FileId) -> f32 {
+        HISTORY_BONUS * self.strongest() * self.history_vote(file)
+    }
+
+    /// `score` with the co-change bonus of `file`: an association of 1 is worth
+    /// [`CO_CHANGE_BONUS`] times the query's strongest word, up to just under the best hits.
+    fn with_co_change(&self, file: FileId, score: f32) -> f32 {
+        match self.co_changes.get(&file) {
+            Some(co) if score < co.ceiling => {
+                let lifted = score + CO_CHANGE_BONUS * self.strongest() * co.association;
+                lifted.min(co.ceiling.next_down())
+            }
+            _ => score,
+        }
     }
 
     /// The code names the text spells out that `file` defines.
@@ -197,6 +242,9 @@ impl RankQuery {
 /// What the file most changed by matching past commits gets, in units of the query's strongest
 /// word: history says where such changes went before.
 const HISTORY_BONUS: f32 = 2.0;
+/// What a file always changed with a best hit gets, in the same units: the fix likely spans
+/// both, but the words of the text still decide.
+const CO_CHANGE_BONUS: f32 = 1.0;
 
 /// What defining a code name the text spells out adds, in units of that name's rarity among
 /// definitions: the issue names the function, the file defining it is where to look.
@@ -233,6 +281,37 @@ fn looks_like_code(name: &str) -> bool {
             || bytes
                 .windows(2)
                 .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase()))
+}
+
+/// The words of `text` as they count toward a query word's weight: every word of the prose,
+/// and each word of a fenced block (a pasted log, a session, a listing) once, since a log that
+/// repeats `real`, `user`, `sys` forty times is not stressing them.
+fn counted_words(text: &str) -> Vec<String> {
+    let mut prose = String::new();
+    let mut pasted = String::new();
+    let mut fence: Option<&str> = None;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let marker = ["```", "~~~"].into_iter().find(|m| trimmed.starts_with(m));
+        match (fence, marker) {
+            (None, Some(m)) => fence = Some(m),
+            (Some(open), Some(m)) if m == open => fence = None,
+            (Some(_), _) => {
+                pasted.push_str(line);
+                pasted.push('\n');
+            }
+            (None, None) => {
+                prose.push_str(line);
+                prose.push('\n');
+            }
+        }
+    }
+    let mut words = terms_of(&prose);
+    let mut once = terms_of(&pasted);
+    once.sort_unstable();
+    once.dedup();
+    words.extend(once);
+    words
 }
 
 /// Adds a form to a word, keeping the larger share when it is already there.
@@ -298,7 +377,7 @@ pub fn rank(
         }
     }
     // Files only history points at are candidates too.
-    for &file in query.history.keys() {
+    for &file in query.history.keys().chain(query.co_changes.keys()) {
         scores.entry(file).or_default();
     }
     let mut ranked: Vec<(FileId, f32, Vec<TermId>, String)> = scores
@@ -312,6 +391,7 @@ pub fn rank(
             let defines = query.definers.get(&file).map_or(0.0, |d| d.0);
             let score =
                 score + path_bonus(index, query, &path) + defines + query.history_bonus(file);
+            let score = query.with_co_change(file, score);
             Some((file, score, terms, path))
         })
         .collect();
@@ -416,6 +496,88 @@ mod tests {
     }
 
     #[test]
+    fn a_hyphenated_name_finds_the_folder_that_spells_it_as_one_word() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            root,
+            "cmd/gitcredential/helper.go",
+            "package gitcredential\nfunc Run() {}\n",
+        );
+        write(
+            root,
+            "cmd/login/login.go",
+            "package login\n// git credential helper setup: credential for git\nfunc Login() {}\n",
+        );
+        let index = WorkspaceIndex::build(vec![root.to_path_buf()], IndexOptions::default());
+        assert_eq!(
+            ranked_paths(&index, "`git-credential` fails")[0],
+            "cmd/gitcredential/helper.go"
+        );
+        assert_eq!(
+            ranked_paths(&index, "the git credential fails")[0],
+            "cmd/login/login.go",
+            "words written apart do not ask for the joined name"
+        );
+    }
+
+    #[test]
+    fn a_co_change_lifts_a_file_to_just_under_the_best_hits_and_no_further() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            root,
+            "src/invoice.rs",
+            "fn invoice_total() { invoice(); }\n",
+        );
+        write(root, "src/tax.rs", "fn invoice_tax() {}\n");
+        write(root, "src/ledger.rs", "struct Ledger;\n");
+        let index = WorkspaceIndex::build(vec![root.to_path_buf()], IndexOptions::default());
+        let file = |p: &str| index.lookup(0, p).unwrap();
+        let mut query = RankQuery::new(&index, "invoice total");
+        let scores = |query: &RankQuery| -> Vec<(String, f32)> {
+            rank(&index, query, Bm25::default(), |_| true, 10)
+                .iter()
+                .map(|r| (index.file(r.file).unwrap().rel_path(), r.score))
+                .collect()
+        };
+        let before = scores(&query);
+        assert_eq!(before.len(), 2, "ledger.rs matches nothing");
+        // A ceiling under both matching files: they stay as they are.
+        let ceiling = before[1].1 / 2.0;
+        let co = |association| CoChange {
+            association,
+            ceiling,
+        };
+        let all = |association| -> FxHashMap<FileId, CoChange> {
+            ["src/ledger.rs", "src/tax.rs", "src/invoice.rs"]
+                .into_iter()
+                .map(|p| (file(p), co(association)))
+                .collect()
+        };
+        query.set_co_changes(all(1.0));
+        let after = scores(&query);
+        assert_eq!(
+            after[..2],
+            before[..],
+            "files at or above the ceiling are not lifted"
+        );
+        let ledger = |list: &[(String, f32)]| {
+            list.iter()
+                .find(|(p, _)| p == "src/ledger.rs")
+                .map_or(0.0, |(_, s)| *s)
+        };
+        let strong = ledger(&after);
+        assert!(strong > 0.0 && strong < ceiling, "{strong} vs {ceiling}");
+        query.set_co_changes(all(0.01));
+        let weak = ledger(&scores(&query));
+        assert!(
+            weak > 0.0 && weak < strong,
+            "the lift grows with the association"
+        );
+    }
+
+    #[test]
     fn exact_words_outweigh_their_forms() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
@@ -456,6 +618,30 @@ mod tests {
             ranked_paths(&index, "widget"),
             before,
             "assets indexed by path alone leave the order alone"
+        );
+    }
+
+    #[test]
+    fn words_repeated_in_a_pasted_log_count_once() {
+        let text = "Search is slow on stdin\n\nIt reads the buffer.\n\n```\nreal 1.2\nuser 0.3\nreal 1.4\nuser 0.2\nreal 2.0\n```\nThe buffer again.\n";
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            root,
+            "src/timing.rs",
+            "fn real_user_time() { let real = 1; let user = 2; }\n",
+        );
+        write(root, "src/io.rs", "fn fill_buffer() { let stdin = 1; }\n");
+        let index = WorkspaceIndex::build(vec![root.to_path_buf()], IndexOptions::default());
+        assert_eq!(ranked_paths(&index, text)[0], "src/io.rs");
+        // The same words in prose are the author's emphasis and keep their weight.
+        let prose = "Search is slow\n\nreal user real user real user real user real user\n";
+        assert_eq!(ranked_paths(&index, prose)[0], "src/timing.rs");
+        let mut words = counted_words(text);
+        words.sort_unstable();
+        assert_eq!(
+            words,
+            ["again", "buffer", "buffer", "reads", "real", "search", "slow", "stdin", "user"]
         );
     }
 

@@ -4,14 +4,17 @@
 //! `path:line` references, and finds prior documents (other plans, ADRs, notes) that share its
 //! terms. Each listed file says why it is there.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::content::terms_of;
 use super::disk::{Door, RealDisk};
-use super::history::history;
+
+use super::history::{history, History};
 use super::index::{FileId, FileInfo, FileLanguage, WorkspaceIndex};
 use super::mentions::{mentions, resolve};
-use super::rank::{rank, Bm25, RankQuery};
+use super::rank::{rank, Bm25, CoChange, RankQuery};
 use super::symbols::{SymbolCache, SymbolKind};
 use crate::settings::ResearchSettings;
 use rustc_hash::FxHashMap;
@@ -118,6 +121,8 @@ pub struct RankedFile {
     pub symbols: Vec<String>,
     /// Whether past commits with messages like the text changed it.
     pub history: bool,
+    /// The best hit it has often changed together with, when it has.
+    pub changes_with: Option<String>,
     /// Its main symbols, matching ones first.
     pub outline: Vec<OutlineEntry>,
 }
@@ -132,6 +137,8 @@ pub struct PriorDocument {
     pub title: Option<String>,
     /// BM25 score.
     pub score: f32,
+    /// Whether the text names it (such documents come first).
+    pub named: bool,
     /// Query terms it contains.
     pub matched: Vec<String>,
 }
@@ -180,6 +187,13 @@ pub fn is_test_like(info: &FileInfo) -> bool {
         || stem.starts_with("zz_generated")
 }
 
+/// The best hits whose co-changes count: the head of the list, where a fix most likely is.
+const CO_CHANGE_HITS: usize = 3;
+
+/// One ranked candidate before it is described: the file, its score, the terms it matched,
+/// whether the text names it and the line it points at.
+type Candidate = (FileId, f32, Vec<String>, bool, Option<u32>);
+
 /// Gathers context for `query` (the plan's issue text and headings). `exclude` is the plan
 /// itself, which should not be its own prior document.
 pub fn gather_context(
@@ -190,47 +204,26 @@ pub fn gather_context(
     options: &ContextOptions,
 ) -> GatheredContext {
     let (named, rest_of_text) = named_files(index, query, exclude);
+    let histories: Vec<Option<Arc<History>>> = index.roots().iter().map(|r| history(r)).collect();
     let mut query = RankQuery::new(index, &rest_of_text);
-    query.set_history(history_votes(index, &rest_of_text));
+    query.set_history(history_votes(index, &histories, &rest_of_text));
+    let is_source =
+        |info: &FileInfo| info.kind.is_source() && Some(info.id) != exclude && !is_test_like(info);
+    // Files that change with the best hits: a first ranking says which hits those are.
+    let co_changes = if histories.iter().any(Option::is_some) {
+        let hits = candidates(index, &query, &named, is_source, CO_CHANGE_HITS);
+        co_changes(index, &histories, &hits)
+    } else {
+        FxHashMap::default()
+    };
+    query.set_co_changes(co_changes.iter().map(|(&f, (co, _))| (f, *co)).collect());
     let terms: Vec<String> = query.terms(index).take(12).map(str::to_owned).collect();
     let gather = |tests: bool, limit: usize| -> Vec<RankedFile> {
         let keep = |info: &FileInfo| {
             info.kind.is_source() && Some(info.id) != exclude && is_test_like(info) == tests
         };
-        let pinned: Vec<(FileId, Option<u32>)> = named
-            .iter()
-            .copied()
-            .filter(|(id, _)| index.file(*id).is_some_and(|info| keep(&info)))
-            .take(limit)
-            .collect();
-        let mut scored_pins = rank(
-            index,
-            &query,
-            Bm25::default(),
-            |info| pinned.iter().any(|(id, _)| *id == info.id),
-            pinned.len(),
-        );
-        let pins = pinned.iter().map(|&(file, line)| {
-            let at = scored_pins.iter().position(|r| r.file == file);
-            let (score, matched) = at.map_or((0.0, Vec::new()), |at| {
-                let r = scored_pins.swap_remove(at);
-                (r.score, r.matched)
-            });
-            (file, score, matched, true, line)
-        });
-        let pins: Vec<_> = pins.collect();
-        let rest = rank(
-            index,
-            &query,
-            Bm25::default(),
-            |info| keep(info) && !pinned.iter().any(|(id, _)| *id == info.id),
-            limit - pinned.len(),
-        );
-        pins.into_iter()
-            .chain(
-                rest.into_iter()
-                    .map(|r| (r.file, r.score, r.matched, false, None)),
-            )
+        candidates(index, &query, &named, keep, limit)
+            .into_iter()
             .filter_map(|(file, score, matched, named, line)| {
                 let info = index.file(file)?;
                 let outline = outline(index, symbols, file, &terms, options.max_outline);
@@ -241,6 +234,7 @@ pub fn gather_context(
                     line,
                     symbols: matching_symbols(&outline, &terms, query.defined_in(file)),
                     history: query.history_vote(file) > 0.0,
+                    changes_with: co_changes.get(&file).map(|(_, with)| with.clone()),
                     matched,
                     outline,
                 })
@@ -253,25 +247,19 @@ pub fn gather_context(
     } else {
         Vec::new()
     };
-    let documents = rank(
-        index,
-        &query,
-        Bm25::default(),
-        |info| is_prior_document(info) && Some(info.id) != exclude,
-        options.max_documents,
-    )
-    .into_iter()
-    .filter_map(|ranked| {
-        Some(PriorDocument {
-            path: index.file(ranked.file)?.rel_path(),
-            title: index
-                .abs_path(ranked.file)
-                .and_then(|p| first_heading(index, &p)),
-            score: ranked.score,
-            matched: ranked.matched,
+    let is_document = |info: &FileInfo| is_prior_document(info) && Some(info.id) != exclude;
+    let documents = candidates(index, &query, &named, is_document, options.max_documents)
+        .into_iter()
+        .filter_map(|(file, score, matched, named, _)| {
+            Some(PriorDocument {
+                path: index.file(file)?.rel_path(),
+                title: index.abs_path(file).and_then(|p| first_heading(index, &p)),
+                score,
+                named,
+                matched,
+            })
         })
-    })
-    .collect();
+        .collect();
     GatheredContext {
         terms,
         files,
@@ -280,19 +268,113 @@ pub fn gather_context(
     }
 }
 
+/// The files `keep` accepts, best first, at most `limit`: the ones the text names first (in
+/// its order), then the rest by score.
+fn candidates(
+    index: &WorkspaceIndex,
+    query: &RankQuery,
+    named: &[(FileId, Option<u32>)],
+    keep: impl Fn(&FileInfo) -> bool,
+    limit: usize,
+) -> Vec<Candidate> {
+    let pinned: Vec<(FileId, Option<u32>)> = named
+        .iter()
+        .copied()
+        .filter(|(id, _)| index.file(*id).is_some_and(|info| keep(&info)))
+        .take(limit)
+        .collect();
+    let is_pinned = |file: FileId| pinned.iter().any(|(id, _)| *id == file);
+    let mut scored_pins = rank(
+        index,
+        query,
+        Bm25::default(),
+        |info| is_pinned(info.id),
+        pinned.len(),
+    );
+    let mut out: Vec<Candidate> = pinned
+        .iter()
+        .map(|&(file, line)| {
+            let at = scored_pins.iter().position(|r| r.file == file);
+            let (score, matched) = at.map_or((0.0, Vec::new()), |at| {
+                let r = scored_pins.swap_remove(at);
+                (r.score, r.matched)
+            });
+            (file, score, matched, true, line)
+        })
+        .collect();
+    let rest = rank(
+        index,
+        query,
+        Bm25::default(),
+        |info| keep(info) && !is_pinned(info.id),
+        limit - pinned.len(),
+    );
+    out.extend(
+        rest.into_iter()
+            .map(|r| (r.file, r.score, r.matched, false, None)),
+    );
+    out
+}
+
 /// Votes of the workspace folders' git histories for their files (none outside git).
-fn history_votes(index: &WorkspaceIndex, text: &str) -> FxHashMap<FileId, f32> {
+fn history_votes(
+    index: &WorkspaceIndex,
+    histories: &[Option<Arc<History>>],
+    text: &str,
+) -> FxHashMap<FileId, f32> {
     let mut words = terms_of(text);
     words.sort_unstable();
     words.dedup();
     let mut out = FxHashMap::default();
-    for (root_ix, root) in index.roots().iter().enumerate() {
-        let Some(history) = history(root) else {
+    for (root_ix, history) in histories.iter().enumerate() {
+        let Some(history) = history else {
             continue;
         };
         for (path, vote) in history.votes(&words) {
             if let Some(file) = index.lookup(root_ix, &path) {
                 out.insert(file, vote);
+            }
+        }
+    }
+    out
+}
+
+/// Files that change together with `hits` in their folder's history, with the association,
+/// the lowest score of the hits as their ceiling (a hit the text names has none: it is listed
+/// first anyway) and the hit they go with.
+fn co_changes(
+    index: &WorkspaceIndex,
+    histories: &[Option<Arc<History>>],
+    hits: &[Candidate],
+) -> FxHashMap<FileId, (CoChange, String)> {
+    let ceiling = hits
+        .iter()
+        .map(|&(_, score, _, named, _)| if named { f32::INFINITY } else { score })
+        .fold(f32::INFINITY, f32::min);
+    let mut out = FxHashMap::default();
+    for (root_ix, history) in histories.iter().enumerate() {
+        let Some(history) = history else {
+            continue;
+        };
+        let paths: Vec<String> = hits
+            .iter()
+            .filter_map(|hit| index.file(hit.0))
+            .filter(|info| info.root == root_ix)
+            .map(|info| info.rel_path())
+            .collect();
+        let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+        for (path, (association, with)) in history.co_changes(&paths) {
+            if let Some(file) = index.lookup(root_ix, &path) {
+                out.insert(
+                    file,
+                    (
+                        CoChange {
+                            association,
+                            ceiling,
+                        },
+                        with,
+                    ),
+                );
             }
         }
     }
@@ -443,8 +525,15 @@ impl GatheredContext {
                     Some(title) => out.push_str(&format!("- [{title}]({link}) — `{}`", doc.path)),
                     None => out.push_str(&format!("- [`{}`]({link})", doc.path)),
                 }
+                let mut why: Vec<String> = Vec::new();
+                if doc.named {
+                    why.push("named in the text".to_owned());
+                }
                 if !doc.matched.is_empty() {
-                    out.push_str(&format!(" — {}", doc.matched.join(", ")));
+                    why.push(format!("matches {}", doc.matched.join(", ")));
+                }
+                if !why.is_empty() {
+                    out.push_str(&format!(" — {}", why.join("; ")));
                 }
                 out.push('\n');
             }
@@ -472,6 +561,9 @@ impl RankedFile {
         }
         if self.history {
             parts.push("changed by past commits like this".to_owned());
+        }
+        if let Some(with) = &self.changes_with {
+            parts.push(format!("often changed with `{with}`"));
         }
         parts.join("; ")
     }
@@ -793,6 +885,110 @@ mod tests {
         assert!(ctx
             .to_markdown("")
             .contains("changed by past commits like this"));
+    }
+
+    #[test]
+    fn files_that_change_with_the_best_hits_are_listed_and_say_with_which() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        git(root, &["init", "-q"]);
+        write(root, "src/parser.rs", "fn parse_header() {}\n");
+        write(root, "src/lonely.rs", "struct Lonely;\n");
+        git(root, &["add", "."]);
+        git(root, &["commit", "-q", "-m", "Start"]);
+        for (k, also) in [(1, "src/ast.rs"), (2, "src/ast.rs"), (3, "src/once.rs")] {
+            write(
+                root,
+                "src/parser.rs",
+                &format!("fn parse_header() {{ {k} }}\n"),
+            );
+            write(root, also, &format!("struct Node{k};\n"));
+            git(root, &["add", "."]);
+            git(root, &["commit", "-q", "-m", "Refactor"]);
+        }
+        let index = WorkspaceIndex::build(vec![root.to_path_buf()], IndexOptions::default());
+        let ctx = gather_context(
+            &index,
+            &SymbolCache::new(),
+            "The header is parsed twice",
+            None,
+            &ContextOptions::default(),
+        );
+        assert_eq!(
+            paths(&ctx.files),
+            ["src/parser.rs", "src/ast.rs"],
+            "once.rs shares one commit"
+        );
+        let ast = &ctx.files[1];
+        assert_eq!(ast.changes_with.as_deref(), Some("src/parser.rs"));
+        assert!(
+            ast.matched.is_empty() && !ast.history,
+            "co-change alone found it"
+        );
+        assert_eq!(
+            ctx.files[0].changes_with, None,
+            "parser.rs changed with no hit"
+        );
+        assert!(ctx
+            .to_markdown("")
+            .contains("(src/ast.rs) — often changed with `src/parser.rs`\n"));
+    }
+
+    #[test]
+    fn prior_documents_are_ranked_like_files_and_those_the_text_names_lead() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "src/cache.rs", "fn evict() {}\n");
+        write(
+            root,
+            "docs/adr/0001-eviction.md",
+            "# LRU eviction\n\nEviction drops the least recently used entry; eviction runs when full.\n",
+        );
+        write(
+            root,
+            "docs/notes/aging.md",
+            "# Notes\n\nWe evicted old items by age.\n",
+        );
+        write(
+            root,
+            "docs/adr/0002-logging.md",
+            "# Logging\n\nLog lines are JSON.\n",
+        );
+        write(root, "notes.md", "eviction eviction eviction\n");
+        let index = WorkspaceIndex::build(vec![root.to_path_buf()], IndexOptions::default());
+        let gather = |text: &str| {
+            gather_context(
+                &index,
+                &SymbolCache::new(),
+                text,
+                None,
+                &ContextOptions::default(),
+            )
+        };
+        let ctx = gather("Eviction of cache entries");
+        let docs: Vec<&str> = ctx.documents.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(
+            docs,
+            ["docs/adr/0001-eviction.md", "docs/notes/aging.md"],
+            "a word form (`evicted`) counts; a root note is no prior document; logging is unrelated"
+        );
+        assert!(
+            ctx.files.iter().all(|f| !f.path.ends_with(".md")),
+            "shown apart from code"
+        );
+        let ctx = gather("Eviction of cache entries, as decided in docs/adr/0002-logging.md");
+        assert_eq!(ctx.documents[0].path, "docs/adr/0002-logging.md");
+        assert!(ctx.documents[0].named && !ctx.documents[1].named);
+        let md = ctx.to_markdown("");
+        let docs_at = md.find("**Prior documents**").unwrap();
+        assert!(
+            md[docs_at..].contains("- [Logging](docs/adr/0002-logging.md) — `docs/adr/0002-logging.md` — named in the text\n"),
+            "{md}"
+        );
+        assert!(
+            md[docs_at..].contains("0001-eviction.md` — matches entry, eviction\n"),
+            "{md}"
+        );
     }
 
     #[test]

@@ -45,6 +45,24 @@ pub fn split_compound(
         .find(|(head, tail)| head_ok(head) && tail_ok(tail))
 }
 
+/// The hyphenated words of `text` written as one (`git-credential` → `gitcredential`,
+/// `--after-context` → `aftercontext`), lower-case, in order: command and flag names that code
+/// spells without the hyphen (a Go package, a module, a type split back by case elsewhere).
+pub fn joined_hyphenated(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for chunk in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+        let parts: Vec<&str> = chunk.split('-').filter(|p| !p.is_empty()).collect();
+        if parts.len() >= 2
+            && parts
+                .iter()
+                .all(|p| p.bytes().any(|b| b.is_ascii_alphabetic()))
+        {
+            out.push(parts.concat().to_ascii_lowercase());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,6 +90,15 @@ mod tests {
         assert_eq!(stem("is"), "is");
         assert_eq!(stem("cache"), "cach");
         assert_ne!(stem("cache"), stem("catch"));
+    }
+
+    #[test]
+    fn hyphenated_words_are_also_read_as_one() {
+        assert_eq!(
+            joined_hyphenated("Fix `gh auth git-credential` with --After-Context, not 2-3 or x-1"),
+            ["gitcredential", "aftercontext"]
+        );
+        assert!(joined_hyphenated("a - b and c-").is_empty());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 // Turns the VS Code `planLsp` configuration into the server's settings object (docs/PROTOCOL.md).
 
 /** Top-level keys the server understands; client-only keys (server, trace, statusBar) stay here. */
-export const SERVER_SETTING_KEYS = ["template", "placeholders", "severity", "github", "llm", "index"] as const;
+export const SERVER_SETTING_KEYS = ["template", "placeholders", "severity", "github", "llm", "index", "research"] as const;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

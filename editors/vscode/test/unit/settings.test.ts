@@ -17,6 +17,7 @@ test("client-only keys never reach the server; unset values are left out", () =>
     github: { token: null, apiUrl: "https://ghe.example/api/v3" },
     llm: { apiBase: "", model: null, apiKeyEnv: "OPENAI_API_KEY", timeoutSeconds: 30, maxContextBytes: 60000 },
     index: { maxFileBytes: 1024 },
+    research: { maxFiles: 4, includeTests: false },
     get: () => undefined,
   };
   assert.deepEqual(serverSettings(vsConfig), {
@@ -26,6 +27,7 @@ test("client-only keys never reach the server; unset values are left out", () =>
     github: { apiUrl: "https://ghe.example/api/v3" },
     llm: { apiKeyEnv: "OPENAI_API_KEY", timeoutSeconds: 30, maxContextBytes: 60000 },
     index: { maxFileBytes: 1024 },
+    research: { maxFiles: 4, includeTests: false },
   });
 });
 
