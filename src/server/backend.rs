@@ -323,6 +323,7 @@ impl LanguageServer for Backend {
                 work_done_progress_options: WorkDoneProgressOptions::default(),
             })),
             document_symbol_provider: Some(OneOf::Left(true)),
+            selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
             folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
             document_link_provider: Some(DocumentLinkOptions {
                 resolve_provider: Some(false),
@@ -583,6 +584,16 @@ impl LanguageServer for Backend {
         Ok(Some(DocumentSymbolResponse::Nested(
             features::symbols::document_symbols(&snapshot),
         )))
+    }
+
+    async fn selection_range(
+        &self,
+        params: SelectionRangeParams,
+    ) -> Result<Option<Vec<SelectionRange>>> {
+        let snapshot = self.snapshot(&params.text_document.uri)?;
+        features::selection_range::selection_ranges(&snapshot, &params.positions)
+            .map(Some)
+            .map_err(feature_error)
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {

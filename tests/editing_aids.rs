@@ -1,0 +1,175 @@
+//! Expand selection, semantic tokens for placeholders and the quick fix of a broken heading
+//! fragment, over JSON-RPC (the server in-process, UTF-16 positions): nested list items,
+//! non-ASCII text before the cursor or a placeholder, placeholders across lines.
+
+#[path = "support/in_process.rs"]
+mod in_process;
+
+use std::path::PathBuf;
+
+use in_process::InProcess;
+use serde_json::{json, Value};
+
+const PLAN: &str = "# Plan
+
+## Status quo
+
+Le cache « froid » dure 🚀 longtemps, see `src/lib.rs`.
+
+## Steps
+
+- Load the index
+  - Read the files in *parallel* order
+  - Merge them
+- Ship it
+
+### Open questions
+
+- [NEEDS CLARIFICATION: which cache?]
+";
+
+fn workspace() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    std::fs::create_dir_all(root.join("plans")).unwrap();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(root.join("src/lib.rs"), "pub fn a() {}\n").unwrap();
+    (dir, root)
+}
+
+async fn started(text: &str) -> (tempfile::TempDir, InProcess, String) {
+    let (dir, root) = workspace();
+    let server = InProcess::start(&root, json!({})).await;
+    let uri = server.uri("plans/a.plan.md");
+    std::fs::write(root.join("plans/a.plan.md"), text).unwrap();
+    server.open(&uri, text).await;
+    (dir, server, uri)
+}
+
+/// The UTF-16 position just inside the first occurrence of `needle` in `text`.
+fn at(text: &str, needle: &str) -> Value {
+    let at = text.find(needle).unwrap_or_else(|| panic!("{needle}")) + 1;
+    let line = text[..at].matches('\n').count();
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    json!({"line": line, "character": text[line_start..at].encode_utf16().count()})
+}
+
+/// The byte offset of a UTF-16 LSP position in `text`, counted here independently of the server.
+fn offset(text: &str, position: &Value) -> usize {
+    let line = position["line"].as_u64().unwrap() as usize;
+    let mut units = position["character"].as_u64().unwrap() as usize;
+    let line_start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+    let mut at = line_start;
+    for c in text[line_start..].chars() {
+        if units == 0 {
+            break;
+        }
+        units -= c.len_utf16();
+        at += c.len_utf8();
+    }
+    assert_eq!(units, 0, "{position} splits a character");
+    at
+}
+
+/// The texts a selection range chain selects, innermost first.
+fn chain_texts<'a>(text: &'a str, mut range: &Value) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    loop {
+        out.push(
+            &text[offset(text, &range["range"]["start"])..offset(text, &range["range"]["end"])],
+        );
+        match range.get("parent") {
+            Some(parent) if !parent.is_null() => range = parent,
+            _ => return out,
+        }
+    }
+}
+
+async fn selection(server: &InProcess, uri: &str, positions: Vec<Value>) -> Value {
+    server
+        .request(
+            "textDocument/selectionRange",
+            json!({"textDocument": {"uri": uri}, "positions": positions}),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn selection_widens_from_the_word_to_the_nested_items_sections_and_document() {
+    let (_dir, server, uri) = started(PLAN).await;
+    let found = selection(
+        &server,
+        &uri,
+        vec![at(PLAN, "arallel"), at(PLAN, "longtemps")],
+    )
+    .await;
+    let steps = &PLAN[PLAN.find("## Steps").unwrap()..PLAN.find("\n\n### Open").unwrap()];
+    let steps_and_questions = PLAN[PLAN.find("## Steps").unwrap()..].trim_end();
+    assert_eq!(
+        chain_texts(PLAN, &found[0]),
+        [
+            "parallel",
+            "*parallel*",
+            "Read the files in *parallel* order",
+            "- Read the files in *parallel* order",
+            "- Read the files in *parallel* order\n  - Merge them",
+            "- Load the index\n  - Read the files in *parallel* order\n  - Merge them",
+            "- Load the index\n  - Read the files in *parallel* order\n  - Merge them\n- Ship it",
+            steps_and_questions,
+            PLAN.trim_end(),
+            PLAN,
+        ],
+        "{found}"
+    );
+    // The sub-section's own body does not end the section: `## Steps` holds `### Open questions`.
+    assert!(steps_and_questions.len() > steps.len());
+    // After non-ASCII text on the line (a guillemet, an emoji: two UTF-16 units).
+    let status =
+        PLAN[PLAN.find("## Status").unwrap()..PLAN.find("\n\n## Steps").unwrap()].trim_end();
+    assert_eq!(
+        chain_texts(PLAN, &found[1]),
+        [
+            "longtemps",
+            "Le cache « froid » dure 🚀 longtemps, see `src/lib.rs`.",
+            status,
+            PLAN.trim_end(),
+            PLAN,
+        ],
+        "{found}"
+    );
+}
+
+#[tokio::test]
+async fn selection_on_a_placeholder_and_a_heading_and_outside_the_document() {
+    let (_dir, server, uri) = started(PLAN).await;
+    let found = selection(
+        &server,
+        &uri,
+        vec![at(PLAN, "hich cache"), at(PLAN, "uestions")],
+    )
+    .await;
+    let placeholder = chain_texts(PLAN, &found[0]);
+    // The bracketed text is a shortcut link to tree-sitter: its text is a step of its own.
+    assert_eq!(
+        placeholder[..3],
+        [
+            "which",
+            "NEEDS CLARIFICATION: which cache?",
+            "[NEEDS CLARIFICATION: which cache?]"
+        ]
+    );
+    assert!(placeholder.contains(&"- [NEEDS CLARIFICATION: which cache?]"));
+    assert_eq!(
+        chain_texts(PLAN, &found[1])[..3],
+        ["questions", "Open questions", "### Open questions"]
+    );
+    // Every range holds the one before it.
+    for chain in found.as_array().unwrap() {
+        let texts = chain_texts(PLAN, chain);
+        for pair in texts.windows(2) {
+            assert!(pair[1].contains(pair[0]), "{pair:?}");
+        }
+    }
+    let out = selection(&server, &uri, vec![json!({"line": 99, "character": 0})]).await;
+    assert!(out.get("error").is_some(), "{out}");
+}
