@@ -173,3 +173,170 @@ async fn selection_on_a_placeholder_and_a_heading_and_outside_the_document() {
     let out = selection(&server, &uri, vec![json!({"line": 99, "character": 0})]).await;
     assert!(out.get("error").is_some(), "{out}");
 }
+
+const PLACEHOLDERS: &str = "# Plan
+
+## Status quo
+
+Le « cache » 🚀 [NEEDS CLARIFICATION: which one?] and TBD.
+{{owner}} then [TODO] x, `[TODO]` in code is none.
+
+## Template
+
+Owner: <<first
+second>> ok
+";
+
+/// A server whose placeholders include a custom syntax that may span lines.
+async fn started_with_custom_syntax() -> (tempfile::TempDir, InProcess, String) {
+    let (dir, root) = workspace();
+    let options = json!({"placeholders": {"patterns": ["<<(?P<question>[^>]+)>>"]}});
+    let server = InProcess::start(&root, options).await;
+    let uri = server.uri("plans/a.plan.md");
+    server.open(&uri, PLACEHOLDERS).await;
+    (dir, server, uri)
+}
+
+/// Decodes relative tokens into the texts they cover (UTF-16 columns counted here).
+fn token_texts<'a>(text: &'a str, data: &Value) -> Vec<&'a str> {
+    let data: Vec<u64> = data
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    let (mut line, mut start) = (0, 0);
+    data.chunks(5)
+        .map(|t| {
+            line += t[0];
+            start = if t[0] == 0 { start + t[1] } else { t[1] };
+            let from = offset(text, &json!({"line": line, "character": start}));
+            let to = offset(text, &json!({"line": line, "character": start + t[2]}));
+            assert_eq!(
+                (t[3], t[4]),
+                (0, 1),
+                "keyword with the placeholder modifier"
+            );
+            &text[from..to]
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn semantic_tokens_cover_every_placeholder_in_utf16_relative_encoding() {
+    let (_dir, server, uri) = started_with_custom_syntax().await;
+    let legend = &server.initialized["capabilities"]["semanticTokensProvider"]["legend"];
+    assert_eq!(legend["tokenTypes"], json!(["keyword"]));
+    assert_eq!(legend["tokenModifiers"], json!(["planPlaceholder"]));
+    let full = server
+        .request(
+            "textDocument/semanticTokens/full",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    // Line 4 starts with 16 UTF-16 units before the placeholder (« and » are one each, the
+    // emoji two; 21 bytes); TBD is 38 units further; the next line restarts its columns; the
+    // two-line placeholder is cut at the line break.
+    #[rustfmt::skip]
+    assert_eq!(
+        full["data"],
+        json!([
+            4, 16, 33, 0, 1,
+            0, 38, 3, 0, 1,
+            1, 0, 9, 0, 1,
+            0, 15, 6, 0, 1,
+            4, 7, 7, 0, 1,
+            1, 0, 8, 0, 1,
+        ]),
+        "{full}"
+    );
+    assert_eq!(
+        token_texts(PLACEHOLDERS, &full["data"]),
+        [
+            "[NEEDS CLARIFICATION: which one?]",
+            "TBD",
+            "{{owner}}",
+            "[TODO]",
+            "<<first",
+            "second>>"
+        ]
+    );
+    // A range gets the placeholders that overlap it, still relative to the document's start.
+    let range = server
+        .request(
+            "textDocument/semanticTokens/range",
+            json!({
+                "textDocument": {"uri": uri},
+                "range": {"start": {"line": 5, "character": 3}, "end": {"line": 10, "character": 2}},
+            }),
+        )
+        .await;
+    assert_eq!(
+        token_texts(PLACEHOLDERS, &range["data"]),
+        ["{{owner}}", "[TODO]", "<<first", "second>>"]
+    );
+    // Typing before a placeholder moves its token.
+    server
+        .notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": {"uri": uri, "version": 2},
+                "contentChanges": [{
+                    "range": {"start": {"line": 4, "character": 0}, "end": {"line": 4, "character": 0}},
+                    "text": "é",
+                }],
+            }),
+        )
+        .await;
+    let moved = server
+        .request(
+            "textDocument/semanticTokens/full",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    assert_eq!(moved["data"][1], 17, "{moved}");
+}
+
+#[tokio::test]
+async fn semantic_tokens_are_exactly_the_placeholder_diagnostics_of_a_template() {
+    // An unfilled template: its slots, and then its other bracketed phrases, are placeholders.
+    let text = "# Feature: [FEATURE]\n\n**Date**: [DATE] · **Lang**: [e.g., Python 3.11 or NEEDS CLARIFICATION]\n\n## Summary\n\nSee the [current need] and {{owner}}, TBD.\n";
+    let (_dir, server, uri) = started(text).await;
+    let published = server
+        .notification("textDocument/publishDiagnostics", |p| p["uri"] == uri)
+        .await;
+    let mut diagnosed: Vec<(Value, Value)> = published["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "placeholder")
+        .map(|d| (d["range"]["start"].clone(), d["range"]["end"].clone()))
+        .collect();
+    diagnosed.sort_by_key(|(s, _)| (s["line"].as_u64(), s["character"].as_u64()));
+    let full = server
+        .request(
+            "textDocument/semanticTokens/full",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    let data: Vec<u64> = full["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    let (mut line, mut start) = (0, 0);
+    let tokens: Vec<(Value, Value)> = data
+        .chunks(5)
+        .map(|t| {
+            line += t[0];
+            start = if t[0] == 0 { start + t[1] } else { t[1] };
+            (
+                json!({"line": line, "character": start}),
+                json!({"line": line, "character": start + t[2]}),
+            )
+        })
+        .collect();
+    assert_eq!(diagnosed.len(), 6, "{published}");
+    assert_eq!(tokens, diagnosed);
+}

@@ -324,6 +324,14 @@ impl LanguageServer for Backend {
             })),
             document_symbol_provider: Some(OneOf::Left(true)),
             selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
+            semantic_tokens_provider: Some(
+                SemanticTokensServerCapabilities::SemanticTokensOptions(SemanticTokensOptions {
+                    legend: features::semantic_tokens::legend(),
+                    range: Some(true),
+                    full: Some(SemanticTokensFullOptions::Bool(true)),
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                }),
+            ),
             folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
             document_link_provider: Some(DocumentLinkOptions {
                 resolve_provider: Some(false),
@@ -594,6 +602,30 @@ impl LanguageServer for Backend {
         features::selection_range::selection_ranges(&snapshot, &params.positions)
             .map(Some)
             .map_err(feature_error)
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        let snapshot = self.snapshot(&params.text_document.uri)?;
+        let tokens = features::semantic_tokens::tokens(&snapshot, None);
+        Ok(Some(SemanticTokensResult::Tokens(tokens)))
+    }
+
+    async fn semantic_tokens_range(
+        &self,
+        params: SemanticTokensRangeParams,
+    ) -> Result<Option<SemanticTokensRangeResult>> {
+        let snapshot = self.snapshot(&params.text_document.uri)?;
+        let start = snapshot
+            .offset(params.range.start)
+            .map_err(|e| feature_error(e.into()))?;
+        let end = snapshot
+            .offset(params.range.end)
+            .map_err(|e| feature_error(e.into()))?;
+        let tokens = features::semantic_tokens::tokens(&snapshot, Some(start..end));
+        Ok(Some(SemanticTokensRangeResult::Tokens(tokens)))
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
