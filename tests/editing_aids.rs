@@ -340,3 +340,115 @@ async fn semantic_tokens_are_exactly_the_placeholder_diagnostics_of_a_template()
     assert_eq!(diagnosed.len(), 6, "{published}");
     assert_eq!(tokens, diagnosed);
 }
+
+const LINKS: &str = "# Plan
+
+## Status quo
+
+## Status
+
+## État des lieux
+
+## Rollout
+
+- « voir » [typo](#statsu-quo) and [accent](#état-des-lieu)
+- [short](#rolout) and [far](#zzzzzzzz)
+";
+
+/// `text` with the edits of a `documentChanges` workspace edit for `uri` applied.
+fn apply(text: &str, uri: &str, edit: &Value) -> String {
+    let change = &edit["documentChanges"][0];
+    assert_eq!(change["textDocument"]["uri"], uri);
+    let mut out = text.to_string();
+    let mut edits: Vec<&Value> = change["edits"].as_array().unwrap().iter().collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(offset(text, &e["range"]["start"])));
+    for e in edits {
+        let from = offset(text, &e["range"]["start"]);
+        let to = offset(text, &e["range"]["end"]);
+        out.replace_range(from..to, e["newText"].as_str().unwrap());
+    }
+    out
+}
+
+async fn broken_links(server: &InProcess, uri: &str, version: i64) -> Vec<Value> {
+    server
+        .notification("textDocument/publishDiagnostics", |p| {
+            p["uri"] == uri && p["version"] == version
+        })
+        .await["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "broken-link")
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn a_broken_fragment_is_fixed_to_the_nearest_anchors() {
+    let (_dir, server, uri) = started(LINKS).await;
+    let broken = broken_links(&server, &uri, 1).await;
+    assert_eq!(broken.len(), 4, "{broken:?}");
+    let mut fixes = Vec::new();
+    for diagnostic in &broken {
+        let actions = server
+            .request(
+                "textDocument/codeAction",
+                json!({
+                    "textDocument": {"uri": uri},
+                    "range": diagnostic["range"],
+                    "context": {"diagnostics": [diagnostic]},
+                }),
+            )
+            .await;
+        let actions: Vec<&Value> = actions
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["title"].as_str().unwrap().starts_with("Link to #"))
+            .collect();
+        for action in &actions {
+            assert_eq!(action["kind"], "quickfix");
+            assert_eq!(action["diagnostics"], json!([diagnostic]));
+        }
+        fixes.push(actions.into_iter().cloned().collect::<Vec<Value>>());
+    }
+    let titles = |i: usize| -> Vec<&str> {
+        fixes[i]
+            .iter()
+            .map(|a| a["title"].as_str().unwrap())
+            .collect()
+    };
+    // One close anchor: preferred. Several: nearest first, none preferred. None: no fix.
+    assert_eq!(titles(0), ["Link to #status-quo", "Link to #status"]);
+    assert!(fixes[0].iter().all(|a| a.get("isPreferred").is_none()));
+    assert_eq!(titles(1), ["Link to #état-des-lieux"]);
+    assert_eq!(fixes[1][0]["isPreferred"], true);
+    assert_eq!(titles(2), ["Link to #rollout"]);
+    assert!(titles(3).is_empty());
+    // Applying the fixes (after non-ASCII text on the line) heals the links.
+    let mut fixed = LINKS.to_string();
+    for i in [1, 0, 2] {
+        fixed = apply(&fixed, &uri, &fixes[i][0]["edit"]);
+    }
+    assert_eq!(
+        fixed.lines().nth(10).unwrap(),
+        "- « voir » [typo](#status-quo) and [accent](#état-des-lieux)"
+    );
+    assert_eq!(
+        fixed.lines().nth(11).unwrap(),
+        "- [short](#rollout) and [far](#zzzzzzzz)"
+    );
+    server
+        .notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": {"uri": uri, "version": 2},
+                "contentChanges": [{"text": fixed}],
+            }),
+        )
+        .await;
+    let left = broken_links(&server, &uri, 2).await;
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0]["data"]["fragment"], "zzzzzzzz");
+}
