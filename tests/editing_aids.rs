@@ -452,3 +452,44 @@ async fn a_broken_fragment_is_fixed_to_the_nearest_anchors() {
     assert_eq!(left.len(), 1, "{left:?}");
     assert_eq!(left[0]["data"]["fragment"], "zzzzzzzz");
 }
+
+#[tokio::test]
+async fn the_outline_kept_for_a_version_follows_every_edit() {
+    let (_dir, server, uri) = started(PLAN).await;
+    let outline = || async {
+        server
+            .request(
+                "textDocument/documentSymbol",
+                json!({"textDocument": {"uri": uri}}),
+            )
+            .await
+    };
+    let first = outline().await;
+    assert_eq!(first, outline().await);
+    let steps = &first[0]["children"][1];
+    assert_eq!(steps["name"], "Steps");
+    assert_eq!(steps["detail"], "1 open");
+    // A new heading and a second placeholder: the next answer is of the new version.
+    server
+        .notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": {"uri": uri, "version": 2},
+                "contentChanges": [{
+                    "range": {"start": {"line": 13, "character": 0}, "end": {"line": 13, "character": 0}},
+                    "text": "#### Later\n\nTBD\n\n",
+                }],
+            }),
+        )
+        .await;
+    let second = outline().await;
+    let steps = &second[0]["children"][1];
+    assert_eq!(steps["detail"], "2 open", "{second}");
+    let later = &steps["children"][0];
+    assert_eq!(later["name"], "Later");
+    assert_eq!(later["range"]["start"]["line"], 13);
+    assert_eq!(later["children"][0]["name"], "P1");
+    let questions = &steps["children"][1];
+    assert_eq!(questions["name"], "Open questions");
+    assert_eq!(questions["children"][0]["name"], "P2: which cache?");
+}
