@@ -60,12 +60,11 @@ fn region_around(plan: &Plan, offset: usize) -> Range<usize> {
     let start = plan
         .section_at(offset)
         .map_or(0, |i| plan.sections[i].heading.start);
+    // Sections are in document order: the first to start after `offset` is found by bisection.
     let end = plan
         .sections
-        .iter()
-        .map(|s| s.range.start)
-        .find(|&s| s > offset)
-        .unwrap_or(plan.text.len());
+        .get(plan.sections.partition_point(|s| s.range.start <= offset))
+        .map_or(plan.text.len(), |s| s.range.start);
     start..end
 }
 
