@@ -76,15 +76,7 @@ async fn started() -> (tempfile::TempDir, InProcess, String) {
 }
 
 async fn diagnostics(server: &InProcess, uri: &str) -> Value {
-    server
-        .notification("textDocument/publishDiagnostics", |p| {
-            p["uri"] == uri
-                && p["diagnostics"]
-                    .as_array()
-                    .is_some_and(|d| d.iter().any(|d| d["code"] == "line-out-of-range"))
-        })
-        .await["diagnostics"]
-        .clone()
+    server.diagnostics(uri, 1).await["diagnostics"].clone()
 }
 
 #[tokio::test]

@@ -179,9 +179,7 @@ async fn hover_shows_the_section_first_lines() {
 #[tokio::test]
 async fn broken_link_only_for_fragments_that_name_no_heading() {
     let (_dir, server, uri) = started().await;
-    let published = server
-        .notification("textDocument/publishDiagnostics", |p| p["uri"] == uri)
-        .await;
+    let published = server.diagnostics(&uri, 1).await;
     let mut broken: Vec<(u64, u64, String)> = published["diagnostics"]
         .as_array()
         .unwrap()

@@ -1,7 +1,8 @@
 //! Diagnostics are computed off the keystroke path and published when they are ready: a burst of
 //! keystrokes in a plan that cites files in a git repository (drift checks run git) ends with the
 //! diagnostics of the last version, versions are never published out of order, and a closed
-//! document gets no late diagnostics.
+//! document gets no late diagnostics. Opening a plan shows what needs no disk or git first, and
+//! the rest in a second publication, never a finding the complete analysis would not make.
 
 #[path = "support/lsp_client.rs"]
 mod lsp_client;
@@ -65,7 +66,7 @@ fn a_burst_of_keystrokes_ends_with_the_last_versions_diagnostics_in_order() {
         .collect();
     assert_eq!(versions.last(), Some(&(last as i64)), "{versions:?}");
     assert!(
-        versions.windows(2).all(|w| w[0] < w[1]),
+        versions.windows(2).all(|w| w[0] <= w[1]),
         "published out of order: {versions:?}"
     );
 
@@ -87,4 +88,108 @@ fn a_burst_of_keystrokes_ends_with_the_last_versions_diagnostics_in_order() {
         "late diagnostics for a closed document: {after_close}"
     );
     client.shutdown();
+}
+
+/// The publications of `uri` (their params), and whether each came before the server said that
+/// version was analysed.
+fn publications(client: &LspClient, uri: &str) -> Vec<(serde_json::Value, bool)> {
+    let mut out = Vec::new();
+    let mut analysed = std::collections::HashSet::new();
+    for n in client.all_notifications() {
+        if n["params"]["uri"] != uri {
+            continue;
+        }
+        if n["method"] == "$/planLsp/analysed" {
+            analysed.insert(n["params"]["version"].as_i64());
+        } else if n["method"] == "textDocument/publishDiagnostics" {
+            let early = !analysed.contains(&n["params"]["version"].as_i64());
+            out.push((n["params"].clone(), early));
+        }
+    }
+    out
+}
+
+fn codes(published: &serde_json::Value) -> Vec<String> {
+    published["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_first_look_needs_no_disk_or_git_and_the_complete_diagnostics_follow() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::create_dir_all(root.join("plans")).unwrap();
+    let code: String = (1..=20).map(|i| format!("fn f{i}() {{}}\n")).collect();
+    std::fs::write(root.join("src/a.rs"), &code).unwrap();
+    std::fs::write(root.join("src/gone.rs"), &code).unwrap();
+    let plan = "# Plan\n\n- Line `src/a.rs:90` is past the end.\n- `src/gone.rs` is cited.\n\
+                - Owner: [NEEDS CLARIFICATION: who?]\n";
+    std::fs::write(root.join("plans/p.md"), plan).unwrap();
+    git(root, &["init", "-q"]);
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "plan"]);
+    std::fs::remove_file(root.join("src/gone.rs")).unwrap();
+
+    let client = LspClient::start(root, json!({}));
+    let uri = client.uri("plans/p.md");
+    client.open(&uri, plan);
+    let complete = client.diagnostics(&uri);
+    let complete_codes: Vec<&str> = complete
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        complete_codes.contains(&"line-out-of-range"),
+        "{complete_codes:?}"
+    );
+    assert!(
+        complete_codes.contains(&"stale-reference"),
+        "{complete_codes:?}"
+    );
+    let published = publications(&client, &uri);
+    let (first, early) = &published[0];
+    assert!(
+        early,
+        "the first look comes before the disk and git were asked"
+    );
+    assert_eq!(
+        codes(first),
+        ["placeholder"],
+        "only what needs neither: {first}"
+    );
+    for (p, _) in &published {
+        assert!(
+            !codes(p).contains(&"broken-link".to_owned()),
+            "a deleted file is never called broken while git has not answered: {p}"
+        );
+    }
+
+    // Typing afterwards answers from the caches: the whole list in the first publication (typing
+    // before the placeholder moves it, so there is one).
+    let version = client.change(&uri, range(4, 0, 4, 0), "x");
+    client.diagnostics(&uri);
+    let typed: Vec<_> = publications(&client, &uri)
+        .into_iter()
+        .filter(|(p, _)| p["version"] == version)
+        .collect();
+    assert_eq!(typed.len(), 1, "one publication per keystroke: {typed:?}");
+    assert_eq!(codes(&typed[0].0).len(), complete.len(), "{typed:?}");
+    client.shutdown();
+
+    // Only clients that ask are told when a version is analysed.
+    let quiet = LspClient::start_with(
+        root,
+        json!({}),
+        json!({"experimental": {"planLspAnalysed": false}}),
+    );
+    let uri = quiet.uri("plans/p.md");
+    quiet.open(&uri, plan);
+    quiet.diagnostics_where(&uri, |d| d.iter().any(|d| d["code"] == "stale-reference"));
+    assert!(quiet.notifications("$/planLsp/analysed").is_empty());
+    quiet.shutdown();
 }

@@ -5,6 +5,7 @@ use tower_lsp::lsp_types::{Diagnostic, DiagnosticSeverity, NumberOrString};
 use crate::analysis;
 use crate::analysis::diagnostics::{AnalysisContext, Finding, Severity};
 use crate::snapshot::Snapshot;
+use crate::workspace::no_wait;
 
 /// The diagnostic `source` of everything this server reports.
 pub const SOURCE: &str = "plan-lsp";
@@ -46,12 +47,14 @@ pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
         code: &snapshot.code,
     };
     let mut findings = analysis::diagnostics::diagnose(&ctx);
-    for f in findings
-        .iter_mut()
-        .filter(|f| f.code == "broken-link" || f.code == "planned-file")
-    {
+    findings.retain_mut(|f| {
+        if f.code != "broken-link" && f.code != "planned-file" {
+            return true;
+        }
         let path = f.data["path"].as_str().unwrap_or_default().to_owned();
-        if super::code_refs::deleted_since_commit(snapshot, &path) {
+        let (gone, deferred) =
+            no_wait::watch(|| super::code_refs::deleted_since_commit(snapshot, &path));
+        if gone {
             *f = Finding::new(
                 "stale-reference",
                 f.range.clone(),
@@ -59,7 +62,9 @@ pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
                 serde_json::json!({}),
             );
         }
-    }
+        // Until git has said whether the file was there, "broken" may be wrong: say nothing yet.
+        !deferred
+    });
     findings.extend(snapshot.issue_drift.clone());
     findings.extend(super::heading_links::findings(snapshot));
     let code_findings = super::code_refs::findings(snapshot);

@@ -43,6 +43,54 @@ pub struct LinkedDoc {
     pub plan: Arc<Plan>,
     /// The anchor of each section, in order.
     pub slugs: Arc<Vec<String>>,
+    /// Anchors that are not headings, read from the text on first need.
+    other_anchors: Arc<OnceLock<OtherAnchors>>,
+    slugs_digest: Arc<OnceLock<u64>>,
+}
+
+/// Anchors a reader may see that are not the document's headings: written by hand
+/// (`<a id="x">`, `name="x"`, `{#x}`), and heading-like lines the Markdown structure makes
+/// something else (inside a fence that an inner fence closed early).
+struct OtherAnchors {
+    ids: std::collections::HashSet<String>,
+    heading_like: std::collections::HashSet<String>,
+}
+
+impl OtherAnchors {
+    /// One pass over the text, for every link into the document. The document's own headings
+    /// count by their anchors (`slugs`), so only heading-like lines that are not headings are
+    /// turned into anchors here.
+    fn read(plan: &Plan, slugs: &[String]) -> Self {
+        let text: &str = &plan.text;
+        let heading_starts: Vec<usize> = plan.sections.iter().map(|s| s.heading.start).collect();
+        let is_heading = |line: Range<usize>| {
+            let at = heading_starts.partition_point(|&start| start < line.start);
+            heading_starts
+                .get(at)
+                .is_some_and(|&start| start < line.end)
+        };
+        static IDS: OnceLock<Regex> = OnceLock::new();
+        static HEADINGS: OnceLock<Regex> = OnceLock::new();
+        let ids = IDS.get_or_init(|| {
+            Regex::new(r#"\b(?:id|name)\s*=\s*["']([^"'\s]+)["']|\{#([^}\s]+)\}"#)
+                .expect("valid regex")
+        });
+        let headings = HEADINGS
+            .get_or_init(|| Regex::new(r"(?m)^ {0,3}#{1,6}[ \t]+(.+)$").expect("valid regex"));
+        OtherAnchors {
+            ids: ids
+                .captures_iter(text)
+                .filter_map(|c| c.get(1).or(c.get(2)))
+                .map(|m| m.as_str().to_owned())
+                .collect(),
+            heading_like: headings
+                .captures_iter(text)
+                .filter(|c| !is_heading(c.get(0).map_or(0..0, |m| m.range())))
+                .map(|c| slug::slugify(&slug::heading_text(&c[1])))
+                .chain(slugs.iter().cloned())
+                .collect(),
+        }
+    }
 }
 
 impl LinkedDoc {
@@ -54,6 +102,8 @@ impl LinkedDoc {
             version,
             plan,
             slugs,
+            other_anchors: Arc::default(),
+            slugs_digest: Arc::default(),
         }
     }
 
@@ -96,24 +146,23 @@ impl LinkedDoc {
         }
     }
 
-    /// Whether `fragment` may still name something a reader sees as an anchor: one written by
-    /// hand (`<a id="x">`, `name="x"`, `{#x}`), or a heading-like line that the Markdown
-    /// structure makes something else (inside a fence that an inner fence closed early).
+    /// A digest of the anchors, to recognise the same list in a later version.
+    fn slugs_digest(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        *self.slugs_digest.get_or_init(|| {
+            let mut hasher = rustc_hash::FxHasher::default();
+            self.slugs.hash(&mut hasher);
+            hasher.finish()
+        })
+    }
+
+    /// Whether `fragment` may still name something a reader sees as an anchor (see
+    /// [`OtherAnchors`]).
     fn has_other_anchor(&self, fragment: &str) -> bool {
-        static IDS: OnceLock<Regex> = OnceLock::new();
-        static HEADINGS: OnceLock<Regex> = OnceLock::new();
-        let ids = IDS.get_or_init(|| {
-            Regex::new(r#"\b(?:id|name)\s*=\s*["']([^"'\s]+)["']|\{#([^}\s]+)\}"#)
-                .expect("valid regex")
-        });
-        let headings = HEADINGS
-            .get_or_init(|| Regex::new(r"(?m)^ {0,3}#{1,6}[ \t]+(.+)$").expect("valid regex"));
-        let text = &self.plan.text;
-        if ids.captures_iter(text).any(|c| {
-            c.get(1)
-                .or(c.get(2))
-                .is_some_and(|m| m.as_str() == fragment)
-        }) {
+        let other = self
+            .other_anchors
+            .get_or_init(|| OtherAnchors::read(&self.plan, &self.slugs));
+        if other.ids.contains(fragment) {
             return true;
         }
         let wanted = fragment.to_lowercase();
@@ -121,10 +170,8 @@ impl LinkedDoc {
             .rsplit_once('-')
             .filter(|(_, n)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
             .map(|(base, _)| base);
-        headings.captures_iter(text).any(|c| {
-            let anchor = slug::slugify(&slug::heading_text(&c[1]));
-            anchor == wanted || numbered == Some(anchor.as_str())
-        })
+        other.heading_like.contains(&wanted)
+            || numbered.is_some_and(|n| other.heading_like.contains(n))
     }
 }
 
@@ -424,32 +471,76 @@ pub fn fragment_fixes(
     out
 }
 
+/// Most answers of [`nearest_slugs`] kept between keystrokes.
+const MAX_NEAREST: usize = 1024;
+
 /// Up to three anchors that look like `fragment`, closest first: what the author may have meant.
+/// Every broken link asks on every keystroke, while a document's anchors rarely change: the
+/// answer is kept per anchor list (by digest) and fragment.
 fn nearest_slugs(doc: &LinkedDoc, fragment: &str) -> Vec<String> {
-    let wanted = fragment.to_lowercase();
-    let mut scored: Vec<(usize, &String)> = doc
-        .slugs
-        .iter()
-        .map(|s| (edit_distance(&wanted, s), s))
-        .filter(|(d, s)| *d <= s.chars().count().max(wanted.chars().count()) / 2)
-        .collect();
-    scored.sort();
-    scored.into_iter().take(3).map(|(_, s)| s.clone()).collect()
+    type Answers = std::sync::Mutex<HashMap<(u64, String), Vec<String>>>;
+    static ANSWERS: OnceLock<Answers> = OnceLock::new();
+    let answers = ANSWERS.get_or_init(Answers::default);
+    let key = (doc.slugs_digest(), fragment.to_owned());
+    if let Some(near) = answers.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return near.clone();
+    }
+    let near = nearest_slugs_uncached(doc, fragment);
+    let mut answers = answers.lock().unwrap_or_else(|e| e.into_inner());
+    if answers.len() >= MAX_NEAREST {
+        answers.clear();
+    }
+    answers.insert(key, near.clone());
+    near
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = previous + usize::from(ca != *cb);
-            previous = row[j + 1];
-            row[j + 1] = substitute.min(row[j] + 1).min(previous + 1);
+/// [`nearest_slugs`] computed: slugs that cannot beat the third best (by their length alone, or
+/// as soon as a row of the distance table does) are dropped early.
+fn nearest_slugs_uncached(doc: &LinkedDoc, fragment: &str) -> Vec<String> {
+    let wanted: Vec<char> = fragment.to_lowercase().chars().collect();
+    let mut best: Vec<(usize, &String)> = Vec::with_capacity(4);
+    let mut slug_chars = Vec::new();
+    for s in doc.slugs.iter() {
+        slug_chars.clear();
+        slug_chars.extend(s.chars());
+        let mut limit = slug_chars.len().max(wanted.len()) / 2;
+        if best.len() == 3 {
+            limit = limit.min(best[2].0);
+        }
+        let Some(d) = edit_distance_within(&wanted, &slug_chars, limit) else {
+            continue;
+        };
+        let entry = (d, s);
+        let at = best.partition_point(|e| *e <= entry);
+        if at < 3 {
+            best.insert(at, entry);
+            best.truncate(3);
         }
     }
-    row[b.len()]
+    best.into_iter().map(|(_, s)| s.clone()).collect()
+}
+
+/// The edit distance of `a` and `b` when it is at most `limit`.
+fn edit_distance_within(a: &[char], b: &[char], limit: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        let mut smallest = row[0];
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous + usize::from(ca != cb);
+            previous = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(previous + 1);
+            smallest = smallest.min(row[j + 1]);
+        }
+        if smallest > limit {
+            return None;
+        }
+    }
+    (row[b.len()] <= limit).then_some(row[b.len()])
 }
 
 /// Completion of the fragment in `](#par` or `](other.md#par`: `partial` is what follows `(`
@@ -515,6 +606,73 @@ mod tests {
         assert_eq!(nearest_slugs(&doc, "status-qou"), ["status-quo", "status"]);
         assert!(nearest_slugs(&doc, "zzz").is_empty());
         assert!(doc.section_for("Status-Quo").is_some());
+    }
+
+    /// The plain definition the pruned search must agree with.
+    fn nearest_naive(slugs: &[String], fragment: &str) -> Vec<String> {
+        let distance = |a: &str, b: &str| {
+            let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+            edit_distance_within(&a, &b, usize::MAX).unwrap()
+        };
+        let wanted = fragment.to_lowercase();
+        let mut scored: Vec<(usize, &String)> = slugs
+            .iter()
+            .map(|s| (distance(&wanted, s), s))
+            .filter(|(d, s)| *d <= s.chars().count().max(wanted.chars().count()) / 2)
+            .collect();
+        scored.sort();
+        scored.into_iter().take(3).map(|(_, s)| s.clone()).collect()
+    }
+
+    #[test]
+    fn the_pruned_search_finds_what_the_plain_one_does() {
+        let titles = [
+            "Status quo",
+            "Status",
+            "Rollout",
+            "Roll back",
+            "Risks",
+            "Risk list",
+            "Ré-sumé",
+            "Open questions",
+            "Order of work",
+            "Phase 1",
+            "Phase 2",
+            "Phase 12",
+            "Stat",
+            "Sta",
+        ];
+        let text: String = titles.iter().map(|t| format!("## {t}\n\n")).collect();
+        let doc = LinkedDoc::new(
+            Url::parse("file:///p.md").unwrap(),
+            None,
+            None,
+            Arc::new(Plan::parse(
+                &text,
+                &crate::plan::PlaceholderSyntax::default(),
+            )),
+        );
+        for fragment in [
+            "status-qou",
+            "stats",
+            "rolout",
+            "phase-3",
+            "risk",
+            "re-sume",
+            "open-question",
+            "x",
+            "",
+            "order-of-wrok",
+            "PHASE-1",
+            "sta",
+            "zzzzzzzz",
+        ] {
+            assert_eq!(
+                nearest_slugs_uncached(&doc, fragment),
+                nearest_naive(&doc.slugs, fragment),
+                "{fragment}"
+            );
+        }
     }
 
     #[test]

@@ -91,7 +91,10 @@ pub(super) fn analyze(parser: &mut Parser, text: &str, syntax: &PlaceholderSynta
         literal: Vec::new(),
         structured: Vec::new(),
     };
-    if let Some(tree) = parser.parse(text, None) {
+    // Only code spans, links and raw HTML or autolinks matter here, and each starts with one of
+    // these bytes: most lines of prose have none and need no inline parse.
+    let structured = memchr::memchr3(b'`', b'[', b'<', text.as_bytes()).is_some();
+    if let Some(tree) = structured.then(|| parser.parse(text, None)).flatten() {
         collect(tree.root_node(), text, &mut facts, &mut exclusions);
     }
     let starts_inside =
@@ -260,5 +263,53 @@ fn code_span_content(node: Node, text: &str) -> String {
         content[1..content.len() - 1].to_string()
     } else {
         content.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every node kind `collect` acts on, in any prose without a backtick, `[` or `<`: none
+    /// (bare URLs, e-mail addresses, escapes, entities and emphasis included), so skipping the
+    /// inline parse for such text loses nothing.
+    #[test]
+    fn prose_without_backticks_brackets_or_angles_has_nothing_to_collect() {
+        let mut parser = Parser::new();
+        parser
+            .set_language(&tree_sitter_md::INLINE_LANGUAGE.into())
+            .unwrap();
+        let collected = [
+            "code_span",
+            "inline_link",
+            "image",
+            "full_reference_link",
+            "collapsed_reference_link",
+            "shortcut_link",
+            "uri_autolink",
+            "email_autolink",
+            "html_tag",
+        ];
+        for text in [
+            "See https://example.com/a/b.rs and www.example.com/x for TBD.",
+            "Mail me@example.com or visit http://x.y/z?q=1&r=2#frag today.",
+            "**Bold** _em_ ~~strike~~ \\*escaped\\* &amp; &#35; entity!",
+            "A hard break  \nand a path src/a.rs:12 in prose, TODO: owner?",
+            "Exclamation! then (parens) and ] a closing bracket alone.",
+        ] {
+            let tree = parser.parse(text, None).unwrap();
+            let mut stack = vec![tree.root_node()];
+            while let Some(node) = stack.pop() {
+                assert!(
+                    !collected.contains(&node.kind()),
+                    "{} in {text:?}",
+                    node.kind()
+                );
+                let mut cursor = node.walk();
+                stack.extend(node.children(&mut cursor));
+            }
+            let with = analyze(&mut parser, text, &PlaceholderSyntax::default());
+            assert!(with.code_spans.is_empty() && with.heading_links.is_empty());
+        }
     }
 }

@@ -252,6 +252,17 @@ impl LanguageServer for Backend {
             .unwrap_or_else(|e| e.into_inner()) = features::hover::CommandNames::from_capability(
             params.capabilities.experimental.as_ref(),
         );
+        let wants_analysed = params
+            .capabilities
+            .experimental
+            .as_ref()
+            .and_then(|e| e.get("planLspAnalysed"))
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false);
+        self.ctx
+            .state
+            .client_wants_analysed
+            .store(wants_analysed, Ordering::Relaxed);
         let shows_progress = params
             .capabilities
             .window

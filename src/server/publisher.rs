@@ -1,19 +1,28 @@
 //! Diagnostics off the keystroke path: `didChange` only applies the edit and queues the new
-//! snapshot here. One task analyses the newest snapshot of each document on a blocking thread
-//! (file facts, git drift and symbol lookups happen there), then publishes, in order, only what
-//! changed. When several versions of a document queue up, only the newest is analysed; a result
-//! whose document has moved on (or was closed) meanwhile is dropped, since a newer one follows.
+//! snapshot here. One task analyses the newest snapshot of each document on a blocking thread,
+//! then publishes, in order, only what changed. When several versions of a document queue up,
+//! only the newest is analysed; a result whose document has moved on (or was closed) meanwhile is
+//! dropped, since a newer one follows.
+//!
+//! The analysis a keystroke waits for never waits on the disk or git (`workspace::no_wait`): it
+//! answers from the caches, even stale ones, and leaves out what they do not hold yet (a file
+//! never counted, a git lookup never made). When it left something out, the same analysis runs
+//! again in the background in the ordinary mode, which fills the caches, and the document is
+//! analysed and published once more. Opening a plan so shows its placeholders and sections
+//! first, and the references that need the disk a moment later.
 //!
 //! Each publication is serialised once, straight to JSON text, and compared with the last one by
 //! a digest of that text: tower-lsp's client would first build a JSON tree of every diagnostic
 //! (most of the cost on a plan with thousands of them), and keeping the last list to compare
 //! doubled the memory.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::Hasher;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 
 use tokio::sync::mpsc;
+use tower_lsp::lsp_types::notification::Notification;
 use tower_lsp::lsp_types::{Diagnostic, Url};
 use tower_lsp::Client;
 
@@ -21,11 +30,14 @@ use super::state::ServerState;
 use super::stdout_guard::frame;
 use crate::features;
 use crate::snapshot::Snapshot;
+use crate::workspace::no_wait;
 
 /// Work for the publisher.
 pub enum Job {
     /// Analyse this version and publish its diagnostics.
     Analyse(Snapshot),
+    /// The caches were refreshed for this document: analyse its newest version again.
+    Refreshed(Url),
     /// The document was closed: publish no diagnostics for it.
     Clear(Url),
 }
@@ -34,7 +46,7 @@ impl Job {
     fn uri(&self) -> &Url {
         match self {
             Job::Analyse(snapshot) => &snapshot.uri,
-            Job::Clear(uri) => uri,
+            Job::Refreshed(uri) | Job::Clear(uri) => uri,
         }
     }
 }
@@ -43,6 +55,8 @@ struct Publication {
     uri: Url,
     version: Option<i32>,
     diagnostics: Vec<Diagnostic>,
+    /// The analysis left out lookups that wait (see the module's comment).
+    deferred: Option<Snapshot>,
 }
 
 /// The client's stdout, when the server owns it (serving stdio). Weak, so the writer still ends
@@ -56,36 +70,51 @@ pub fn write_to(output: &mpsc::Sender<Vec<u8>>) {
 
 pub fn spawn(client: Client, state: Arc<ServerState>) -> mpsc::UnboundedSender<Job> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Job>();
+    let refreshes = tx.downgrade();
     tokio::spawn(async move {
         let mut published: HashMap<Url, u64> = HashMap::new();
+        let mut refreshing = Refreshing::default();
         while let Some(first) = rx.recv().await {
-            let mut latest: Vec<Job> = vec![first];
-            while let Ok(next) = rx.try_recv() {
-                latest.retain(|q| q.uri() != next.uri());
-                latest.push(next);
+            let mut latest: Vec<Job> = Vec::new();
+            let mut next = Some(first);
+            while let Some(job) = next.take().or_else(|| rx.try_recv().ok()) {
+                if let Job::Refreshed(uri) = &job {
+                    refreshing.done(uri);
+                    // A refresh is for whatever version is newest; a queued analysis covers it.
+                    if latest.iter().any(|q| q.uri() == uri) {
+                        continue;
+                    }
+                }
+                latest.retain(|q| q.uri() != job.uri());
+                latest.push(job);
             }
             for job in latest {
                 let Some(p) = analyse(job, &state).await else {
                     continue;
                 };
+                let complete = match (p.deferred, refreshes.upgrade()) {
+                    (Some(snapshot), Some(tx)) => refreshing.start(snapshot, tx) == Refresh::Spent,
+                    _ => true,
+                };
+                let (uri, version) = (p.uri.clone(), p.version);
                 let diagnostics = serde_json::to_vec(&p.diagnostics).unwrap_or_default();
                 let digest = digest(&diagnostics);
-                if published.insert(p.uri.clone(), digest) == Some(digest) {
-                    continue;
+                if published.insert(p.uri.clone(), digest) != Some(digest) {
+                    let body = notification(&p.uri, &diagnostics, p.version);
+                    send(body, || {
+                        client.publish_diagnostics(p.uri, p.diagnostics, p.version)
+                    })
+                    .await;
                 }
-                match OUTPUT.get() {
-                    Some(output) => {
-                        // Gone only when the session is over.
-                        if let Some(output) = output.upgrade() {
-                            let body = notification(&p.uri, &diagnostics, p.version);
-                            let _ = output.send(frame(&body)).await;
-                        }
-                    }
-                    None => {
-                        client
-                            .publish_diagnostics(p.uri, p.diagnostics, p.version)
-                            .await
-                    }
+                if let (true, Some(version)) = (
+                    complete && state.client_wants_analysed.load(Ordering::Relaxed),
+                    version,
+                ) {
+                    let body = analysed(&uri, version);
+                    send(body, || {
+                        client.send_notification::<Analysed>(AnalysedParams { uri, version })
+                    })
+                    .await;
                 }
             }
         }
@@ -93,34 +122,130 @@ pub fn spawn(client: Client, state: Arc<ServerState>) -> mpsc::UnboundedSender<J
     tx
 }
 
+/// Writes `body` to the client's stdout when the server owns it, else sends it through
+/// tower-lsp's client (`through_client`).
+async fn send<F: std::future::Future<Output = ()>>(
+    body: Vec<u8>,
+    through_client: impl FnOnce() -> F,
+) {
+    match OUTPUT.get() {
+        // Gone only when the session is over.
+        Some(output) => {
+            if let Some(output) = output.upgrade() {
+                let _ = output.send(frame(&body)).await;
+            }
+        }
+        None => through_client().await,
+    }
+}
+
+/// `$/planLsp/analysed`: every diagnostic of this version has been published, none is waiting on
+/// the disk or git any more. Sent only to clients that ask for it (`experimental.planLspAnalysed`),
+/// so that tests and scripts can tell the complete diagnostics from a first look.
+enum Analysed {}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct AnalysedParams {
+    uri: Url,
+    version: i32,
+}
+
+impl Notification for Analysed {
+    type Params = AnalysedParams;
+    const METHOD: &'static str = "$/planLsp/analysed";
+}
+
+fn analysed(uri: &Url, version: i32) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "jsonrpc": "2.0",
+        "method": Analysed::METHOD,
+        "params": AnalysedParams { uri: uri.clone(), version },
+    }))
+    .unwrap_or_default()
+}
+
+/// Background refreshes of the caches, at most one per document at a time, and one per version:
+/// a lookup that stays deferred cannot make the publisher loop.
+#[derive(Default)]
+struct Refreshing {
+    running: HashSet<Url>,
+    refreshed: HashMap<Url, i32>,
+}
+
+/// What became of a request for a refresh.
+#[derive(PartialEq)]
+enum Refresh {
+    Started,
+    /// One is running; the newest version is analysed again when it ends.
+    Pending,
+    /// This version was refreshed already: what stays deferred cannot be had.
+    Spent,
+}
+
+impl Refreshing {
+    fn start(&mut self, snapshot: Snapshot, tx: mpsc::UnboundedSender<Job>) -> Refresh {
+        let uri = snapshot.uri.clone();
+        if self.running.contains(&uri) {
+            return Refresh::Pending;
+        }
+        if self.refreshed.get(&uri) == Some(&snapshot.version) {
+            return Refresh::Spent;
+        }
+        self.running.insert(uri.clone());
+        self.refreshed.insert(uri.clone(), snapshot.version);
+        tokio::spawn(async move {
+            // The ordinary mode waits for the disk and git, and fills the caches on the way.
+            let _ = tokio::task::spawn_blocking(move || {
+                features::diagnostics::findings(&snapshot);
+            })
+            .await;
+            let _ = tx.send(Job::Refreshed(uri));
+        });
+        Refresh::Started
+    }
+
+    fn done(&mut self, uri: &Url) {
+        self.running.remove(uri);
+    }
+}
+
 /// What to publish for a job: its diagnostics computed on a blocking thread, or nothing when a
 /// newer version (or a close) superseded it meanwhile.
-async fn analyse(job: Job, state: &ServerState) -> Option<Publication> {
-    let snapshot = match job {
+async fn analyse(job: Job, state: &Arc<ServerState>) -> Option<Publication> {
+    let newest = match job {
         Job::Clear(uri) => {
             return Some(Publication {
                 uri,
                 version: None,
                 diagnostics: Vec::new(),
+                deferred: None,
             })
         }
-        Job::Analyse(snapshot) => snapshot,
+        Job::Analyse(snapshot) => Ok(snapshot),
+        Job::Refreshed(uri) => Err(uri),
     };
-    let (uri, version) = (snapshot.uri.clone(), snapshot.version);
-    let analysed =
-        tokio::task::spawn_blocking(move || features::diagnostics::compute(&snapshot)).await;
-    let diagnostics = match analysed {
-        Ok(diagnostics) => diagnostics,
+    let shared = Arc::clone(state);
+    let analysed = tokio::task::spawn_blocking(move || {
+        // Closed meanwhile: nothing to publish.
+        let snapshot = newest.or_else(|uri| shared.snapshot(&uri)).ok()?;
+        let (diagnostics, deferred) = no_wait::run(|| features::diagnostics::compute(&snapshot));
+        Some((diagnostics, snapshot, deferred))
+    })
+    .await;
+    let (diagnostics, snapshot, deferred) = match analysed {
+        Ok(analysed) => analysed?,
         Err(error) => {
-            tracing::error!(%error, %uri, "analysis failed");
+            tracing::error!(%error, "analysis failed");
             return None;
         }
     };
+    let (uri, version) = (snapshot.uri.clone(), snapshot.version);
     // Superseded: the newer version is queued.
     (state.version(&uri) == Some(version)).then_some(Publication {
         uri,
         version: Some(version),
         diagnostics,
+        deferred: deferred.then_some(snapshot),
     })
 }
 

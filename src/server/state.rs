@@ -69,6 +69,8 @@ pub struct ServerState {
     pub index_runs: IndexRuns,
     /// The client declared `window.workDoneProgress`: only then may progress tokens be created.
     pub client_shows_progress: std::sync::atomic::AtomicBool,
+    /// The client asked for `$/planLsp/analysed` (`experimental.planLspAnalysed`).
+    pub client_wants_analysed: std::sync::atomic::AtomicBool,
 }
 
 /// Serialises walks of the workspace: a re-index (new folders, new `index.*` settings) cancels

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::bounded::insert_bounded;
 use super::disk::{real_or_given, Door};
+use super::no_wait;
 
 /// Most plans whose last commit is remembered.
 const MAX_COMMITS: usize = 256;
@@ -104,6 +105,11 @@ impl DriftChecker {
                 return outcome.clone();
             }
         }
+        if no_wait::active() {
+            // Reading the file and git's copy of it waits: after the pass.
+            no_wait::defer();
+            return None;
+        }
         let outcome = self.check_lines_uncached(door, &commit, file, start, end);
         insert_bounded(
             &mut self.outcomes.lock().unwrap_or_else(|e| e.into_inner()),
@@ -155,6 +161,10 @@ impl DriftChecker {
         {
             return Some(*known);
         }
+        if no_wait::active() {
+            no_wait::defer();
+            return None;
+        }
         // Git runs without the lock held, so other lookups do not wait on it.
         let found = git(
             &commit.git_root,
@@ -180,7 +190,12 @@ impl DriftChecker {
             if at.elapsed() < STAMP_TTL {
                 return *stamp;
             }
+            if no_wait::active() {
+                no_wait::defer();
+                return *stamp;
+            }
         }
+        // A stat, even in a no-wait pass: metadata of a path never seen, no read.
         let fresh = stamp(door, file);
         insert_bounded(
             &mut self.stamps.lock().unwrap_or_else(|e| e.into_inner()),
@@ -207,6 +222,14 @@ impl DriftChecker {
             if at.elapsed() < COMMIT_TTL {
                 return commit.clone();
             }
+            if no_wait::active() {
+                no_wait::defer();
+                return commit.clone();
+            }
+        }
+        if no_wait::active() {
+            no_wait::defer();
+            return None;
         }
         // Git runs without the lock held, so other plans' lookups do not wait for it.
         let found = find_plan_commit(door, plan);

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::disk::{Door, EntryKind};
+use super::no_wait;
 use crate::plan::{PlaceholderSyntax, Plan};
 
 /// How long a parsed file is trusted without looking at the disk again.
@@ -111,6 +112,15 @@ impl MarkdownDocs {
             if now.duration_since(*checked) < TRUST_FOR {
                 return wanted(&doc.plan.text).then(|| doc.clone());
             }
+            if no_wait::active() {
+                no_wait::defer();
+                return wanted(&doc.plan.text).then(|| doc.clone());
+            }
+        }
+        if no_wait::active() {
+            // Reading and parsing another document waits: after the pass.
+            no_wait::defer();
+            return None;
         }
         let (_, stat) = door.stat(path).ok()?;
         if stat.kind != EntryKind::File {

@@ -11,6 +11,7 @@ pub mod history;
 pub mod index;
 pub mod markdown;
 pub mod mentions;
+pub mod no_wait;
 pub mod privacy;
 pub mod rank;
 pub mod research;

@@ -66,22 +66,10 @@ pub fn resolve(
     if !code.is_ready() {
         return resolve_uncached(written, document, roots, facts, code);
     }
-    let key = ResolutionKey {
-        written: written.to_string(),
-        folder: document.and_then(Path::parent).map(Path::to_path_buf),
-        roots: roots.to_vec(),
-    };
-    facts.resolution(key, || {
+    let folder = document.and_then(Path::parent);
+    facts.resolution(written, folder, roots, || {
         resolve_uncached(written, document, roots, facts, code)
     })
-}
-
-/// What a resolution depends on, to cache it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ResolutionKey {
-    written: String,
-    folder: Option<PathBuf>,
-    roots: Vec<PathBuf>,
 }
 
 /// Where a written path may be, in order: an absolute path inside a folder as written, the

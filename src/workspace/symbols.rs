@@ -17,6 +17,7 @@ use tree_sitter::{Language, Node, Parser};
 use super::bounded::insert_bounded;
 use super::disk::{Door, RealDisk};
 use super::index::{FileId, FileLanguage, WorkspaceIndex};
+use super::no_wait;
 
 /// The most files one lookup parses; beyond this a name is too common to be a useful reference.
 const MAX_PARSED_CANDIDATES: usize = 500;
@@ -806,6 +807,11 @@ impl SymbolCache {
             if cached.mtime == info.mtime && cached.size == info.size {
                 return Some(Arc::clone(cached));
             }
+        }
+        if no_wait::active() {
+            // Reading and parsing the file waits: after the pass.
+            no_wait::defer();
+            return None;
         }
         let path = index.abs_path(id)?;
         let door = Door::new(&RealDisk, index.roots(), index.options().max_file_bytes);

@@ -70,7 +70,8 @@ impl InProcess {
                     "capabilities": {
                         "general": {"positionEncodings": ["utf-16"]},
                         "window": {"workDoneProgress": true},
-                        "textDocument": {"completion": {"completionItem": {"snippetSupport": false}}}
+                        "textDocument": {"completion": {"completionItem": {"snippetSupport": false}}},
+                        "experimental": {"planLspAnalysed": true}
                     }
                 }),
             )
@@ -151,6 +152,17 @@ impl InProcess {
         tokio::time::timeout(TIMEOUT, wait)
             .await
             .unwrap_or_else(|_| panic!("no {method} notification"))
+    }
+
+    /// The complete diagnostics of `uri` at `version`: the last publication before the server
+    /// said that version was analysed (`$/planLsp/analysed`), not a first look.
+    pub async fn diagnostics(&self, uri: &str, version: i64) -> Value {
+        self.notification("$/planLsp/analysed", |p| {
+            p["uri"] == uri && p["version"].as_i64() >= Some(version)
+        })
+        .await;
+        self.notification("textDocument/publishDiagnostics", |p| p["uri"] == uri)
+            .await
     }
 
     /// Waits for the code index to finish its first walk.

@@ -35,6 +35,9 @@ struct Inbox {
     configuration: Value,
     policy: Option<EditPolicy>,
     closed: bool,
+    /// The newest version of each document whose diagnostics are complete
+    /// (`$/planLsp/analysed`), when the client asked for that notification.
+    analysed: Option<HashMap<String, i32>>,
 }
 
 pub struct LspClient {
@@ -168,9 +171,13 @@ impl LspClient {
         let mut caps = json!({
             "workspace": {"configuration": true, "applyEdit": true, "workspaceEdit": {"documentChanges": true, "resourceOperations": ["create"]}},
             "window": {"workDoneProgress": true},
-            "textDocument": {"hover": {"contentFormat": ["markdown"]}}
+            "textDocument": {"hover": {"contentFormat": ["markdown"]}},
+            "experimental": {"planLspAnalysed": true}
         });
         merge(&mut caps, capabilities);
+        if caps["experimental"]["planLspAnalysed"] == true {
+            client.inbox.0.lock().unwrap().analysed = Some(HashMap::new());
+        }
         let uri = url_of(&root);
         let result = client
             .request(
@@ -312,11 +319,18 @@ impl LspClient {
     }
 
     /// Waits until the latest diagnostics published for `uri` satisfy `ready`, and returns them.
+    /// When the server says when a version's diagnostics are complete (`$/planLsp/analysed`),
+    /// only complete ones count: a first look (before the disk was read) is not the answer.
     pub fn diagnostics_where(&self, uri: &str, ready: impl Fn(&[Value]) -> bool) -> Vec<Value> {
         let (lock, cvar) = &*self.inbox;
         let deadline = Instant::now() + TIMEOUT;
         let mut inbox = lock.lock().unwrap();
         loop {
+            let version = inbox.docs.get(uri).map(|(v, _)| *v);
+            let complete = match (&inbox.analysed, version) {
+                (Some(analysed), Some(version)) => analysed.get(uri) >= Some(&version),
+                _ => true,
+            };
             let latest = inbox
                 .notifications
                 .iter()
@@ -330,14 +344,14 @@ impl LspClient {
                         .cloned()
                         .unwrap_or_default()
                 });
-            if let Some(ref latest) = latest {
+            if let (Some(ref latest), true) = (&latest, complete) {
                 if ready(latest) {
                     return latest.clone();
                 }
             }
             let now = Instant::now();
             if now >= deadline {
-                panic!("diagnostics for {uri} never became ready; last: {latest:?}");
+                panic!("diagnostics for {uri} never became ready (complete: {complete}); last: {latest:?}");
             }
             inbox = cvar.wait_timeout(inbox, deadline - now).unwrap().0;
         }
@@ -346,6 +360,11 @@ impl LspClient {
     /// The latest diagnostics for `uri` once any arrived.
     pub fn diagnostics(&self, uri: &str) -> Vec<Value> {
         self.diagnostics_where(uri, |_| true)
+    }
+
+    /// Every notification so far, in the order they arrived (`method` and `params`).
+    pub fn all_notifications(&self) -> Vec<Value> {
+        self.inbox.0.lock().unwrap().notifications.clone()
     }
 
     pub fn notifications(&self, method: &str) -> Vec<Value> {
@@ -600,7 +619,19 @@ fn read_loop(
             let id = message["id"].as_i64().unwrap_or(-1);
             lock.lock().unwrap().responses.insert(id, message);
         } else {
-            lock.lock().unwrap().notifications.push(message);
+            let mut inbox = lock.lock().unwrap();
+            if message["method"] == "$/planLsp/analysed" {
+                let uri = message["params"]["uri"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                let version = message["params"]["version"].as_i64().unwrap_or_default() as i32;
+                if let Some(analysed) = inbox.analysed.as_mut() {
+                    let newest = analysed.entry(uri).or_insert(version);
+                    *newest = (*newest).max(version);
+                }
+            }
+            inbox.notifications.push(message);
         }
         cvar.notify_all();
     }
