@@ -7,7 +7,7 @@ use std::ops::Range;
 use tower_lsp::lsp_types::{Position, SelectionRange};
 
 use super::FeatureError;
-use crate::plan::constructs;
+use crate::plan::{constructs, Plan};
 use crate::snapshot::Snapshot;
 
 /// One chain of ranges per position, in the order asked.
@@ -19,14 +19,13 @@ pub fn selection_ranges(
         .iter()
         .map(|&position| {
             let offset = snapshot.offset(position)?;
-            Ok(to_lsp(snapshot, &chain(snapshot, offset)))
+            Ok(to_lsp(snapshot, &chain(&snapshot.plan, offset)))
         })
         .collect()
 }
 
 /// The ranges that hold `offset`, innermost first, each inside the next.
-fn chain(snapshot: &Snapshot, offset: usize) -> Vec<Range<usize>> {
-    let plan = &snapshot.plan;
+fn chain(plan: &Plan, offset: usize) -> Vec<Range<usize>> {
     let mut candidates: Vec<Range<usize>> = Vec::new();
     candidates.extend(word_at(&plan.text, offset));
     let holds = |r: &Range<usize>| r.start <= offset && offset <= r.end;
@@ -97,6 +96,31 @@ fn to_lsp(snapshot: &Snapshot, chain: &[Range<usize>]) -> SelectionRange {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::PlaceholderSyntax;
+
+    #[test]
+    fn every_offset_gets_a_nested_chain_ending_at_the_document() {
+        let text = "---\r\ntitle: x\r\n---\r\n# Plan ✓\r\n\r\n> quoted *text*\r\n> more\r\n\r\n\
+            Setext\r\n======\r\n\r\n| a | b |\r\n|---|---|\r\n| `c` | [TBD] |\r\n\r\n\
+            ```rust\r\nfn x() {}\r\n```\r\n\r\n1. one\r\n   - deep **é** [l](#plan)\r\n\r\nend";
+        let plan = Plan::parse(text, &PlaceholderSyntax::default());
+        for offset in (0..=text.len()).filter(|&o| text.is_char_boundary(o)) {
+            let chain = chain(&plan, offset);
+            assert_eq!(chain.last(), Some(&(0..text.len())), "offset {offset}");
+            assert!(
+                chain[0].start <= offset && offset <= chain[0].end,
+                "offset {offset}"
+            );
+            for pair in chain.windows(2) {
+                assert!(
+                    pair[1].start <= pair[0].start
+                        && pair[0].end <= pair[1].end
+                        && pair[0] != pair[1],
+                    "offset {offset}: {pair:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn a_word_is_found_from_inside_and_from_its_end() {
