@@ -493,3 +493,31 @@ async fn the_outline_kept_for_a_version_follows_every_edit() {
     assert_eq!(questions["name"], "Open questions");
     assert_eq!(questions["children"][0]["name"], "P2: which cache?");
 }
+
+#[tokio::test]
+async fn new_placeholder_settings_make_the_client_ask_for_tokens_again() {
+    let (_dir, server, uri) = started(PLACEHOLDERS).await;
+    let tokens = || async {
+        server
+            .request(
+                "textDocument/semanticTokens/full",
+                json!({"textDocument": {"uri": uri}}),
+            )
+            .await
+    };
+    let before = tokens().await;
+    assert!(!token_texts(PLACEHOLDERS, &before["data"]).contains(&"<<first"));
+    server
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": {"planLsp": {"placeholders": {"patterns": ["<<(?P<question>[^>]+)>>"]}}}}),
+        )
+        .await;
+    server
+        .notification("workspace/semanticTokens/refresh", |_| true)
+        .await;
+    assert_eq!(
+        token_texts(PLACEHOLDERS, &tokens().await["data"])[4..],
+        ["<<first", "second>>"]
+    );
+}

@@ -70,6 +70,7 @@ impl InProcess {
                     "capabilities": {
                         "general": {"positionEncodings": ["utf-16"]},
                         "window": {"workDoneProgress": true},
+                        "workspace": {"semanticTokens": {"refreshSupport": true}},
                         "textDocument": {"completion": {"completionItem": {"snippetSupport": false}}},
                         "experimental": {"planLspAnalysed": true}
                     }
@@ -236,6 +237,9 @@ async fn read_loop(
                     &json!({"jsonrpc": "2.0", "id": id, "result": result}),
                 )
                 .await;
+                // Kept with the notifications, so a test can wait for the server to ask.
+                inbox.lock().unwrap().notifications.push(message);
+                arrived.notify_waiters();
             }
             (Some(id), None) => {
                 let id = id.as_i64().unwrap();
