@@ -1,6 +1,7 @@
 //! End to end over JSON-RPC: the release `plan-lsp` binary is spawned, a plan opened, and for each
 //! keystroke the time from writing `textDocument/didChange` to reading the
-//! `textDocument/publishDiagnostics` of that version is measured; what an editor waits for.
+//! `textDocument/publishDiagnostics` of that version is measured; what an editor waits for. Then
+//! the time from a `textDocument/documentSymbol` request to its parsed answer.
 //!
 //! `cargo bench --bench roundtrip`.
 
@@ -13,6 +14,9 @@ use serde_json::{json, Value};
 /// Keystrokes timed per plan; fewer on the giant plans, where each one is the point.
 const KEYSTROKES: usize = 300;
 const KEYSTROKES_GIANT: usize = 60;
+/// documentSymbol requests timed per plan, after the keystrokes; fewer on the giant plans.
+const OUTLINE_REQUESTS: usize = 40;
+const OUTLINE_REQUESTS_GIANT: usize = 5;
 
 fn send(stdin: &mut impl Write, message: &Value) {
     let body = message.to_string();
@@ -123,6 +127,7 @@ fn main() {
     ];
     println!("| plan | lines | didChange → publishDiagnostics p50 | p95 | max |");
     println!("|---|---|---|---|---|");
+    let mut outlines = Vec::new();
     for (name, text, keystrokes) in plans {
         let mut child = Command::new(env!("CARGO_BIN_EXE_plan-lsp"))
             .stdin(Stdio::piped())
@@ -190,11 +195,43 @@ fn main() {
             ms(at(0.95)),
             ms(at(1.0))
         );
+        // The outline of the last version, as an editor asks for it: request to parsed answer.
+        let requests = if keystrokes < KEYSTROKES {
+            OUTLINE_REQUESTS_GIANT
+        } else {
+            OUTLINE_REQUESTS
+        };
+        let mut outline = Vec::with_capacity(requests);
+        for i in 0..requests {
+            let id = 1000 + i as i64;
+            let start = Instant::now();
+            send(
+                &mut stdin,
+                &json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/documentSymbol", "params": {"textDocument": {"uri": uri}}}),
+            );
+            while read(&mut stdout).get("id") != Some(&json!(id)) {}
+            outline.push(start.elapsed());
+        }
+        // The first request of a version builds the outline; the others reuse it.
+        let first = outline[0];
+        outline.sort();
+        outlines.push(format!(
+            "| {name} | {line_count} | {} | {} | {} |",
+            ms(first),
+            ms(outline[outline.len() / 2]),
+            ms(outline[outline.len() * 95 / 100])
+        ));
         send(
             &mut stdin,
             &json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}),
         );
         send(&mut stdin, &json!({"jsonrpc": "2.0", "method": "exit"}));
         let _ = child.wait();
+    }
+    println!();
+    println!("| plan | lines | documentSymbol first | p50 | p95 |");
+    println!("|---|---|---|---|---|");
+    for row in outlines {
+        println!("{row}");
     }
 }

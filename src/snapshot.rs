@@ -2,10 +2,10 @@
 //! without holding any lock; ropes and plans are shared, so taking one is cheap.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use ropey::Rope;
-use tower_lsp::lsp_types::{Position, Range, Url};
+use tower_lsp::lsp_types::{DocumentSymbol, Position, Range, Url};
 
 use crate::analysis::diagnostics::Finding;
 use crate::document::position::{self, OutOfRange, PositionEncoding};
@@ -34,6 +34,16 @@ pub struct Snapshot {
     pub path: Option<PathBuf>,
     /// The `issue-drift` finding, from issues the server already fetched (never fetched here).
     pub issue_drift: Option<Finding>,
+    /// Answers built once for this analysed version, shared by its snapshots.
+    pub memo: Arc<VersionMemo>,
+}
+
+/// Answers that depend only on one analysed version of a document: built by the first request
+/// that needs them, dropped with the version.
+#[derive(Default)]
+pub struct VersionMemo {
+    /// The outline, with the position encoding it was built in.
+    pub outline: OnceLock<(PositionEncoding, Vec<DocumentSymbol>)>,
 }
 
 impl Snapshot {

@@ -196,3 +196,18 @@ async fn completion_of_paths_and_headings() {
         .collect();
     insta::assert_snapshot!(server.portable(&Value::Array(labels)));
 }
+
+#[tokio::test]
+async fn selection_ranges_in_a_list_item_and_a_heading() {
+    let (_dir, server, uri) = started().await;
+    let ranges = server
+        .request(
+            "textDocument/selectionRange",
+            json!({
+                "textDocument": {"uri": uri},
+                "positions": [at("eviction policy"), at("verview")],
+            }),
+        )
+        .await;
+    insta::assert_snapshot!(server.portable(&ranges));
+}

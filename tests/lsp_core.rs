@@ -42,6 +42,8 @@ fn handshake_declares_the_capabilities_editors_rely_on() {
         "documentLinkProvider",
         "codeActionProvider",
         "codeLensProvider",
+        "selectionRangeProvider",
+        "semanticTokensProvider",
     ] {
         assert!(!caps[cap].is_null(), "{cap} missing");
     }

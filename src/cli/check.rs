@@ -199,6 +199,7 @@ fn check(options: &Options) -> Result<(Vec<Reported>, usize), String> {
             code: code.clone(),
             path: Some(absolute),
             issue_drift: None,
+            memo: Default::default(),
         };
         for finding in crate::features::diagnostics::findings(&snapshot) {
             let range = snapshot.range(finding.range.clone());

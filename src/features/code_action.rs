@@ -1,4 +1,5 @@
-//! Quick fixes: insert a missing section (one or all), move a placeholder to Open questions.
+//! Quick fixes: insert a missing section (one or all), move a placeholder to Open questions; the
+//! fixes of references and heading fragments come from their own modules.
 
 use tower_lsp::lsp_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, Diagnostic, NumberOrString,
@@ -110,6 +111,12 @@ pub fn code_actions(
     let mut ordered =
         super::code_refs::code_actions(snapshot, start, end, &params.context.diagnostics);
     ordered.extend(super::reference_fixes::code_actions(
+        snapshot,
+        start,
+        end,
+        &params.context.diagnostics,
+    ));
+    ordered.extend(super::heading_links::fragment_fixes(
         snapshot,
         start,
         end,

@@ -12,10 +12,12 @@ use std::sync::{Arc, OnceLock};
 use regex::Regex;
 use serde_json::json;
 use tower_lsp::lsp_types::{
-    CompletionItem, CompletionItemKind, CompletionTextEdit, DocumentLink, Location, TextEdit, Url,
+    CodeAction, CodeActionKind, CodeActionOrCommand, CompletionItem, CompletionItemKind,
+    CompletionTextEdit, Diagnostic, DocumentLink, Location, TextEdit, Url,
 };
 
 use crate::analysis::diagnostics::Finding;
+use crate::analysis::edits::TextChange;
 use crate::plan::fragments::encode_fragment;
 use crate::plan::slug;
 use crate::plan::{HeadingLink, Plan};
@@ -370,37 +372,101 @@ pub fn document_links(snapshot: &Snapshot) -> Vec<DocumentLink> {
         .collect()
 }
 
+/// A written fragment that names no heading of the Markdown file it points into.
+struct BrokenFragment<'a> {
+    link: &'a HeadingLink,
+    /// The fragment as written, without `#`.
+    written: Range<usize>,
+    doc: LinkedDoc,
+    /// Up to three anchors of `doc` that look like the fragment, closest first.
+    near: Vec<String>,
+}
+
+impl<'a> Targets<'a> {
+    /// Whether `link` is a broken fragment: a written one (a `[text][label]` use is judged once,
+    /// at its definition) into a Markdown file that exists, naming no heading and no other anchor.
+    fn broken(&mut self, link: &'a HeadingLink) -> Option<BrokenFragment<'a>> {
+        let written = link.fragment_range.clone()?;
+        let Target::Missing(doc) = self.of(link) else {
+            return None;
+        };
+        if doc.has_other_anchor(&link.fragment) {
+            return None;
+        }
+        let near = nearest_slugs(&doc, &link.fragment);
+        Some(BrokenFragment {
+            link,
+            written,
+            doc,
+            near,
+        })
+    }
+}
+
 /// `broken-link` on every written fragment that names no heading of a Markdown file that
 /// exists (this document included).
 pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
-    let mut out = Vec::new();
     let mut targets = Targets::new(snapshot);
-    for link in &snapshot.plan.heading_links {
-        // A `[text][label]` use is judged once, at its definition.
-        let Some(written) = &link.fragment_range else {
+    snapshot
+        .plan
+        .heading_links
+        .iter()
+        .filter_map(|link| targets.broken(link))
+        .map(|broken| {
+            Finding::new(
+                "broken-link",
+                broken.written.start.saturating_sub(1)..broken.written.end,
+                format!(
+                    "No heading of {} has the anchor #{}",
+                    place(snapshot, &broken.doc),
+                    broken.link.fragment
+                ),
+                json!({
+                    "fragment": broken.link.fragment,
+                    "path": broken.link.path,
+                    "headings": broken.near,
+                }),
+            )
+        })
+        .collect()
+}
+
+/// Quick fixes for the broken fragments in `start..end` (recomputed, not trusted from the
+/// client): one per near anchor, closest first, preferred when it is the only one.
+pub fn fragment_fixes(
+    snapshot: &Snapshot,
+    start: usize,
+    end: usize,
+    diagnostics: &[Diagnostic],
+) -> Vec<CodeActionOrCommand> {
+    let mut targets = Targets::new(snapshot);
+    let mut out = Vec::new();
+    for link in snapshot
+        .plan
+        .heading_links
+        .iter()
+        .filter(|l| l.range.start <= end && start <= l.range.end)
+    {
+        let Some(broken) = targets.broken(link) else {
             continue;
         };
-        let Target::Missing(doc) = targets.of(link) else {
-            continue;
-        };
-        if doc.has_other_anchor(&link.fragment) {
-            continue;
+        let range = snapshot.range(broken.written.start.saturating_sub(1)..broken.written.end);
+        let matching = super::diagnostics_on(diagnostics, range, "broken-link");
+        let only = broken.near.len() == 1;
+        for anchor in &broken.near {
+            let change = TextChange {
+                range: broken.written.clone(),
+                new_text: encode_fragment(anchor),
+            };
+            out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: format!("Link to #{anchor}"),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(matching.clone()),
+                edit: Some(super::workspace_edit(snapshot, &change)),
+                is_preferred: only.then_some(true),
+                ..CodeAction::default()
+            }));
         }
-        let near = nearest_slugs(&doc, &link.fragment);
-        out.push(Finding::new(
-            "broken-link",
-            written.start.saturating_sub(1)..written.end,
-            format!(
-                "No heading of {} has the anchor #{}",
-                place(snapshot, &doc),
-                link.fragment
-            ),
-            json!({
-                "fragment": link.fragment,
-                "path": link.path,
-                "headings": near,
-            }),
-        ));
     }
     out
 }

@@ -15,6 +15,8 @@ pub mod links;
 pub mod reference_fixes;
 pub mod references;
 pub mod rename;
+pub mod selection_range;
+pub mod semantic_tokens;
 pub mod symbols;
 pub mod targets;
 pub mod workspace_symbols;

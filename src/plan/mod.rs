@@ -4,6 +4,7 @@
 mod blocks;
 mod cache;
 mod chunks;
+pub mod constructs;
 pub mod fragments;
 pub mod front_matter;
 pub mod headings;

@@ -36,6 +36,8 @@ pub struct Backend {
     watch_files_dynamically: AtomicBool,
     /// Whether completion items may be snippets.
     snippets: AtomicBool,
+    /// Whether the client re-asks for semantic tokens when told (new placeholder settings).
+    semantic_tokens_refresh: AtomicBool,
     /// The issue hover waiting on GitHub, if any: a newer hover cancels it.
     network_hover: std::sync::Mutex<CancellationToken>,
     /// Whose command names hovers use (the front end declares itself at `initialize`).
@@ -56,6 +58,7 @@ impl Backend {
             supports_configuration: AtomicBool::new(false),
             watch_files_dynamically: AtomicBool::new(false),
             snippets: AtomicBool::new(false),
+            semantic_tokens_refresh: AtomicBool::new(false),
             network_hover: std::sync::Mutex::new(CancellationToken::new()),
             indexing_started: AtomicBool::new(false),
             roots_from_documents: AtomicBool::new(false),
@@ -122,6 +125,15 @@ impl Backend {
                 .client
                 .show_message(MessageType::WARNING, message)
                 .await;
+        }
+    }
+
+    /// Placeholder settings may have changed which text is a placeholder: the client asks for
+    /// tokens again (in the background: the client answers when it likes).
+    fn refresh_semantic_tokens(&self) {
+        if self.semantic_tokens_refresh.load(Ordering::Relaxed) {
+            let client = self.ctx.client.clone();
+            tokio::spawn(async move { client.semantic_tokens_refresh().await });
         }
     }
 
@@ -302,6 +314,14 @@ impl LanguageServer for Backend {
             .and_then(|i| i.snippet_support)
             .unwrap_or(false);
         self.snippets.store(snippets, Ordering::Relaxed);
+        let refresh = caps
+            .workspace
+            .as_ref()
+            .and_then(|w| w.semantic_tokens.as_ref())
+            .and_then(|t| t.refresh_support)
+            .unwrap_or(false);
+        self.semantic_tokens_refresh
+            .store(refresh, Ordering::Relaxed);
         self.apply_settings(
             params
                 .initialization_options
@@ -334,6 +354,15 @@ impl LanguageServer for Backend {
                 work_done_progress_options: WorkDoneProgressOptions::default(),
             })),
             document_symbol_provider: Some(OneOf::Left(true)),
+            selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
+            semantic_tokens_provider: Some(
+                SemanticTokensServerCapabilities::SemanticTokensOptions(SemanticTokensOptions {
+                    legend: features::semantic_tokens::legend(),
+                    range: Some(true),
+                    full: Some(SemanticTokensFullOptions::Bool(true)),
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                }),
+            ),
             folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
             document_link_provider: Some(DocumentLinkOptions {
                 resolve_provider: Some(false),
@@ -383,6 +412,7 @@ impl LanguageServer for Backend {
             if let Some(value) = self.pull_settings().await {
                 if !value.is_null() {
                     self.apply_settings(&value).await;
+                    self.refresh_semantic_tokens();
                 }
             }
         }
@@ -470,6 +500,7 @@ impl LanguageServer for Backend {
         };
         let value = pulled.unwrap_or(params.settings);
         self.apply_settings(&value).await;
+        self.refresh_semantic_tokens();
     }
 
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
@@ -587,6 +618,40 @@ impl LanguageServer for Backend {
         Ok(Some(DocumentSymbolResponse::Nested(
             features::symbols::document_symbols(&snapshot),
         )))
+    }
+
+    async fn selection_range(
+        &self,
+        params: SelectionRangeParams,
+    ) -> Result<Option<Vec<SelectionRange>>> {
+        let snapshot = self.snapshot(&params.text_document.uri).await?;
+        features::selection_range::selection_ranges(&snapshot, &params.positions)
+            .map(Some)
+            .map_err(feature_error)
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        let snapshot = self.snapshot(&params.text_document.uri).await?;
+        let tokens = features::semantic_tokens::tokens(&snapshot, None);
+        Ok(Some(SemanticTokensResult::Tokens(tokens)))
+    }
+
+    async fn semantic_tokens_range(
+        &self,
+        params: SemanticTokensRangeParams,
+    ) -> Result<Option<SemanticTokensRangeResult>> {
+        let snapshot = self.snapshot(&params.text_document.uri).await?;
+        let start = snapshot
+            .offset(params.range.start)
+            .map_err(|e| feature_error(e.into()))?;
+        let end = snapshot
+            .offset(params.range.end)
+            .map_err(|e| feature_error(e.into()))?;
+        let tokens = features::semantic_tokens::tokens(&snapshot, Some(start..end));
+        Ok(Some(SemanticTokensRangeResult::Tokens(tokens)))
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {

@@ -10,7 +10,7 @@ use crate::document::{ClampedChange, Document, PositionEncoding};
 use crate::plan::template::TemplateSet;
 use crate::plan::{PlaceholderSyntax, Plan, PlanCache};
 use crate::settings::Settings;
-use crate::snapshot::{uri_path, Snapshot};
+use crate::snapshot::{uri_path, Snapshot, VersionMemo};
 use crate::workspace::files::FileFacts;
 
 /// One open document: its latest text, and its latest analysis, which may be older.
@@ -31,6 +31,8 @@ struct Analysed {
     version: i32,
     rope: ropey::Rope,
     plan: Arc<Plan>,
+    /// What requests built from this analysis (the outline), shared by its snapshots.
+    memo: Arc<VersionMemo>,
 }
 
 /// Settings-derived values, swapped as one when the configuration changes.
@@ -141,6 +143,7 @@ impl ServerState {
             version,
             rope: document.rope.clone(),
             plan: Arc::new(Plan::default()),
+            memo: Arc::default(),
         };
         self.lock_documents().insert(
             uri,
@@ -243,6 +246,7 @@ impl ServerState {
             version,
             rope,
             plan,
+            memo: Arc::default(),
         };
         if let Some(doc) = self.lock_documents().get_mut(uri) {
             if doc.analysed.generation < generation {
@@ -290,6 +294,7 @@ impl ServerState {
             code: self.code.clone(),
             path: uri_path(uri),
             issue_drift: crate::server::commands::drift_finding(&analysed.plan, &config.settings),
+            memo: analysed.memo.clone(),
         }
     }
 }

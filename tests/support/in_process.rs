@@ -25,6 +25,8 @@ pub struct InProcess {
     arrived: Arc<Notify>,
     next_id: Mutex<i64>,
     root: std::path::PathBuf,
+    /// The server's answer to `initialize`.
+    pub initialized: Value,
 }
 
 async fn write_frame(writer: &tokio::sync::Mutex<WriteHalf<DuplexStream>>, message: &Value) {
@@ -43,12 +45,13 @@ impl InProcess {
         let (server_in, server_out) = tokio::io::split(server);
         tokio::spawn(plan_lsp::server::serve(server_in, server_out));
         let (client_in, client_out) = tokio::io::split(client);
-        let harness = InProcess {
+        let mut harness = InProcess {
             writer: Arc::new(tokio::sync::Mutex::new(client_out)),
             inbox: Arc::default(),
             arrived: Arc::default(),
             next_id: Mutex::new(0),
             root: root.to_path_buf(),
+            initialized: Value::Null,
         };
         tokio::spawn(read_loop(
             BufReader::new(client_in),
@@ -56,7 +59,7 @@ impl InProcess {
             harness.arrived.clone(),
             harness.writer.clone(),
         ));
-        harness
+        harness.initialized = harness
             .request(
                 "initialize",
                 json!({
@@ -67,6 +70,7 @@ impl InProcess {
                     "capabilities": {
                         "general": {"positionEncodings": ["utf-16"]},
                         "window": {"workDoneProgress": true},
+                        "workspace": {"semanticTokens": {"refreshSupport": true}},
                         "textDocument": {"completion": {"completionItem": {"snippetSupport": false}}},
                         "experimental": {"planLspAnalysed": true}
                     }
@@ -233,6 +237,9 @@ async fn read_loop(
                     &json!({"jsonrpc": "2.0", "id": id, "result": result}),
                 )
                 .await;
+                // Kept with the notifications, so a test can wait for the server to ask.
+                inbox.lock().unwrap().notifications.push(message);
+                arrived.notify_waiters();
             }
             (Some(id), None) => {
                 let id = id.as_i64().unwrap();

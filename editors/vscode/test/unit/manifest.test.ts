@@ -34,6 +34,19 @@ test("activates on markdown and plan documents; *.plan.md is the plan language",
   for (const g of manifest.contributes.grammars) assert.ok(fs.existsSync(path.join(extRoot, g.path)), g.path);
 });
 
+test("the server's placeholder tokens keep the grammar's placeholder colour", () => {
+  // The server sends `keyword` + `planPlaceholder`; without this mapping VS Code would paint
+  // placeholders as keywords over the injection grammar's scope.
+  const injection = manifest.contributes.grammars.find((g: { scopeName: string }) => g.scopeName === "plan.placeholder.injection");
+  const grammar = JSON.parse(fs.readFileSync(path.join(extRoot, injection.path), "utf8"));
+  const grammarScopes = grammar.patterns.map((p: { name: string }) => p.name);
+  assert.ok(manifest.contributes.semanticTokenModifiers.some((m: { id: string }) => m.id === "planPlaceholder"));
+  const mapped = manifest.contributes.semanticTokenScopes.flatMap((s: { scopes: Record<string, string[]> }) => s.scopes["keyword.planPlaceholder"] ?? []);
+  assert.ok(mapped.length > 0);
+  for (const scope of mapped) assert.ok(grammarScopes.includes(scope), scope);
+  assert.match(protocol, /typed `keyword`\s+with the modifier `planPlaceholder`/);
+});
+
 test("every dependency is pinned to an exact version", () => {
   for (const deps of [manifest.dependencies, manifest.devDependencies]) {
     for (const [name, version] of Object.entries(deps as Record<string, string>)) assert.match(version, /^\d+\.\d+\.\d+$/, name);
