@@ -7,7 +7,6 @@ local H = require('harness')
 
 local bin = assert(os.getenv('PLAN_LSP_BIN'), 'PLAN_LSP_BIN')
 local workspace = assert(os.getenv('PLAN_LSP_WORKSPACE'), 'PLAN_LSP_WORKSPACE')
-local repo = assert(os.getenv('PLAN_LSP_REPO'), 'PLAN_LSP_REPO')
 local out = os.getenv('PLAN_LSP_NVIM_OUT') or vim.fn.tempname()
 
 vim.lsp.log.set_level('debug')
@@ -82,13 +81,20 @@ local function find(buf, text)
   error('text not found: ' .. text)
 end
 
-local function contract_commands()
-  local protocol = table.concat(vim.fn.readfile(repo .. '/docs/PROTOCOL.md'), '\n')
+local function sorted(list)
+  local copy = vim.deepcopy(list)
+  table.sort(copy)
+  return copy
+end
+
+--- The server commands the plugin's source runs (each as a 'plan.xxx' string literal).
+local function plugin_commands()
+  local source = table.concat(vim.fn.readfile(plugin_dir .. '/lua/plan_lsp/init.lua'), '\n')
   local names = {}
-  for name in protocol:gmatch('\n| `(plan%.[%a]+)` |') do
-    table.insert(names, name)
+  for name in source:gmatch("'(plan%.[%a]+)'") do
+    names[name] = true
   end
-  return names
+  return vim.tbl_keys(names)
 end
 
 local buf, client
@@ -104,12 +110,33 @@ H.test('attaches to a Markdown plan with the contract capabilities', function()
   H.ok(caps.definitionProvider, 'definitionProvider')
   H.ok(caps.codeActionProvider, 'codeActionProvider')
   local commands = caps.executeCommandProvider and caps.executeCommandProvider.commands or {}
-  local expected = contract_commands()
-  H.ok(#expected >= 12, 'PROTOCOL.md lists the commands')
-  for _, name in ipairs(expected) do
-    H.ok(vim.tbl_contains(commands, name), 'executeCommandProvider offers ' .. name)
+  -- The server's own command table: [{name, argument, needs}].
+  local declared = vim.tbl_get(caps, 'experimental', 'planLsp', 'commands')
+  H.ok(type(declared) == 'table' and #declared > 0, 'experimental.planLsp.commands: ' .. vim.inspect(caps.experimental))
+  local names = {}
+  for _, c in ipairs(declared) do
+    H.ok(vim.tbl_contains({ 'nothing', 'gitHub', 'llm' }, c.needs), c.name .. ' says what it needs: ' .. vim.inspect(c))
+    table.insert(names, c.name)
+  end
+  table.sort(names)
+  H.eq(names, sorted(commands), 'executeCommandProvider offers exactly the table')
+  for _, name in ipairs(plugin_commands()) do
+    H.ok(vim.tbl_contains(names, name), 'the plugin runs ' .. name .. ', which the server declares')
   end
   H.ok(vim.lsp.buf_is_attached(buf, client.id), 'didOpen sent (buffer attached)')
+end)
+
+H.test('every command of the server\'s table goes through the plugin to the server', function()
+  for _, c in ipairs(vim.tbl_get(client.server_capabilities, 'experimental', 'planLsp', 'commands')) do
+    local mark = #notes
+    -- Arguments no command accepts: the server's own refusal comes back, so the request got there.
+    plan_lsp.execute(client, c.name, { bogus = true }, buf)
+    local shown = H.wait(5000, function()
+      return notes[mark + 1]
+    end, 'the answer to ' .. c.name)
+    H.eq(vim.log.levels.ERROR, shown.level, c.name .. ': ' .. shown.msg)
+    H.match('^plan%-lsp: ' .. c.name:gsub('%p', '%%%0') .. ' failed: .*bad arguments', shown.msg, c.name)
+  end
 end)
 
 H.test('a placeholder gets a diagnostic whose message is its question', function()

@@ -71,7 +71,7 @@ run_spec() {
   local start=$SECONDS
   # Own process group, so whatever Neovim started (the server) is killed with it.
   HOME="$xdg/home" XDG_CONFIG_HOME="$xdg/config" XDG_DATA_HOME="$xdg/data" XDG_STATE_HOME="$xdg/state" XDG_CACHE_HOME="$xdg/cache" \
-    PLAN_LSP_BIN="$bin" PLAN_LSP_WORKSPACE="$out/workspace" PLAN_LSP_REPO="$repo" PLAN_LSP_NVIM_OUT="$out" \
+    PLAN_LSP_BIN="$bin" PLAN_LSP_WORKSPACE="$out/workspace" PLAN_LSP_NVIM_OUT="$out" \
     setsid timeout -k 5 "$limit" "$nvim" --headless --clean -l "$spec" >"$out/$name.log" 2>&1 </dev/null &
   local pid=$!
   pgids+=("$pid")
