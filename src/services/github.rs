@@ -37,14 +37,15 @@ impl std::fmt::Debug for GitHubConfig {
 }
 
 impl GitHubConfig {
-    /// Settings first (`planLsp.github.token`), then `GITHUB_TOKEN`, then `GH_TOKEN`.
+    /// Settings first (`planLsp.github.token`), then `GITHUB_TOKEN`, then `GH_TOKEN`. An empty
+    /// value counts as unset, so an editor sending `""` still lets its environment's token through.
     pub fn resolve(token_setting: Option<&str>, api_url: Option<&str>, timeout: Duration) -> Self {
+        let given = |t: &str| Some(t.trim().to_string()).filter(|t| !t.is_empty());
+        let from_env = |name: &str| std::env::var(name).ok().and_then(|t| given(&t));
         let token = token_setting
-            .map(str::to_string)
-            .or_else(|| std::env::var("GITHUB_TOKEN").ok())
-            .or_else(|| std::env::var("GH_TOKEN").ok())
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty());
+            .and_then(given)
+            .or_else(|| from_env("GITHUB_TOKEN"))
+            .or_else(|| from_env("GH_TOKEN"));
         let api_url = api_url
             .map(str::trim)
             .filter(|u| !u.is_empty())

@@ -710,6 +710,9 @@ H.test(':PlanNew {owner/repo#N} writes a plan from the issue and opens it', func
     H.match('issue: acme/rocket#12', text, 'the front matter names the issue')
     H.ok(text:find('Uploads fail on flaky networks.', 1, true), 'the issue text is in the plan:\n' .. text)
     H.ok(gh.requests[1] and gh.requests[1].path:find('/repos/acme/rocket/issues/12', 1, true), 'GitHub was asked for the issue')
+    -- No token in the settings: the one in Neovim's environment (run.sh sets it) reached the server.
+    local env_token = assert(os.getenv('GITHUB_TOKEN'), 'run.sh sets GITHUB_TOKEN')
+    H.eq('token ' .. env_token, (gh.requests[1].headers.authorization or ''):gsub('^[Bb]earer', 'token'), 'the token from the environment is sent')
     H.wait(10000, function()
       return vim.lsp.get_clients({ bufnr = 0, name = plan_lsp.name })[1]
     end, 'the server attached to the new plan')
