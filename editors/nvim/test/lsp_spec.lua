@@ -215,6 +215,150 @@ H.test('the recommended setup shows the message text, maps gd and borders the ho
   vim.api.nvim_win_close(float, true)
 end)
 
+--- The virtual text shown on a 0-based row (diagnostic messages, code lenses), all namespaces.
+local function virtual_text(b, row)
+  local texts = {}
+  for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(b, -1, { row, 0 }, { row, -1 }, { details = true })) do
+    for _, chunk in ipairs(mark[4].virt_text or {}) do
+      table.insert(texts, chunk[1])
+    end
+  end
+  return table.concat(texts, ' ')
+end
+
+--- Runs fn with vim.ui.input and vim.ui.select answering "cancel"; returns what they were shown.
+local function cancelling_prompts(fn)
+  local shown = { inputs = {}, selects = {} }
+  local orig_input, orig_select = vim.ui.input, vim.ui.select
+  vim.ui.input = function(opts, on_confirm)
+    table.insert(shown.inputs, opts)
+    on_confirm(nil)
+  end
+  vim.ui.select = function(items, opts, on_choice)
+    table.insert(shown.selects, vim.tbl_map(function(item)
+      return opts.format_item and opts.format_item(item) or tostring(item)
+    end, items))
+    on_choice(nil)
+  end
+  local ok, err = pcall(fn, shown)
+  vim.ui.input, vim.ui.select = orig_input, orig_select
+  if not ok then
+    error(err, 0)
+  end
+  return shown
+end
+
+--- The titles vim.lsp.buf.code_action() lists at the cursor, in the order the user sees them.
+local function code_action_menu()
+  local shown = cancelling_prompts(function(shown)
+    vim.lsp.buf.code_action()
+    H.wait(5000, function()
+      return shown.selects[1]
+    end, 'the code action menu')
+  end)
+  return shown.selects[1]
+end
+
+H.test('one code lens, on the section holding the open question, and it asks that question', function()
+  vim.cmd.buffer(buf)
+  local heading = find(buf, '### Overview')
+  -- The recommended setup asks for the lenses on attach.
+  local lenses = H.wait(10000, function()
+    local l = vim.lsp.codelens.get(buf)
+    return #l > 0 and l
+  end, 'code lenses in the plan')
+  local titles = vim.tbl_map(function(l)
+    return l.command and l.command.title
+  end, lenses)
+  H.eq(1, #lenses, 'one lens in the whole plan (not on the H1 and H2 above it): ' .. vim.inspect(titles))
+  H.eq(heading, lenses[1].range.start.line, 'on the ### Overview heading')
+  H.match('^P1: Should the greeting be localized%?', titles[1], 'the lens names the question')
+  -- What the user sees: the lens at the end of that heading line, and no other.
+  H.wait(5000, function()
+    return virtual_text(buf, heading):find(titles[1], 1, true)
+  end, 'the lens shown on line ' .. (heading + 1))
+  for row = 0, vim.api.nvim_buf_line_count(buf) - 1 do
+    if row ~= heading then
+      H.ok(not virtual_text(buf, row):find('answer…', 1, true), 'no lens on line ' .. (row + 1) .. ': ' .. virtual_text(buf, row))
+    end
+  end
+  -- Running it (vim.lsp.codelens.run() on that line) asks the question, with no list to pick from.
+  local before = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+  vim.api.nvim_win_set_cursor(0, { heading + 1, 0 })
+  local shown = cancelling_prompts(function(shown)
+    vim.lsp.codelens.run()
+    H.wait(5000, function()
+      return shown.inputs[1]
+    end, 'the lens to ask for the answer')
+  end)
+  H.match((QUESTION:gsub('%p', '%%%0')), shown.inputs[1].prompt, 'the prompt is the question')
+  H.eq(0, #shown.selects, 'the lens names its placeholder: no list to pick from')
+  H.eq(before, vim.api.nvim_buf_get_lines(buf, 0, -1, false), 'cancelled: nothing changed')
+end)
+
+H.test('the quick fix for the placeholder under the cursor is listed first', function()
+  vim.cmd.buffer(buf)
+  local row, col = find(buf, '[NEEDS CLARIFICATION')
+  vim.api.nvim_win_set_cursor(0, { row + 1, col + 3 })
+  local menu = code_action_menu()
+  H.eq('Move placeholder P1 to Open questions', menu[1], 'first of ' .. vim.inspect(menu))
+  for _, title in ipairs(menu) do
+    H.ok(not title:find('^Insert'), 'no section insertion offered on a placeholder: ' .. vim.inspect(menu))
+  end
+end)
+
+H.test('a missing section is reported on the heading it goes before, not on the title', function()
+  vim.cmd.buffer(buf)
+  local d = H.wait(10000, function()
+    for _, x in ipairs(diagnostics(buf, 'missing-section')) do
+      if x.message:find('Best Practices', 1, true) then
+        return x
+      end
+    end
+  end, 'the Best Practices diagnostic')
+  H.eq('Missing required section "Best Practices"', d.message, 'message')
+  H.eq((find(buf, '## Proposed Implementation')), d.lnum, 'line')
+  H.eq({}, vim.diagnostic.get(buf, { lnum = (find(buf, '# Plan: Greet people')) }), 'nothing on the title')
+  H.wait(5000, function()
+    return virtual_text(buf, d.lnum):find(d.message, 1, true)
+  end, 'the message shown at the end of line ' .. (d.lnum + 1))
+end)
+
+H.test('a sparse plan: missing sections on the heading they follow, their own fixes before "Insert all"', function()
+  local sparse = open(workspace .. '/plans/sparse.plan.md')
+  local missing = H.wait(10000, function()
+    local m = diagnostics(sparse, 'missing-section')
+    return #m == 2 and m
+  end, 'two missing-section diagnostics')
+  local status_row = find(sparse, '## Status quo')
+  for _, d in ipairs(missing) do
+    H.eq(status_row, d.lnum, d.message .. ': line')
+  end
+  H.eq({}, vim.diagnostic.get(sparse, { lnum = (find(sparse, '# Plan: Say goodbye')) }), 'nothing on the title')
+  vim.api.nvim_win_set_cursor(0, { status_row + 1, 3 })
+  local menu = code_action_menu()
+  H.match('^Insert missing section "', menu[1], 'first of ' .. vim.inspect(menu))
+  H.match('^Insert missing section "', menu[2], 'second of ' .. vim.inspect(menu))
+  H.eq('Insert all missing sections (2)', menu[3], 'then all of them, in ' .. vim.inspect(menu))
+  vim.cmd.buffer(buf)
+end)
+
+H.test('a bare TBD in prose: the message quotes it', function()
+  local tbd = open(workspace .. '/plans/owner-tbd.md')
+  vim.api.nvim_buf_set_lines(tbd, 0, -1, false, { '# Plan: Name an owner', '', '## Status quo', '', 'The owner is TBD for now.' })
+  local d = H.wait(10000, function()
+    return diagnostics(tbd, 'placeholder')[1]
+  end, 'a placeholder diagnostic')
+  local row, col = find(tbd, 'TBD')
+  H.eq('Unresolved placeholder "TBD"', d.message, 'message')
+  H.eq({ row, col }, { d.lnum, d.col }, 'position')
+  H.wait(5000, function()
+    return virtual_text(tbd, row):find('Unresolved placeholder "TBD"', 1, true)
+  end, 'the message shown at the end of line ' .. (row + 1))
+  vim.cmd('bwipeout!')
+  vim.cmd.buffer(buf)
+end)
+
 H.test('gd on `src/lib.rs:3` opens the file at line 3', function()
   local row, col = find(buf, 'src/lib.rs:3')
   vim.api.nvim_win_set_cursor(0, { row + 1, col + 2 })
