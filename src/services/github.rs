@@ -6,8 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use octocrab::models::issues::{Comment, Issue};
 use octocrab::models::{CommentId, IssueState};
-use octocrab::service::middleware::retry::RetryConfig;
-use octocrab::Octocrab;
+use octocrab::{Octocrab, ReqwestClientConfig};
 use thiserror::Error;
 
 use super::issue_ref::{IssueRef, RepoRef};
@@ -230,8 +229,6 @@ impl GitHubService {
         let builder = Octocrab::builder()
             .base_uri(config.api_url.as_str())
             .map_err(|e| invalid(e.to_string()))?
-            // Retrying a POST could post the questions twice; the user retries instead.
-            .add_retry_config(RetryConfig::None)
             .set_connect_timeout(Some(config.timeout))
             .set_read_timeout(Some(config.timeout));
         if config
@@ -245,7 +242,13 @@ impl GitHubService {
             Some(token) => builder.personal_token(token.clone()),
             None => builder,
         };
-        let client = builder.build().map_err(|e| invalid(e.to_string()))?;
+        // On reqwest, the HTTP client the model's API uses too: one HTTP and TLS stack in the
+        // binary instead of two. Without octocrab's `retry` feature nothing is retried (retrying a
+        // POST could post the questions twice; the user retries instead); reqwest follows
+        // redirects (a renamed repository answers 301).
+        let client = builder
+            .build_with_reqwest(ReqwestClientConfig::Default)
+            .map_err(|e| invalid(e.to_string()))?;
         Ok(GitHubService {
             client,
             api_url: config.api_url.clone(),
