@@ -45,13 +45,27 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr (stdout carries the protocol); the level comes from `PLAN_LSP_LOG`.
+/// Logs go to stderr (stdout carries the protocol); the level comes from `PLAN_LSP_LOG`: a level
+/// (`debug`) or `target=level` pairs (`plan_lsp=debug,warn`); anything else means `warn`.
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PLAN_LSP_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let setting = std::env::var("PLAN_LSP_LOG").ok();
+    let parsed = setting.as_deref().map(str::parse::<Targets>);
+    let filter = match &parsed {
+        Some(Ok(targets)) => targets.clone(),
+        _ => Targets::new().with_default(LevelFilter::WARN),
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(false)
+        .finish()
+        .with(filter)
         .init();
+    if let (Some(value), Some(Err(error))) = (&setting, parsed) {
+        tracing::warn!(
+            "PLAN_LSP_LOG={value:?} ignored ({error}): use a level or target=level pairs"
+        );
+    }
 }

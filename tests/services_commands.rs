@@ -247,6 +247,46 @@ fn new_from_issue_without_a_model_writes_the_skeleton_and_the_issue_text() {
     assert!(message(&again).contains("already exists"), "{again}");
 }
 
+/// Editors start the server with their own environment: its `GITHUB_TOKEN` is used when the
+/// settings give no token (absent, or the empty string an editor may send); a token in the
+/// settings wins.
+#[test]
+fn the_token_from_the_editors_environment_reaches_github() {
+    let bench = Bench::new();
+    let cases = [
+        (Value::Null, "ghp_from_env"),
+        (json!(""), "ghp_from_env"),
+        (json!("ghp_from_settings"), "ghp_from_settings"),
+    ];
+    for (n, (setting, expected)) in cases.into_iter().enumerate() {
+        let settings = json!({"github": {"apiUrl": bench.github.url, "token": setting}});
+        let client = LspClient::start_env(
+            bench.root(),
+            settings,
+            json!({}),
+            &[("GITHUB_TOKEN", "ghp_from_env"), ("GH_TOKEN", "")],
+        );
+        let seen = bench.github.requests().len();
+        let path = format!("plans/token-{n}.md");
+        command(
+            &client,
+            "plan.newFromIssue",
+            json!({"issue": "acme/rocket#12", "path": path}),
+        )
+        .expect("created");
+        let requests = bench.github.requests();
+        let sent = requests[seen..]
+            .iter()
+            .find(|r| r.path == "/repos/acme/rocket/issues/12")
+            .expect("the issue was asked for");
+        let authorization = sent.header("authorization").unwrap_or_default();
+        assert!(
+            authorization.ends_with(&format!(" {expected}")),
+            "token setting {setting}: sent {authorization:?}"
+        );
+    }
+}
+
 #[test]
 fn new_from_issue_with_a_model_writes_its_analysis_and_questions() {
     let bench = Bench::new();

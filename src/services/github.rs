@@ -6,8 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use octocrab::models::issues::{Comment, Issue};
 use octocrab::models::{CommentId, IssueState};
-use octocrab::service::middleware::retry::RetryConfig;
-use octocrab::Octocrab;
+use octocrab::{Octocrab, ReqwestClientConfig};
 use thiserror::Error;
 
 use super::issue_ref::{IssueRef, RepoRef};
@@ -37,14 +36,15 @@ impl std::fmt::Debug for GitHubConfig {
 }
 
 impl GitHubConfig {
-    /// Settings first (`planLsp.github.token`), then `GITHUB_TOKEN`, then `GH_TOKEN`.
+    /// Settings first (`planLsp.github.token`), then `GITHUB_TOKEN`, then `GH_TOKEN`. An empty
+    /// value counts as unset, so an editor sending `""` still lets its environment's token through.
     pub fn resolve(token_setting: Option<&str>, api_url: Option<&str>, timeout: Duration) -> Self {
+        let given = |t: &str| Some(t.trim().to_string()).filter(|t| !t.is_empty());
+        let from_env = |name: &str| std::env::var(name).ok().and_then(|t| given(&t));
         let token = token_setting
-            .map(str::to_string)
-            .or_else(|| std::env::var("GITHUB_TOKEN").ok())
-            .or_else(|| std::env::var("GH_TOKEN").ok())
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty());
+            .and_then(given)
+            .or_else(|| from_env("GITHUB_TOKEN"))
+            .or_else(|| from_env("GH_TOKEN"));
         let api_url = api_url
             .map(str::trim)
             .filter(|u| !u.is_empty())
@@ -229,8 +229,6 @@ impl GitHubService {
         let builder = Octocrab::builder()
             .base_uri(config.api_url.as_str())
             .map_err(|e| invalid(e.to_string()))?
-            // Retrying a POST could post the questions twice; the user retries instead.
-            .add_retry_config(RetryConfig::None)
             .set_connect_timeout(Some(config.timeout))
             .set_read_timeout(Some(config.timeout));
         if config
@@ -244,7 +242,13 @@ impl GitHubService {
             Some(token) => builder.personal_token(token.clone()),
             None => builder,
         };
-        let client = builder.build().map_err(|e| invalid(e.to_string()))?;
+        // On reqwest, the HTTP client the model's API uses too: one HTTP and TLS stack in the
+        // binary instead of two. Without octocrab's `retry` feature nothing is retried (retrying a
+        // POST could post the questions twice; the user retries instead); reqwest follows
+        // redirects (a renamed repository answers 301).
+        let client = builder
+            .build_with_reqwest(ReqwestClientConfig::Default)
+            .map_err(|e| invalid(e.to_string()))?;
         Ok(GitHubService {
             client,
             api_url: config.api_url.clone(),

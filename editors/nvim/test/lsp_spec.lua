@@ -7,7 +7,6 @@ local H = require('harness')
 
 local bin = assert(os.getenv('PLAN_LSP_BIN'), 'PLAN_LSP_BIN')
 local workspace = assert(os.getenv('PLAN_LSP_WORKSPACE'), 'PLAN_LSP_WORKSPACE')
-local repo = assert(os.getenv('PLAN_LSP_REPO'), 'PLAN_LSP_REPO')
 local out = os.getenv('PLAN_LSP_NVIM_OUT') or vim.fn.tempname()
 
 vim.lsp.log.set_level('debug')
@@ -82,13 +81,20 @@ local function find(buf, text)
   error('text not found: ' .. text)
 end
 
-local function contract_commands()
-  local protocol = table.concat(vim.fn.readfile(repo .. '/docs/PROTOCOL.md'), '\n')
+local function sorted(list)
+  local copy = vim.deepcopy(list)
+  table.sort(copy)
+  return copy
+end
+
+--- The server commands the plugin's source runs (each as a 'plan.xxx' string literal).
+local function plugin_commands()
+  local source = table.concat(vim.fn.readfile(plugin_dir .. '/lua/plan_lsp/init.lua'), '\n')
   local names = {}
-  for name in protocol:gmatch('\n| `(plan%.[%a]+)` |') do
-    table.insert(names, name)
+  for name in source:gmatch("'(plan%.[%a]+)'") do
+    names[name] = true
   end
-  return names
+  return vim.tbl_keys(names)
 end
 
 local buf, client
@@ -104,12 +110,33 @@ H.test('attaches to a Markdown plan with the contract capabilities', function()
   H.ok(caps.definitionProvider, 'definitionProvider')
   H.ok(caps.codeActionProvider, 'codeActionProvider')
   local commands = caps.executeCommandProvider and caps.executeCommandProvider.commands or {}
-  local expected = contract_commands()
-  H.ok(#expected >= 12, 'PROTOCOL.md lists the commands')
-  for _, name in ipairs(expected) do
-    H.ok(vim.tbl_contains(commands, name), 'executeCommandProvider offers ' .. name)
+  -- The server's own command table: [{name, argument, needs}].
+  local declared = vim.tbl_get(caps, 'experimental', 'planLsp', 'commands')
+  H.ok(type(declared) == 'table' and #declared > 0, 'experimental.planLsp.commands: ' .. vim.inspect(caps.experimental))
+  local names = {}
+  for _, c in ipairs(declared) do
+    H.ok(vim.tbl_contains({ 'nothing', 'gitHub', 'llm' }, c.needs), c.name .. ' says what it needs: ' .. vim.inspect(c))
+    table.insert(names, c.name)
+  end
+  table.sort(names)
+  H.eq(names, sorted(commands), 'executeCommandProvider offers exactly the table')
+  for _, name in ipairs(plugin_commands()) do
+    H.ok(vim.tbl_contains(names, name), 'the plugin runs ' .. name .. ', which the server declares')
   end
   H.ok(vim.lsp.buf_is_attached(buf, client.id), 'didOpen sent (buffer attached)')
+end)
+
+H.test('every command of the server\'s table goes through the plugin to the server', function()
+  for _, c in ipairs(vim.tbl_get(client.server_capabilities, 'experimental', 'planLsp', 'commands')) do
+    local mark = #notes
+    -- Arguments no command accepts: the server's own refusal comes back, so the request got there.
+    plan_lsp.execute(client, c.name, { bogus = true }, buf)
+    local shown = H.wait(5000, function()
+      return notes[mark + 1]
+    end, 'the answer to ' .. c.name)
+    H.eq(vim.log.levels.ERROR, shown.level, c.name .. ': ' .. shown.msg)
+    H.match('^plan%-lsp: ' .. c.name:gsub('%p', '%%%0') .. ' failed: .*bad arguments', shown.msg, c.name)
+  end
 end)
 
 H.test('a placeholder gets a diagnostic whose message is its question', function()
@@ -186,6 +213,150 @@ H.test('the recommended setup shows the message text, maps gd and borders the ho
   local border = vim.api.nvim_win_get_config(float).border
   H.ok(type(border) == 'table' and #border > 0, 'the hover float has a border: ' .. vim.inspect(border))
   vim.api.nvim_win_close(float, true)
+end)
+
+--- The virtual text shown on a 0-based row (diagnostic messages, code lenses), all namespaces.
+local function virtual_text(b, row)
+  local texts = {}
+  for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(b, -1, { row, 0 }, { row, -1 }, { details = true })) do
+    for _, chunk in ipairs(mark[4].virt_text or {}) do
+      table.insert(texts, chunk[1])
+    end
+  end
+  return table.concat(texts, ' ')
+end
+
+--- Runs fn with vim.ui.input and vim.ui.select answering "cancel"; returns what they were shown.
+local function cancelling_prompts(fn)
+  local shown = { inputs = {}, selects = {} }
+  local orig_input, orig_select = vim.ui.input, vim.ui.select
+  vim.ui.input = function(opts, on_confirm)
+    table.insert(shown.inputs, opts)
+    on_confirm(nil)
+  end
+  vim.ui.select = function(items, opts, on_choice)
+    table.insert(shown.selects, vim.tbl_map(function(item)
+      return opts.format_item and opts.format_item(item) or tostring(item)
+    end, items))
+    on_choice(nil)
+  end
+  local ok, err = pcall(fn, shown)
+  vim.ui.input, vim.ui.select = orig_input, orig_select
+  if not ok then
+    error(err, 0)
+  end
+  return shown
+end
+
+--- The titles vim.lsp.buf.code_action() lists at the cursor, in the order the user sees them.
+local function code_action_menu()
+  local shown = cancelling_prompts(function(shown)
+    vim.lsp.buf.code_action()
+    H.wait(5000, function()
+      return shown.selects[1]
+    end, 'the code action menu')
+  end)
+  return shown.selects[1]
+end
+
+H.test('one code lens, on the section holding the open question, and it asks that question', function()
+  vim.cmd.buffer(buf)
+  local heading = find(buf, '### Overview')
+  -- The recommended setup asks for the lenses on attach.
+  local lenses = H.wait(10000, function()
+    local l = vim.lsp.codelens.get(buf)
+    return #l > 0 and l
+  end, 'code lenses in the plan')
+  local titles = vim.tbl_map(function(l)
+    return l.command and l.command.title
+  end, lenses)
+  H.eq(1, #lenses, 'one lens in the whole plan (not on the H1 and H2 above it): ' .. vim.inspect(titles))
+  H.eq(heading, lenses[1].range.start.line, 'on the ### Overview heading')
+  H.match('^P1: Should the greeting be localized%?', titles[1], 'the lens names the question')
+  -- What the user sees: the lens at the end of that heading line, and no other.
+  H.wait(5000, function()
+    return virtual_text(buf, heading):find(titles[1], 1, true)
+  end, 'the lens shown on line ' .. (heading + 1))
+  for row = 0, vim.api.nvim_buf_line_count(buf) - 1 do
+    if row ~= heading then
+      H.ok(not virtual_text(buf, row):find('answer…', 1, true), 'no lens on line ' .. (row + 1) .. ': ' .. virtual_text(buf, row))
+    end
+  end
+  -- Running it (vim.lsp.codelens.run() on that line) asks the question, with no list to pick from.
+  local before = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+  vim.api.nvim_win_set_cursor(0, { heading + 1, 0 })
+  local shown = cancelling_prompts(function(shown)
+    vim.lsp.codelens.run()
+    H.wait(5000, function()
+      return shown.inputs[1]
+    end, 'the lens to ask for the answer')
+  end)
+  H.match((QUESTION:gsub('%p', '%%%0')), shown.inputs[1].prompt, 'the prompt is the question')
+  H.eq(0, #shown.selects, 'the lens names its placeholder: no list to pick from')
+  H.eq(before, vim.api.nvim_buf_get_lines(buf, 0, -1, false), 'cancelled: nothing changed')
+end)
+
+H.test('the quick fix for the placeholder under the cursor is listed first', function()
+  vim.cmd.buffer(buf)
+  local row, col = find(buf, '[NEEDS CLARIFICATION')
+  vim.api.nvim_win_set_cursor(0, { row + 1, col + 3 })
+  local menu = code_action_menu()
+  H.eq('Move placeholder P1 to Open questions', menu[1], 'first of ' .. vim.inspect(menu))
+  for _, title in ipairs(menu) do
+    H.ok(not title:find('^Insert'), 'no section insertion offered on a placeholder: ' .. vim.inspect(menu))
+  end
+end)
+
+H.test('a missing section is reported on the heading it goes before, not on the title', function()
+  vim.cmd.buffer(buf)
+  local d = H.wait(10000, function()
+    for _, x in ipairs(diagnostics(buf, 'missing-section')) do
+      if x.message:find('Best Practices', 1, true) then
+        return x
+      end
+    end
+  end, 'the Best Practices diagnostic')
+  H.eq('Missing required section "Best Practices"', d.message, 'message')
+  H.eq((find(buf, '## Proposed Implementation')), d.lnum, 'line')
+  H.eq({}, vim.diagnostic.get(buf, { lnum = (find(buf, '# Plan: Greet people')) }), 'nothing on the title')
+  H.wait(5000, function()
+    return virtual_text(buf, d.lnum):find(d.message, 1, true)
+  end, 'the message shown at the end of line ' .. (d.lnum + 1))
+end)
+
+H.test('a sparse plan: missing sections on the heading they follow, their own fixes before "Insert all"', function()
+  local sparse = open(workspace .. '/plans/sparse.plan.md')
+  local missing = H.wait(10000, function()
+    local m = diagnostics(sparse, 'missing-section')
+    return #m == 2 and m
+  end, 'two missing-section diagnostics')
+  local status_row = find(sparse, '## Status quo')
+  for _, d in ipairs(missing) do
+    H.eq(status_row, d.lnum, d.message .. ': line')
+  end
+  H.eq({}, vim.diagnostic.get(sparse, { lnum = (find(sparse, '# Plan: Say goodbye')) }), 'nothing on the title')
+  vim.api.nvim_win_set_cursor(0, { status_row + 1, 3 })
+  local menu = code_action_menu()
+  H.match('^Insert missing section "', menu[1], 'first of ' .. vim.inspect(menu))
+  H.match('^Insert missing section "', menu[2], 'second of ' .. vim.inspect(menu))
+  H.eq('Insert all missing sections (2)', menu[3], 'then all of them, in ' .. vim.inspect(menu))
+  vim.cmd.buffer(buf)
+end)
+
+H.test('a bare TBD in prose: the message quotes it', function()
+  local tbd = open(workspace .. '/plans/owner-tbd.md')
+  vim.api.nvim_buf_set_lines(tbd, 0, -1, false, { '# Plan: Name an owner', '', '## Status quo', '', 'The owner is TBD for now.' })
+  local d = H.wait(10000, function()
+    return diagnostics(tbd, 'placeholder')[1]
+  end, 'a placeholder diagnostic')
+  local row, col = find(tbd, 'TBD')
+  H.eq('Unresolved placeholder "TBD"', d.message, 'message')
+  H.eq({ row, col }, { d.lnum, d.col }, 'position')
+  H.wait(5000, function()
+    return virtual_text(tbd, row):find('Unresolved placeholder "TBD"', 1, true)
+  end, 'the message shown at the end of line ' .. (row + 1))
+  vim.cmd('bwipeout!')
+  vim.cmd.buffer(buf)
 end)
 
 H.test('gd on `src/lib.rs:3` opens the file at line 3', function()
@@ -683,6 +854,9 @@ H.test(':PlanNew {owner/repo#N} writes a plan from the issue and opens it', func
     H.match('issue: acme/rocket#12', text, 'the front matter names the issue')
     H.ok(text:find('Uploads fail on flaky networks.', 1, true), 'the issue text is in the plan:\n' .. text)
     H.ok(gh.requests[1] and gh.requests[1].path:find('/repos/acme/rocket/issues/12', 1, true), 'GitHub was asked for the issue')
+    -- No token in the settings: the one in Neovim's environment (run.sh sets it) reached the server.
+    local env_token = assert(os.getenv('GITHUB_TOKEN'), 'run.sh sets GITHUB_TOKEN')
+    H.eq('token ' .. env_token, (gh.requests[1].headers.authorization or ''):gsub('^[Bb]earer', 'token'), 'the token from the environment is sent')
     H.wait(10000, function()
       return vim.lsp.get_clients({ bufnr = 0, name = plan_lsp.name })[1]
     end, 'the server attached to the new plan')

@@ -62,6 +62,7 @@ cp -R "$repo/editors/test-fixtures/workspace" "$out/workspace"
 mkdir -p "$out/workspace/.git"
 
 passed=0 failed=0
+NVIM_ENV_TOKEN=ghp_from_the_editors_environment
 run_spec() {
   local spec="$1" limit="$2" name
   name="$(basename "$spec" .lua)"
@@ -69,9 +70,11 @@ run_spec() {
   local xdg="$out/xdg-$name"
   mkdir -p "$xdg"/{config,data,state,cache,home}
   local start=$SECONDS
-  # Own process group, so whatever Neovim started (the server) is killed with it.
+  # Own process group, so whatever Neovim started (the server) is killed with it. A GitHub token
+  # only in Neovim's environment: the server it starts must use it (lsp_spec's :PlanNew).
+  GITHUB_TOKEN="$NVIM_ENV_TOKEN" GH_TOKEN="" \
   HOME="$xdg/home" XDG_CONFIG_HOME="$xdg/config" XDG_DATA_HOME="$xdg/data" XDG_STATE_HOME="$xdg/state" XDG_CACHE_HOME="$xdg/cache" \
-    PLAN_LSP_BIN="$bin" PLAN_LSP_WORKSPACE="$out/workspace" PLAN_LSP_REPO="$repo" PLAN_LSP_NVIM_OUT="$out" \
+    PLAN_LSP_BIN="$bin" PLAN_LSP_WORKSPACE="$out/workspace" PLAN_LSP_NVIM_OUT="$out" \
     setsid timeout -k 5 "$limit" "$nvim" --headless --clean -l "$spec" >"$out/$name.log" 2>&1 </dev/null &
   local pid=$!
   pgids+=("$pid")

@@ -99,7 +99,14 @@ async function placeholdersOf(host: Host, uri: string): Promise<PlaceholderInfo[
   return status.placeholders ?? [];
 }
 
-/** `args[0]` may name the placeholder (`"P1"`), as the hover's link does. */
+/** The placeholder id a caller names: `"P1"` (a hover's link) or `{placeholder: "P1"}` (a code lens). */
+function namedPlaceholder(arg: unknown): string | undefined {
+  if (typeof arg === "string") return arg;
+  const id = typeof arg === "object" && arg !== null ? (arg as { placeholder?: unknown }).placeholder : undefined;
+  return typeof id === "string" ? id : undefined;
+}
+
+/** `args[0]` may name the placeholder, as the hover's link and the code lens do. */
 async function answerPlaceholder(host: Host, args: unknown[] = []): Promise<void> {
   const doc = requirePlan(host);
   const placeholders = await placeholdersOf(host, doc.uri);
@@ -107,7 +114,8 @@ async function answerPlaceholder(host: Host, args: unknown[] = []): Promise<void
     await host.showInfo("Plan: this plan has no open placeholders.");
     return;
   }
-  const named = typeof args[0] === "string" ? placeholders.find((p) => p.id === args[0]) : undefined;
+  const wanted = namedPlaceholder(args[0]);
+  const named = wanted === undefined ? undefined : placeholders.find((p) => p.id === wanted);
   const cursorLine = doc.selection.start.line;
   const atCursor = placeholders.find((p) => p.line === cursorLine);
   const placeholder =

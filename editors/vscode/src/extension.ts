@@ -18,6 +18,7 @@ import { statusBarText, statusTooltip } from "./format";
 import { SERVER_COMMANDS, ServerCommand, StatusResult } from "./protocol";
 import { Section, sectionsFromSymbols, sectionsFromText, SymbolLike } from "./sections";
 import { ServerLocation, ServerNotFoundError, resolveServer } from "./serverPath";
+import { serverEnvironment } from "./serverEnv";
 import { changeNeedsRestart, serverSettings } from "./settings";
 
 const DOCUMENT_SELECTOR = [
@@ -84,11 +85,10 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
   }
   serverLocation = server;
   output.appendLine(`Starting ${server.command} (${server.source})`);
-  const extraEnv = config.get<Record<string, string>>("server.extraEnv") ?? {};
   const serverOptions: ServerOptions = {
     command: server.command,
     transport: TransportKind.stdio,
-    options: { env: { ...process.env, ...extraEnv } },
+    options: { env: serverEnvironment(process.env, config.get<Record<string, string>>("server.extraEnv")) },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: DOCUMENT_SELECTOR,

@@ -125,11 +125,12 @@ if [[ ! -f "$stamp" ]] || ! cmp -s "$stamp" "$ext/package-lock.json"; then
 fi
 timing "npm ci"
 
-# --- Unit tests under plain Node (no VS Code).
+# --- Unit tests under plain Node (no VS Code); some ask the real server (its command table, the
+# environment it inherits).
 log "unit tests"
 rm -rf "$ext/out"
 if (cd "$ext" && guarded 120 node_modules/.bin/tsc -p tsconfig.test.json) >"$out/unit.log" 2>&1; then
-  (cd "$ext" && guarded 120 node --test --test-reporter=spec out/test/unit/*.test.js) >>"$out/unit.log" 2>&1
+  (cd "$ext" && PLAN_LSP_BIN="$bin" guarded 120 node --test --test-reporter=spec out/test/unit/*.test.js) >>"$out/unit.log" 2>&1
   unit_rc=$?
 else
   unit_rc=1

@@ -223,8 +223,9 @@ local function pick_section(bufnr, on_pick)
   end)
 end
 
---- The placeholder on the cursor line, else one chosen with vim.ui.select.
-local function pick_placeholder(client, bufnr, on_pick)
+--- The placeholder named `wanted` (an id such as "P1", from a code lens), else the one on the
+--- cursor line, else one chosen with vim.ui.select.
+local function pick_placeholder(client, bufnr, wanted, on_pick)
   M.execute(client, 'plan.status', { uri = uri_of(bufnr) }, bufnr, function(status)
     local placeholders = status and status.placeholders or {}
     if #placeholders == 0 then
@@ -232,6 +233,11 @@ local function pick_placeholder(client, bufnr, on_pick)
       return
     end
     local line = vim.api.nvim_win_get_cursor(0)[1] - 1
+    for _, p in ipairs(placeholders) do
+      if p.id == wanted then
+        return on_pick(p)
+      end
+    end
     for _, p in ipairs(placeholders) do
       if p.line == line then
         return on_pick(p)
@@ -371,11 +377,11 @@ function commands.PlanRefine(opts)
 end
 
 function commands.PlanAnswer(opts)
-  local client, bufnr = M.client(0)
+  local client, bufnr = M.client(opts.bufnr or 0)
   if not client then
     return
   end
-  pick_placeholder(client, bufnr, function(p)
+  pick_placeholder(client, bufnr, opts.placeholder, function(p)
     local function answer(text)
       M.execute(client, 'plan.answerPlaceholder', { uri = uri_of(bufnr), placeholder = p.id, answer = text }, bufnr, function(result)
         notify('answered ' .. tostring(result and result.answered or p.id))
@@ -539,6 +545,17 @@ function M.attach_recommended(client, bufnr)
   end, 'hover')
   -- Only plan-lsp's namespace: other servers' diagnostics keep the user's configuration.
   vim.diagnostic.config({ virtual_text = { spacing = 2 } }, vim.lsp.diagnostic.get_namespace(client.id, false))
+  -- Code lenses (above a section with open questions) are shown only when asked for: ask on
+  -- attach and whenever the text settles.
+  local function refresh_lenses()
+    vim.lsp.codelens.refresh({ bufnr = bufnr })
+  end
+  refresh_lenses()
+  vim.api.nvim_create_autocmd({ 'BufEnter', 'InsertLeave', 'TextChanged' }, {
+    group = vim.api.nvim_create_augroup('plan_lsp_lenses_' .. bufnr, { clear = true }),
+    buffer = bufnr,
+    callback = refresh_lenses,
+  })
 end
 
 function M.setup(opts)
@@ -578,9 +595,12 @@ function M.setup(opts)
   for name, spec in pairs(command_specs) do
     vim.api.nvim_create_user_command(name, commands[name], spec)
   end
-  -- The server's code lenses run this client command (as VS Code's extension names it).
-  vim.lsp.commands['planLsp.answerPlaceholder'] = function()
-    commands.PlanAnswer({})
+  -- The server's code lenses run this client command (as VS Code's extension names it), with
+  -- `{uri, placeholder}`: answer that placeholder.
+  vim.lsp.commands['planLsp.answerPlaceholder'] = function(command, ctx)
+    local arg = command.arguments and command.arguments[1] or {}
+    local bufnr = type(arg.uri) == 'string' and vim.uri_to_bufnr(arg.uri) or ctx.bufnr
+    commands.PlanAnswer({ args = '', bufnr = bufnr, placeholder = arg.placeholder })
   end
 
   local group = vim.api.nvim_create_augroup('plan_lsp', { clear = true })

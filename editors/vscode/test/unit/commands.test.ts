@@ -128,6 +128,16 @@ test("answer placeholder: the one a hover link names, wherever the cursor is", a
   assert.equal(host.pickTitles.length, 0, "no quick pick for a named placeholder");
 });
 
+test("answer placeholder: the one a code lens names ({uri, placeholder}), from its heading line", async () => {
+  const host = new FakeHost({ selection: { start: { line: 2, character: 0 }, end: { line: 2, character: 0 } } });
+  host.respond("plan.status", () => status).respond("plan.answerPlaceholder", () => ({ answered: "P1" }));
+  host.inputs.push("PostgreSQL");
+  assert.equal(await runCommand(host, "planLsp.answerPlaceholder", [{ uri: "file:///ws/plan.md", placeholder: "P1" }]), true);
+  assert.match(host.inputPrompts[0].prompt, /database/);
+  assert.deepEqual(host.calls[1].args, { uri: "file:///ws/plan.md", placeholder: "P1", answer: "PostgreSQL" });
+  assert.equal(host.pickTitles.length, 0, "no quick pick for the lens's placeholder");
+});
+
 test("answer placeholder: picked from a list, empty answer asks the LLM, suggestion confirmed", async () => {
   const host = new FakeHost({});
   host.respond("plan.status", () => status);

@@ -1,10 +1,12 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { COMMAND_TITLES } from "../../src/commands";
 import { hasDrift, statusBarText, statusTooltip } from "../../src/format";
 import { SERVER_COMMANDS } from "../../src/protocol";
+import { LspServer } from "./lspServer";
 
 const extRoot = path.join(__dirname, "..", "..", "..");
 const manifest = JSON.parse(fs.readFileSync(path.join(extRoot, "package.json"), "utf8"));
@@ -20,10 +22,23 @@ test("every palette command is contributed with its title and category Plan", ()
   }
 });
 
-test("the client's server command names are exactly those of the contract", () => {
-  const table = protocol.split("## Commands")[1];
-  const fromDoc = [...table.matchAll(/^\| `(plan\.[A-Za-z]+)` \|/gm)].map((m) => m[1]).sort();
-  assert.deepEqual(Object.values(SERVER_COMMANDS).sort(), fromDoc);
+test("the client's server commands are exactly those the server declares, and the contract lists them", async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "plan-lsp-caps-"));
+  const { server, result } = await LspServer.start({ root, env: process.env });
+  try {
+    // The server's one command table: [{name, argument, needs}].
+    const table = result.capabilities.experimental?.planLsp?.commands ?? [];
+    const declared = table.map((c) => c.name).sort();
+    assert.ok(declared.length > 0, JSON.stringify(result.capabilities.experimental));
+    for (const c of table) assert.ok(["nothing", "gitHub", "llm"].includes(c.needs), JSON.stringify(c));
+    assert.deepEqual([...(result.capabilities.executeCommandProvider?.commands ?? [])].sort(), declared);
+    assert.deepEqual(Object.values(SERVER_COMMANDS).sort(), declared);
+    const doc = protocol.split("## Commands")[1];
+    assert.deepEqual([...doc.matchAll(/^\| `(plan\.[A-Za-z]+)` \|/gm)].map((m) => m[1]).sort(), declared);
+  } finally {
+    await server.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test("activates on markdown and plan documents; *.plan.md is the plan language", () => {
