@@ -276,18 +276,7 @@ async fn semantic_tokens_cover_every_placeholder_in_utf16_relative_encoding() {
         ["{{owner}}", "[TODO]", "<<first", "second>>"]
     );
     // Typing before a placeholder moves its token.
-    server
-        .notify(
-            "textDocument/didChange",
-            json!({
-                "textDocument": {"uri": uri, "version": 2},
-                "contentChanges": [{
-                    "range": {"start": {"line": 4, "character": 0}, "end": {"line": 4, "character": 0}},
-                    "text": "é",
-                }],
-            }),
-        )
-        .await;
+    server.insert_at(&uri, 2, 4, 0, "é").await;
     let moved = server
         .request(
             "textDocument/semanticTokens/full",
@@ -439,15 +428,7 @@ async fn a_broken_fragment_is_fixed_to_the_nearest_anchors() {
         fixed.lines().nth(11).unwrap(),
         "- [short](#rollout) and [far](#zzzzzzzz)"
     );
-    server
-        .notify(
-            "textDocument/didChange",
-            json!({
-                "textDocument": {"uri": uri, "version": 2},
-                "contentChanges": [{"text": fixed}],
-            }),
-        )
-        .await;
+    server.replace_text(&uri, 2, &fixed).await;
     let left = broken_links(&server, &uri, 2).await;
     assert_eq!(left.len(), 1, "{left:?}");
     assert_eq!(left[0]["data"]["fragment"], "zzzzzzzz");
@@ -471,16 +452,7 @@ async fn the_outline_kept_for_a_version_follows_every_edit() {
     assert_eq!(steps["detail"], "1 open");
     // A new heading and a second placeholder: the next answer is of the new version.
     server
-        .notify(
-            "textDocument/didChange",
-            json!({
-                "textDocument": {"uri": uri, "version": 2},
-                "contentChanges": [{
-                    "range": {"start": {"line": 13, "character": 0}, "end": {"line": 13, "character": 0}},
-                    "text": "#### Later\n\nTBD\n\n",
-                }],
-            }),
-        )
+        .insert_at(&uri, 2, 13, 0, "#### Later\n\nTBD\n\n")
         .await;
     let second = outline().await;
     let steps = &second[0]["children"][1];

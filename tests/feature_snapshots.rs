@@ -165,15 +165,7 @@ async fn code_actions_on_a_placeholder_and_a_missing_file() {
 async fn completion_of_paths_and_headings() {
     let (_dir, server, uri) = started().await;
     let typed = format!("{PLAN}\nSee `src/do");
-    server
-        .notify(
-            "textDocument/didChange",
-            json!({
-                "textDocument": {"uri": uri, "version": 2},
-                "contentChanges": [{"text": typed}],
-            }),
-        )
-        .await;
+    server.replace_text(&uri, 2, &typed).await;
     let line = typed.matches('\n').count();
     let character = typed.len() - typed.rfind('\n').unwrap() - 1;
     let items = server

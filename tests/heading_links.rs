@@ -263,15 +263,7 @@ async fn document_links_go_to_the_heading_line() {
 
 async fn completion_labels(server: &InProcess, uri: &str, typed: &str) -> Vec<String> {
     let text = format!("{PLAN}\n{typed}");
-    server
-        .notify(
-            "textDocument/didChange",
-            json!({
-                "textDocument": {"uri": uri, "version": 2},
-                "contentChanges": [{"text": text}],
-            }),
-        )
-        .await;
+    server.replace_text(&uri, 2, &text).await;
     let line = text.matches('\n').count();
     let character = typed.encode_utf16().count();
     let items = server
@@ -339,13 +331,7 @@ async fn renaming_a_heading_in_an_open_document_updates_links_into_it() {
         })
     };
     server
-        .notify(
-            "textDocument/didChange",
-            json!({
-                "textDocument": {"uri": notes, "version": 2},
-                "contentChanges": [{"text": NOTES.replace("Next steps", "Later steps")}],
-            }),
-        )
+        .replace_text(&notes, 2, &NOTES.replace("Next steps", "Later steps"))
         .await;
     // The plan was not touched: its diagnostics follow the unsaved text of the other document.
     server

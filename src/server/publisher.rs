@@ -94,6 +94,9 @@ pub fn spawn(client: Client, state: Arc<ServerState>) -> mpsc::UnboundedSender<J
                 latest.push(job);
             }
             for job in latest {
+                if let Job::Clear(uri) = &job {
+                    refreshing.forget(uri);
+                }
                 let Some(p) = analyse(job, &state).await else {
                     continue;
                 };
@@ -223,6 +226,11 @@ impl Refreshing {
 
     fn done(&mut self, uri: &Url) {
         self.running.remove(uri);
+    }
+
+    /// The document was closed: what was refreshed for it no longer matters.
+    fn forget(&mut self, uri: &Url) {
+        self.refreshed.remove(uri);
     }
 }
 

@@ -131,6 +131,28 @@ impl InProcess {
         .await;
     }
 
+    /// `didChange` replacing the whole text, as version `version`.
+    pub async fn replace_text(&self, uri: &str, version: i64, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
+        )
+        .await;
+    }
+
+    /// `didChange` inserting `text` at (`line`, `character`), as version `version`.
+    pub async fn insert_at(&self, uri: &str, version: i64, line: u32, character: u32, text: &str) {
+        let at = json!({"line": line, "character": character});
+        self.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [{"range": {"start": at, "end": at}, "text": text}],
+            }),
+        )
+        .await;
+    }
+
     /// The first notification `method` satisfying `ready`.
     pub async fn notification(&self, method: &str, ready: impl Fn(&Value) -> bool) -> Value {
         let wait = async {
