@@ -75,20 +75,30 @@ impl OtherAnchors {
             Regex::new(r#"\b(?:id|name)\s*=\s*["']([^"'\s]+)["']|\{#([^}\s]+)\}"#)
                 .expect("valid regex")
         });
-        let headings = HEADINGS
-            .get_or_init(|| Regex::new(r"(?m)^ {0,3}#{1,6}[ \t]+(.+)$").expect("valid regex"));
+        let headings =
+            HEADINGS.get_or_init(|| Regex::new(r"^ {0,3}#{1,6}[ \t]+(.+)$").expect("valid regex"));
+        // Line by line: only lines that start like a heading and are not one are matched (the
+        // document's own headings count through `slugs`).
+        let mut heading_like: std::collections::HashSet<String> = slugs.iter().cloned().collect();
+        let mut start = 0;
+        for line in text.split('\n') {
+            let range = start..start + line.len();
+            start = range.end + 1;
+            let indent = line.len() - line.trim_start_matches(' ').len();
+            if indent > 3 || !line[indent..].starts_with('#') || is_heading(range) {
+                continue;
+            }
+            if let Some(c) = headings.captures(line) {
+                heading_like.insert(slug::slugify(&slug::heading_text(&c[1])));
+            }
+        }
         OtherAnchors {
             ids: ids
                 .captures_iter(text)
                 .filter_map(|c| c.get(1).or(c.get(2)))
                 .map(|m| m.as_str().to_owned())
                 .collect(),
-            heading_like: headings
-                .captures_iter(text)
-                .filter(|c| !is_heading(c.get(0).map_or(0..0, |m| m.range())))
-                .map(|c| slug::slugify(&slug::heading_text(&c[1])))
-                .chain(slugs.iter().cloned())
-                .collect(),
+            heading_like,
         }
     }
 }

@@ -13,6 +13,10 @@ pub(super) enum ElementKind {
     Heading {
         level: u8,
         title: String,
+        /// The title as template matching compares it, and its anchor before duplicates are
+        /// numbered: computed once per chunk, not per keystroke for every heading.
+        normalized: String,
+        anchor: String,
     },
     /// Paragraphs, lists, tables, quotes: text that counts as section content.
     Content,
@@ -122,7 +126,12 @@ impl Walker<'_> {
                     None => String::new(),
                 };
                 self.out.push(Element {
-                    kind: ElementKind::Heading { level, title },
+                    kind: ElementKind::Heading {
+                        level,
+                        normalized: super::headings::normalize_title(&title),
+                        anchor: super::slug::slugify(&super::slug::heading_text(&title)),
+                        title,
+                    },
                     range: trim_trailing_break(self.text, range),
                     facts,
                 });

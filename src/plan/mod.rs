@@ -31,6 +31,8 @@ use references::{FileTarget, ReferenceForm};
 pub struct Section {
     pub title: String,
     pub normalized: String,
+    /// The heading's anchor before duplicates are numbered (`slug::section_slugs` numbers them).
+    pub anchor: String,
     pub level: u8,
     /// The heading line(s), without the trailing line break.
     pub heading: Range<usize>,
@@ -263,7 +265,12 @@ impl Builder {
         for element in &facts.elements {
             let range = shift(&element.range);
             match &element.kind {
-                ElementKind::Heading { level, title } => {
+                ElementKind::Heading {
+                    level,
+                    title,
+                    normalized,
+                    anchor,
+                } => {
                     while let Some(&top) = self.open.last() {
                         if self.plan.sections[top].level >= *level {
                             self.plan.sections[top].range.end = range.start;
@@ -275,7 +282,8 @@ impl Builder {
                     let index = self.plan.sections.len();
                     let parent = self.open.last().copied();
                     self.plan.sections.push(Section {
-                        normalized: headings::normalize_title(title),
+                        normalized: normalized.clone(),
+                        anchor: anchor.clone(),
                         title: title.clone(),
                         level: *level,
                         heading: range.clone(),

@@ -176,7 +176,11 @@ impl Slugger {
 
 /// The anchor of every section of `plan`, in order.
 pub fn section_slugs(plan: &Plan) -> Vec<String> {
-    titles_slugs(plan.sections.iter().map(|s| s.title.as_str()))
+    let mut slugger = Slugger::default();
+    plan.sections
+        .iter()
+        .map(|s| slugger.unique(s.anchor.clone()))
+        .collect()
 }
 
 /// The anchors of headings written as `titles`, in order.
