@@ -263,7 +263,7 @@ async fn document_links_go_to_the_heading_line() {
 
 async fn completion_labels(server: &InProcess, uri: &str, typed: &str) -> Vec<String> {
     let text = format!("{PLAN}\n{typed}");
-    server.replace_text(&uri, 2, &text).await;
+    server.replace_text(uri, 2, &text).await;
     let line = text.matches('\n').count();
     let character = typed.encode_utf16().count();
     let items = server
