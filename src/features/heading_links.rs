@@ -93,14 +93,32 @@ impl OtherAnchors {
             }
         }
         OtherAnchors {
-            ids: ids
-                .captures_iter(text)
+            ids: id_windows(text)
+                .flat_map(|window| ids.captures_iter(window))
                 .filter_map(|c| c.get(1).or(c.get(2)))
                 .map(|m| m.as_str().to_owned())
                 .collect(),
             heading_like,
         }
     }
+}
+
+/// The parts of `text` an anchor written by hand can be in: each line holding `=` or `{#`, with
+/// the lines before and after it (an attribute may be split around its `=`). Prose rarely has
+/// either, so a keystroke does not run the pattern over the whole document.
+fn id_windows(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let line_start = move |at: usize| memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+    let line_end =
+        move |at: usize| memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+    memchr::memchr2_iter(b'=', b'{', bytes).filter_map(move |at| {
+        if bytes[at] == b'{' && bytes.get(at + 1) != Some(&b'#') {
+            return None;
+        }
+        let start = line_start(line_start(at).saturating_sub(1));
+        let end = line_end((line_end(at) + 1).min(bytes.len()));
+        Some(&text[start..end])
+    })
 }
 
 impl LinkedDoc {
@@ -683,6 +701,21 @@ mod tests {
                 "{fragment}"
             );
         }
+    }
+
+    #[test]
+    fn anchors_written_by_hand_are_found_around_their_equals_sign() {
+        let text = "# Plan\n\nProse with no anchors.\n<a\nid\n=\n\"split\"></a>\n\n\
+                    ## Risks {#risk-list}\n\n<span name='last'>x</span>";
+        let other = OtherAnchors::read(
+            &Plan::parse(text, &crate::plan::PlaceholderSyntax::default()),
+            &[],
+        );
+        let mut ids: Vec<&str> = other.ids.iter().map(String::as_str).collect();
+        ids.sort();
+        assert_eq!(ids, ["last", "risk-list", "split"]);
+        assert_eq!(id_windows("a = b").collect::<Vec<_>>(), ["a = b"]);
+        assert_eq!(id_windows("x {y} z\n").count(), 0);
     }
 
     #[test]

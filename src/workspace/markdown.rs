@@ -51,13 +51,21 @@ pub fn is_markdown_path(path: &Path) -> bool {
 
 impl MarkdownDocs {
     /// The editor opened or changed the document at `path`.
-    pub fn set_open(&self, path: PathBuf, uri: String, version: i32, plan: Arc<Plan>) {
+    /// Records the editor's version of the document at `path`; returns the one it replaces, for
+    /// the caller to free where it costs nothing.
+    pub fn set_open(
+        &self,
+        path: PathBuf,
+        uri: String,
+        version: i32,
+        plan: Arc<Plan>,
+    ) -> Option<Arc<MarkdownDoc>> {
         let doc = Arc::new(MarkdownDoc {
             path: path.clone(),
             open: Some((uri, version)),
             plan,
         });
-        self.lock_open().insert(path, doc);
+        self.lock_open().insert(path, doc)
     }
 
     /// The editor closed the document at `path`: the disk speaks for it again.
