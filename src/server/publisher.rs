@@ -73,73 +73,108 @@ pub fn write_to(output: &mpsc::Sender<Vec<u8>>) {
 }
 
 pub fn spawn(client: Client, state: Arc<ServerState>) -> mpsc::UnboundedSender<Job> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Job>();
-    let refreshes = tx.downgrade();
-    tokio::spawn(async move {
-        let mut published: HashMap<Url, u64> = HashMap::new();
-        let mut headings: HashMap<Url, u64> = HashMap::new();
-        let mut refreshing = Refreshing::default();
+    let (tx, rx) = mpsc::unbounded_channel::<Job>();
+    let publisher = Publisher {
+        client,
+        state,
+        jobs: tx.downgrade(),
+        published: HashMap::new(),
+        headings: HashMap::new(),
+        refreshing: Refreshing::default(),
+    };
+    tokio::spawn(publisher.run(rx));
+    tx
+}
+
+/// The publishing task's state.
+struct Publisher {
+    client: Client,
+    state: Arc<ServerState>,
+    /// Its own queue, for refreshes and for documents whose links need a new look.
+    jobs: mpsc::WeakUnboundedSender<Job>,
+    /// A digest of the last diagnostics published per document.
+    published: HashMap<Url, u64>,
+    /// A digest of each document's headings when it was last analysed.
+    headings: HashMap<Url, u64>,
+    refreshing: Refreshing,
+}
+
+impl Publisher {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Job>) {
         while let Some(first) = rx.recv().await {
-            let mut latest: Vec<Job> = Vec::new();
-            let mut next = Some(first);
-            while let Some(job) = next.take().or_else(|| rx.try_recv().ok()) {
-                if let Job::Refreshed(uri) = &job {
-                    refreshing.done(uri);
-                    // A refresh is for whatever version is newest; a queued analysis covers it.
-                    if latest.iter().any(|q| q.uri() == uri) {
-                        continue;
-                    }
-                }
-                latest.retain(|q| q.uri() != job.uri());
-                latest.push(job);
-            }
-            for job in latest {
+            for job in self.newest_jobs(first, &mut rx) {
                 if let Job::Clear(uri) = &job {
-                    refreshing.forget(uri);
+                    self.refreshing.forget(uri);
                 }
-                let Some(p) = analyse(job, &state).await else {
-                    continue;
-                };
-                // Links from other open documents into this one may have broken or healed.
-                let before = match p.version {
-                    Some(_) => headings.insert(p.uri.clone(), p.headings),
-                    None => headings.remove(&p.uri).and(None),
-                };
-                if before.is_some_and(|b| b != p.headings) {
-                    if let Some(tx) = refreshes.upgrade() {
-                        for other in state.open_uris().into_iter().filter(|u| *u != p.uri) {
-                            let _ = tx.send(Job::Newest(other));
-                        }
-                    }
-                }
-                let complete = match (p.deferred, refreshes.upgrade()) {
-                    (Some(snapshot), Some(tx)) => refreshing.start(snapshot, tx) == Refresh::Spent,
-                    _ => true,
-                };
-                let (uri, version) = (p.uri.clone(), p.version);
-                let diagnostics = serde_json::to_vec(&p.diagnostics).unwrap_or_default();
-                let digest = digest(&diagnostics);
-                if published.insert(p.uri.clone(), digest) != Some(digest) {
-                    let body = notification(&p.uri, &diagnostics, p.version);
-                    send(body, || {
-                        client.publish_diagnostics(p.uri, p.diagnostics, p.version)
-                    })
-                    .await;
-                }
-                if let (true, Some(version)) = (
-                    complete && state.client_wants_analysed.load(Ordering::Relaxed),
-                    version,
-                ) {
-                    let body = analysed(&uri, version);
-                    send(body, || {
-                        client.send_notification::<Analysed>(AnalysedParams { uri, version })
-                    })
-                    .await;
+                if let Some(publication) = analyse(job, &self.state).await {
+                    self.publish(publication).await;
                 }
             }
         }
-    });
-    tx
+    }
+
+    /// `first` and whatever else is queued, the newest job per document only.
+    fn newest_jobs(&mut self, first: Job, rx: &mut mpsc::UnboundedReceiver<Job>) -> Vec<Job> {
+        let mut latest: Vec<Job> = Vec::new();
+        let mut next = Some(first);
+        while let Some(job) = next.take().or_else(|| rx.try_recv().ok()) {
+            if let Job::Refreshed(uri) = &job {
+                self.refreshing.done(uri);
+                // A refresh is for whatever version is newest; a queued analysis covers it.
+                if latest.iter().any(|q| q.uri() == uri) {
+                    continue;
+                }
+            }
+            latest.retain(|q| q.uri() != job.uri());
+            latest.push(job);
+        }
+        latest
+    }
+
+    async fn publish(&mut self, p: Publication) {
+        self.relook_links_into(&p);
+        let complete = match (p.deferred, self.jobs.upgrade()) {
+            (Some(snapshot), Some(tx)) => self.refreshing.start(snapshot, tx) == Refresh::Spent,
+            _ => true,
+        };
+        let (uri, version) = (p.uri.clone(), p.version);
+        let diagnostics = serde_json::to_vec(&p.diagnostics).unwrap_or_default();
+        let digest = digest(&diagnostics);
+        if self.published.insert(p.uri.clone(), digest) != Some(digest) {
+            let body = notification(&p.uri, &diagnostics, p.version);
+            let client = &self.client;
+            send(body, || {
+                client.publish_diagnostics(p.uri, p.diagnostics, p.version)
+            })
+            .await;
+        }
+        let wants_analysed = self.state.client_wants_analysed.load(Ordering::Relaxed);
+        if let (true, Some(version)) = (complete && wants_analysed, version) {
+            let body = analysed(&uri, version);
+            let client = &self.client;
+            send(body, || {
+                client.send_notification::<Analysed>(AnalysedParams { uri, version })
+            })
+            .await;
+        }
+    }
+
+    /// Links from other open documents into this one may have broken or healed when its headings
+    /// changed: those documents are analysed again.
+    fn relook_links_into(&mut self, p: &Publication) {
+        let before = match p.version {
+            Some(_) => self.headings.insert(p.uri.clone(), p.headings),
+            None => self.headings.remove(&p.uri).and(None),
+        };
+        if before.is_none_or(|b| b == p.headings) {
+            return;
+        }
+        if let Some(tx) = self.jobs.upgrade() {
+            for other in self.state.open_uris().into_iter().filter(|u| *u != p.uri) {
+                let _ = tx.send(Job::Newest(other));
+            }
+        }
+    }
 }
 
 /// Writes `body` to the client's stdout when the server owns it, else sends it through
