@@ -437,14 +437,7 @@ async fn a_broken_fragment_is_fixed_to_the_nearest_anchors() {
 #[tokio::test]
 async fn the_outline_kept_for_a_version_follows_every_edit() {
     let (_dir, server, uri) = started(PLAN).await;
-    let outline = || async {
-        server
-            .request(
-                "textDocument/documentSymbol",
-                json!({"textDocument": {"uri": uri}}),
-            )
-            .await
-    };
+    let outline = || server.on_document("textDocument/documentSymbol", &uri);
     let first = outline().await;
     assert_eq!(first, outline().await);
     let steps = &first[0]["children"][1];
@@ -469,14 +462,7 @@ async fn the_outline_kept_for_a_version_follows_every_edit() {
 #[tokio::test]
 async fn new_placeholder_settings_make_the_client_ask_for_tokens_again() {
     let (_dir, server, uri) = started(PLACEHOLDERS).await;
-    let tokens = || async {
-        server
-            .request(
-                "textDocument/semanticTokens/full",
-                json!({"textDocument": {"uri": uri}}),
-            )
-            .await
-    };
+    let tokens = || server.on_document("textDocument/semanticTokens/full", &uri);
     let before = tokens().await;
     assert!(!token_texts(PLACEHOLDERS, &before["data"]).contains(&"<<first"));
     server

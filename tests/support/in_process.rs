@@ -131,6 +131,12 @@ impl InProcess {
         .await;
     }
 
+    /// The answer to `method` for the whole document `uri` (outline, semantic tokens, …).
+    pub async fn on_document(&self, method: &str, uri: &str) -> Value {
+        self.request(method, json!({"textDocument": {"uri": uri}}))
+            .await
+    }
+
     /// `didChange` replacing the whole text, as version `version`.
     pub async fn replace_text(&self, uri: &str, version: i64, text: &str) {
         self.notify(
