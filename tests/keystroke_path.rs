@@ -193,3 +193,42 @@ fn the_first_look_needs_no_disk_or_git_and_the_complete_diagnostics_follow() {
     assert!(quiet.notifications("$/planLsp/analysed").is_empty());
     quiet.shutdown();
 }
+
+#[test]
+fn a_first_look_never_calls_drift_a_wrong_line() {
+    // Two committed plans cite line 15 of a file that has lost lines since: git shows the line
+    // was there, so the complete diagnostics say `stale-reference`. Opening the second plan after
+    // the first, its line count is cached but git has not been asked for that plan yet.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::create_dir_all(root.join("plans")).unwrap();
+    let long: String = (1..=20).map(|i| format!("fn f{i}() {{}}\n")).collect();
+    std::fs::write(root.join("src/b.rs"), &long).unwrap();
+    let plan = "# Plan\n\n- The cache is built in `src/b.rs:15`.\n";
+    std::fs::write(root.join("plans/one.md"), plan).unwrap();
+    std::fs::write(root.join("plans/two.md"), plan).unwrap();
+    git(root, &["init", "-q"]);
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "plans"]);
+    let short: String = (1..=10).map(|i| format!("fn f{i}() {{}}\n")).collect();
+    std::fs::write(root.join("src/b.rs"), short).unwrap();
+
+    let client = LspClient::start(root, json!({}));
+    for name in ["plans/one.md", "plans/two.md"] {
+        let uri = client.uri(name);
+        client.open(&uri, plan);
+        let complete = client.diagnostics(&uri);
+        assert!(
+            complete.iter().any(|d| d["code"] == "stale-reference"),
+            "{name}: {complete:?}"
+        );
+        for (published, _) in publications(&client, &uri) {
+            assert!(
+                !codes(&published).contains(&"line-out-of-range".to_owned()),
+                "{name}: a line git shows was there is never called out of range: {published}"
+            );
+        }
+    }
+    client.shutdown();
+}

@@ -52,7 +52,7 @@ pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
             return true;
         }
         let path = f.data["path"].as_str().unwrap_or_default().to_owned();
-        let (gone, deferred) =
+        let (gone, left_out) =
             no_wait::watch(|| super::code_refs::deleted_since_commit(snapshot, &path));
         if gone {
             *f = Finding::new(
@@ -63,18 +63,20 @@ pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
             );
         }
         // Until git has said whether the file was there, "broken" may be wrong: say nothing yet.
-        !deferred
+        !left_out
     });
     findings.extend(snapshot.issue_drift.clone());
     findings.extend(super::heading_links::findings(snapshot));
-    let code_findings = super::code_refs::findings(snapshot);
+    let (code_findings, drift_left_out) = no_wait::watch(|| super::code_refs::findings(snapshot));
     // Lines past the end of a file that git shows were there when the plan was committed
-    // are drift (`stale-reference`, with its fix), not a wrong line.
+    // are drift (`stale-reference`, with its fix), not a wrong line; until git has answered,
+    // a line past the end may be either: say nothing yet.
     findings.retain(|f| {
         f.code != "line-out-of-range"
-            || !code_findings
-                .iter()
-                .any(|s| s.code == "stale-reference" && s.range == f.range)
+            || (!drift_left_out
+                && !code_findings
+                    .iter()
+                    .any(|s| s.code == "stale-reference" && s.range == f.range))
     });
     findings.extend(code_findings);
     findings.sort_by_key(|f| (f.range.start, f.range.end));

@@ -105,9 +105,8 @@ impl DriftChecker {
                 return outcome.clone();
             }
         }
-        if no_wait::active() {
-            // Reading the file and git's copy of it waits: after the pass.
-            no_wait::defer();
+        // Reading the file and git's copy of it waits: after the pass.
+        if no_wait::leave_out() {
             return None;
         }
         let outcome = self.check_lines_uncached(door, &commit, file, start, end);
@@ -161,8 +160,7 @@ impl DriftChecker {
         {
             return Some(*known);
         }
-        if no_wait::active() {
-            no_wait::defer();
+        if no_wait::leave_out() {
             return None;
         }
         // Git runs without the lock held, so other lookups do not wait on it.
@@ -187,11 +185,7 @@ impl DriftChecker {
             .unwrap_or_else(|e| e.into_inner())
             .get(file)
         {
-            if at.elapsed() < STAMP_TTL {
-                return *stamp;
-            }
-            if no_wait::active() {
-                no_wait::defer();
+            if at.elapsed() < STAMP_TTL || no_wait::take_stale() {
                 return *stamp;
             }
         }
@@ -219,16 +213,11 @@ impl DriftChecker {
             .unwrap_or_else(|e| e.into_inner())
             .get(plan)
         {
-            if at.elapsed() < COMMIT_TTL {
-                return commit.clone();
-            }
-            if no_wait::active() {
-                no_wait::defer();
+            if at.elapsed() < COMMIT_TTL || no_wait::take_stale() {
                 return commit.clone();
             }
         }
-        if no_wait::active() {
-            no_wait::defer();
+        if no_wait::leave_out() {
             return None;
         }
         // Git runs without the lock held, so other plans' lookups do not wait for it.

@@ -41,6 +41,13 @@ struct Fact {
     checked: Instant,
 }
 
+impl Fact {
+    /// Whether this fact holds what is asked: the line count too, for a file, when `need_lines`.
+    fn answers(&self, need_lines: bool) -> bool {
+        !need_lines || self.counted || self.kind != Some(FileKind::File)
+    }
+}
+
 /// A cache of file existence and line counts, shared by all documents, over one file system.
 #[derive(Debug)]
 pub struct FileFacts {
@@ -112,8 +119,7 @@ impl FileFacts {
     fn fresh<T>(&self, path: &Path, need_lines: bool, read: impl Fn(&Fact) -> T) -> Option<T> {
         let facts = self.facts.lock().unwrap_or_else(|e| e.into_inner());
         let fact = facts.get(path)?;
-        let complete = !need_lines || fact.counted || fact.kind != Some(FileKind::File);
-        (complete && fact.checked.elapsed() < TRUST_FOR).then(|| read(fact))
+        (fact.answers(need_lines) && fact.checked.elapsed() < TRUST_FOR).then(|| read(fact))
     }
 
     fn fact(&self, path: &Path, need_lines: bool) -> Fact {
@@ -124,13 +130,12 @@ impl FileFacts {
         };
         let wait = !no_wait::active();
         if let Some(fact) = &previous {
-            let complete = !need_lines || fact.counted || fact.kind != Some(FileKind::File);
-            if now.duration_since(fact.checked) < TRUST_FOR && complete {
+            let complete = fact.answers(need_lines);
+            if complete && now.duration_since(fact.checked) < TRUST_FOR {
                 return fact.clone();
             }
-            if !wait {
-                // Stale or without its line count: good enough now, refreshed after the pass.
-                no_wait::defer();
+            // Stale, or without its line count: good enough now, refreshed after the pass.
+            if (complete && no_wait::take_stale()) || (!complete && no_wait::leave_out()) {
                 return fact.clone();
             }
         }
@@ -148,7 +153,7 @@ impl FileFacts {
             _ if unchanged.is_some() => (unchanged.and_then(|p| p.lines), true),
             _ if !need_lines => (None, false),
             (Some(stat), Some(_)) if stat.kind == EntryKind::File && !wait => {
-                no_wait::defer();
+                no_wait::leave_out();
                 (None, false)
             }
             (Some(stat), Some(real)) if stat.kind == EntryKind::File => {
@@ -211,11 +216,7 @@ impl FileFacts {
             .unwrap_or_else(|e| e.into_inner())
             .get(context, folder, roots, written)
         {
-            if now.duration_since(*checked) < TRUST_FOR {
-                return resolution.clone();
-            }
-            if no_wait::active() {
-                no_wait::defer();
+            if now.duration_since(*checked) < TRUST_FOR || no_wait::take_stale() {
                 return resolution.clone();
             }
         }

@@ -117,17 +117,12 @@ impl MarkdownDocs {
             )
         });
         if let Some((_, checked, true, doc)) = &cached {
-            if now.duration_since(*checked) < TRUST_FOR {
-                return wanted(&doc.plan.text).then(|| doc.clone());
-            }
-            if no_wait::active() {
-                no_wait::defer();
+            if now.duration_since(*checked) < TRUST_FOR || no_wait::take_stale() {
                 return wanted(&doc.plan.text).then(|| doc.clone());
             }
         }
-        if no_wait::active() {
-            // Reading and parsing another document waits: after the pass.
-            no_wait::defer();
+        // Reading and parsing another document waits: after the pass.
+        if no_wait::leave_out() {
             return None;
         }
         let (_, stat) = door.stat(path).ok()?;

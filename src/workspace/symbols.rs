@@ -810,9 +810,8 @@ impl SymbolCache {
                 return Some(Arc::clone(cached));
             }
         }
-        if no_wait::active() {
-            // Reading and parsing the file waits: after the pass.
-            no_wait::defer();
+        // Reading and parsing the file waits: after the pass.
+        if no_wait::leave_out() {
             return None;
         }
         let path = index.abs_path(id)?;
