@@ -46,6 +46,7 @@ pub struct LinkedDoc {
     /// Anchors that are not headings, read from the text on first need.
     other_anchors: Arc<OnceLock<OtherAnchors>>,
     slugs_digest: Arc<OnceLock<u64>>,
+    slug_index: Arc<OnceLock<slug::SlugIndex>>,
 }
 
 /// Anchors a reader may see that are not the document's headings: written by hand
@@ -132,6 +133,7 @@ impl LinkedDoc {
             slugs,
             other_anchors: Arc::default(),
             slugs_digest: Arc::default(),
+            slug_index: Arc::default(),
         }
     }
 
@@ -152,7 +154,9 @@ impl LinkedDoc {
 
     /// The section a fragment names, if any.
     pub fn section_for(&self, fragment: &str) -> Option<usize> {
-        slug::section_for_fragment(&self.plan, &self.slugs, fragment)
+        self.slug_index
+            .get_or_init(|| slug::SlugIndex::new(&self.slugs))
+            .section_for(fragment)
     }
 
     /// The LSP range of a byte range of this document.

@@ -211,10 +211,31 @@ pub fn fragment_names(fragment: &str, slug: &str) -> bool {
     fragment == slug || fragment.to_lowercase() == slug
 }
 
-/// The section of `plan` whose anchor `fragment` names.
-pub fn section_for_fragment(plan: &Plan, slugs: &[String], fragment: &str) -> Option<usize> {
-    debug_assert_eq!(plan.sections.len(), slugs.len());
-    slugs.iter().position(|s| fragment_names(fragment, s))
+/// The first section of each anchor, so that finding the section a fragment names does not
+/// compare it with every anchor (a plan with thousands of headings and links did that per link
+/// per keystroke).
+#[derive(Debug, Default)]
+pub struct SlugIndex(rustc_hash::FxHashMap<String, usize>);
+
+impl SlugIndex {
+    pub fn new(slugs: &[String]) -> SlugIndex {
+        let mut first = rustc_hash::FxHashMap::default();
+        for (i, slug) in slugs.iter().enumerate() {
+            first.entry(slug.clone()).or_insert(i);
+        }
+        SlugIndex(first)
+    }
+
+    /// The first section whose anchor `fragment` names (see [`fragment_names`]).
+    pub fn section_for(&self, fragment: &str) -> Option<usize> {
+        let fragment = fragment.strip_prefix("user-content-").unwrap_or(fragment);
+        let exact = self.0.get(fragment).copied();
+        let lower = fragment.to_lowercase();
+        let folded = (lower != fragment)
+            .then(|| self.0.get(&lower).copied())
+            .flatten();
+        exact.into_iter().chain(folded).min()
+    }
 }
 
 #[cfg(test)]
@@ -288,5 +309,23 @@ mod tests {
         assert!(fragment_names("user-content-status-quo", "status-quo"));
         assert!(fragment_names("ÉTAT", "état"));
         assert!(!fragment_names("status", "status-quo"));
+        let slugs: Vec<String> = ["a", "status-quo", "état", "status-quo"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let index = SlugIndex::new(&slugs);
+        for fragment in [
+            "status-quo",
+            "Status-Quo",
+            "user-content-status-quo",
+            "ÉTAT",
+            "status",
+        ] {
+            assert_eq!(
+                index.section_for(fragment),
+                slugs.iter().position(|s| fragment_names(fragment, s)),
+                "{fragment}"
+            );
+        }
     }
 }
