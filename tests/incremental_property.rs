@@ -150,7 +150,7 @@ fn random_edits(seed: u64, start_text: &str, pieces: &[&str]) {
         state.change(&uri, step + 2, &[event]).unwrap();
         let snapshot = state.snapshot(&uri).unwrap();
         assert_eq!(snapshot.rope.to_string(), model, "seed {seed} step {step}");
-        if step % 25 == 0 {
+        if step % 5 == 0 {
             let fresh = Plan::parse(&model, &syntax);
             assert_eq!(
                 snapshot.plan.placeholders, fresh.placeholders,
@@ -162,6 +162,18 @@ fn random_edits(seed: u64, start_text: &str, pieces: &[&str]) {
             );
             assert_eq!(
                 snapshot.plan.references, fresh.references,
+                "seed {seed} step {step}"
+            );
+            assert_eq!(
+                snapshot.plan.code_spans, fresh.code_spans,
+                "seed {seed} step {step}"
+            );
+            assert_eq!(
+                snapshot.plan.heading_links, fresh.heading_links,
+                "seed {seed} step {step}"
+            );
+            assert_eq!(
+                snapshot.plan.blocks, fresh.blocks,
                 "seed {seed} step {step}"
             );
         }

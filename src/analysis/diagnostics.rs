@@ -108,8 +108,16 @@ pub struct AnalysisContext<'a> {
 
 /// All core findings for a plan, severities not yet adjusted by settings.
 pub fn diagnose(ctx: &AnalysisContext) -> Vec<Finding> {
+    let (mut findings, is_plan) = document_findings(ctx);
+    findings.extend(item_findings(ctx, &(0..usize::MAX), is_plan));
+    sort(&mut findings);
+    findings
+}
+
+/// The findings about the document as a whole (its sections); and whether it is held to the
+/// plan template, which the findings of its items depend on.
+pub fn document_findings(ctx: &AnalysisContext) -> (Vec<Finding>, bool) {
     let mut findings = Vec::new();
-    placeholder_findings(ctx.plan, &mut findings);
     let report = template_check::check(ctx.plan, ctx.template);
     // A README or notes file is not held to the plan template; placeholders and references are
     // still checked in any Markdown file.
@@ -117,9 +125,40 @@ pub fn diagnose(ctx: &AnalysisContext) -> Vec<Finding> {
     if is_plan {
         section_findings(ctx.plan, ctx.template, &report, &mut findings);
     }
-    reference_findings(ctx, is_plan, &mut findings);
-    findings.sort_by_key(|f| (f.range.start, f.range.end));
+    (findings, is_plan)
+}
+
+/// The findings about the placeholders and references that start in `items`, in order.
+pub fn item_findings(ctx: &AnalysisContext, items: &Range<usize>, is_plan: bool) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    placeholder_findings(ctx.plan, items, &mut findings);
+    reference_findings(ctx, items, is_plan, &mut findings);
+    sort(&mut findings);
     findings
+}
+
+/// The order findings are reported in: by place, then code and message, so that the same
+/// findings always come in the same order, however they were gathered.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (a.range.start, a.range.end, a.code, &a.message).cmp(&(
+            b.range.start,
+            b.range.end,
+            b.code,
+            &b.message,
+        ))
+    });
+}
+
+/// The items of a plan that start in `items`, of a list in document order.
+pub fn starting_in<'a, T>(
+    list: &'a [T],
+    items: &Range<usize>,
+    start: impl Fn(&T) -> usize,
+) -> &'a [T] {
+    let from = list.partition_point(|t| start(t) < items.start);
+    let to = list.partition_point(|t| start(t) < items.end);
+    &list[from..to.max(from)]
 }
 
 /// Applies the `severity` settings: a new severity per code, or `off` to drop the code.
@@ -143,8 +182,8 @@ pub fn apply_severity(findings: Vec<Finding>, settings: &Settings) -> Vec<Findin
         .collect()
 }
 
-fn placeholder_findings(plan: &Plan, out: &mut Vec<Finding>) {
-    for p in &plan.placeholders {
+fn placeholder_findings(plan: &Plan, items: &Range<usize>, out: &mut Vec<Finding>) {
+    for p in starting_in(&plan.placeholders, items, |p| p.range.start) {
         let message = if p.question.is_empty() {
             // Quote the mark, so a bare `TBD` in a long paragraph can be found.
             let written: String = plan.text[p.range.clone()].chars().take(40).collect();
@@ -244,11 +283,16 @@ pub fn missing_anchor(
 
 /// `is_plan`: paths in code spans and prose are the plan's references; in other Markdown (a
 /// README, a CHANGELOG) they often name files of the reader's project, so only links count there.
-fn reference_findings(ctx: &AnalysisContext, is_plan: bool, out: &mut Vec<Finding>) {
+fn reference_findings(
+    ctx: &AnalysisContext,
+    items: &Range<usize>,
+    is_plan: bool,
+    out: &mut Vec<Finding>,
+) {
     // Plans cite the same few files many times: resolve each written path once per pass.
     let mut resolved: rustc_hash::FxHashMap<&str, (Resolution, Option<usize>)> =
         rustc_hash::FxHashMap::default();
-    for r in &ctx.plan.references {
+    for r in starting_in(&ctx.plan.references, items, |r| r.range.start) {
         let (resolution, line_count) = resolved
             .entry(r.target.path.as_str())
             .or_insert_with(|| {
@@ -415,14 +459,14 @@ mod tests {
                 ("`src/a.rs:4`", "line-out-of-range"),
                 ("`src/nope.rs`", "broken-link"),
                 ("[NEEDS CLARIFICATION: db?]", "placeholder"),
+                ("## Best Practices", "empty-section"),
                 // Where the missing section belongs (after Best Practices), not on the title.
                 ("## Best Practices", "missing-section"),
-                ("## Best Practices", "empty-section"),
             ]
         );
         assert_eq!(found[2].2, "db?");
         assert_eq!(
-            found[3].2,
+            found[4].2,
             "Missing required section \"Proposed Implementation\""
         );
     }

@@ -1,5 +1,6 @@
 //! Text of an open document: a rope and its version, edited in place by `didChange`.
 
+pub mod common_ends;
 pub mod line_index;
 pub mod mask;
 pub mod position;

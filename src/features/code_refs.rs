@@ -16,7 +16,7 @@ use tower_lsp::lsp_types::{
 };
 
 use super::{fence_language, workspace_edit};
-use crate::analysis::diagnostics::Finding;
+use crate::analysis::diagnostics::{starting_in, Finding};
 use crate::analysis::edits::TextChange;
 use crate::plan::references::LineSpan;
 use crate::snapshot::Snapshot;
@@ -194,14 +194,15 @@ pub fn document_links(snapshot: &Snapshot) -> Vec<DocumentLink> {
         .collect()
 }
 
-/// `unknown-symbol` and `stale-reference` findings. `unknown-symbol` waits for a complete index,
-/// so that "not found" means not in the workspace, and is only for paths that start in the
-/// workspace (not `std::fs::read`).
-pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
+/// `unknown-symbol` and `stale-reference` findings of the code spans and references that start
+/// in `items`. `unknown-symbol` waits for a complete index, so that "not found" means not in
+/// the workspace, and is only for paths that start in the workspace (not `std::fs::read`).
+pub fn findings(snapshot: &Snapshot, items: &Range<usize>) -> Vec<Finding> {
     let mut out = Vec::new();
     let code = &snapshot.code;
     let text: &str = &snapshot.plan.text;
-    for span in symbol_spans(snapshot).filter(|s| s.query.is_qualified()) {
+    let spans = symbol_spans(snapshot).filter(|s| items.contains(&s.range.start));
+    for span in spans.filter(|s| s.query.is_qualified()) {
         if !code.find_symbols(&span.query, 1).is_empty() {
             continue;
         }
@@ -245,11 +246,16 @@ pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
             ));
         }
     }
-    line_drift_findings(snapshot, text, &mut out);
+    line_drift_findings(snapshot, text, items, &mut out);
     out
 }
 
-fn line_drift_findings(snapshot: &Snapshot, text: &str, out: &mut Vec<Finding>) {
+fn line_drift_findings(
+    snapshot: &Snapshot,
+    text: &str,
+    items: &Range<usize>,
+    out: &mut Vec<Finding>,
+) {
     let Some(plan_path) = snapshot.path.as_deref() else {
         return;
     };
@@ -261,7 +267,8 @@ fn line_drift_findings(snapshot: &Snapshot, text: &str, out: &mut Vec<Finding>) 
     }
     // The same few files are cited many times: resolve each written path once per pass.
     let mut resolved: rustc_hash::FxHashMap<&str, Resolution> = rustc_hash::FxHashMap::default();
-    for reference in &snapshot.plan.references {
+    let references = starting_in(&snapshot.plan.references, items, |r| r.range.start);
+    for reference in references {
         let Some(lines) = &reference.target.lines else {
             continue;
         };
@@ -407,7 +414,8 @@ pub fn code_actions(
     end: usize,
     diagnostics: &[Diagnostic],
 ) -> Vec<CodeActionOrCommand> {
-    findings(snapshot)
+    // A finding lies within its item, so no item starting after `end` has one there.
+    findings(snapshot, &(0..end.saturating_add(1)))
         .into_iter()
         .filter(|f| f.code == "stale-reference" && f.range.start <= end && start <= f.range.end)
         .filter_map(|f| {

@@ -1,14 +1,33 @@
 //! Findings as LSP diagnostics.
+//!
+//! A keystroke changes one chunk of a plan, but the findings about its placeholders and
+//! references (which resolve paths, count lines and ask git) were all computed again, at a cost
+//! that followed the document. [`Kept`] holds the findings of the last complete analysis of a
+//! document; the next analysis computes only those of the items in the chunks that changed and
+//! shifts the rest, as long as nothing else they depend on changed (see [`ReuseKey`]).
+
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tower_lsp::lsp_types::{Diagnostic, DiagnosticSeverity, NumberOrString};
 
 use crate::analysis;
 use crate::analysis::diagnostics::{AnalysisContext, Finding, Severity};
+use crate::document::common_ends::{common_prefix, common_suffix};
+use crate::plan::template::Template;
+use crate::plan::{PlaceholderSyntax, Plan};
+use crate::settings::Settings;
 use crate::snapshot::Snapshot;
-use crate::workspace::no_wait;
+use crate::workspace::{no_wait, revision};
 
 /// The diagnostic `source` of everything this server reports.
 pub const SOURCE: &str = "plan-lsp";
+
+/// How long kept findings may be reused: the caches' own trust period, after which they check
+/// their answers again (a file may have changed on disk without anyone saying so).
+const KEEP_FOR: Duration = Duration::from_secs(3);
 
 pub fn to_lsp(snapshot: &Snapshot, finding: Finding) -> Diagnostic {
     Diagnostic {
@@ -29,24 +48,172 @@ pub fn to_lsp(snapshot: &Snapshot, finding: Finding) -> Diagnostic {
 
 /// All diagnostics of a snapshot.
 pub fn compute(snapshot: &Snapshot) -> Vec<Diagnostic> {
-    findings(snapshot)
-        .into_iter()
-        .map(|f| to_lsp(snapshot, f))
-        .collect()
+    to_diagnostics(snapshot, findings(snapshot))
+}
+
+/// All diagnostics of a snapshot, reusing what `kept` (from an earlier version) still holds;
+/// also what to keep for the next version.
+pub fn compute_reusing(snapshot: &Snapshot, kept: Option<Kept>) -> (Vec<Diagnostic>, Kept) {
+    let (findings, kept) = findings_reusing(snapshot, kept);
+    (to_diagnostics(snapshot, findings), kept)
+}
+
+fn to_diagnostics(snapshot: &Snapshot, findings: Vec<Finding>) -> Vec<Diagnostic> {
+    findings.into_iter().map(|f| to_lsp(snapshot, f)).collect()
 }
 
 /// Every finding for this version, with the configured severities.
 pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
-    let roots = snapshot.effective_roots();
-    let ctx = AnalysisContext {
-        plan: &snapshot.plan,
-        template: &snapshot.template,
-        document_path: snapshot.path.as_deref(),
-        roots: &roots,
-        files: &snapshot.files,
-        code: &snapshot.code,
+    let (mut findings, is_plan) = fresh_findings(snapshot);
+    findings.extend(item_findings(snapshot, &(0..usize::MAX), is_plan));
+    finish(snapshot, findings)
+}
+
+/// [`findings`], reusing `kept`; and what to keep for the next version.
+pub fn findings_reusing(snapshot: &Snapshot, kept: Option<Kept>) -> (Vec<Finding>, Kept) {
+    let (mut findings, is_plan) = fresh_findings(snapshot);
+    let key = ReuseKey::of(snapshot, is_plan);
+    let reused = kept
+        .filter(|k| k.key == key && k.made.elapsed() < KEEP_FOR)
+        .and_then(|k| reuse(snapshot, k, is_plan));
+    let (items, made) = reused.unwrap_or_else(|| {
+        let all = 0..usize::MAX;
+        (item_findings(snapshot, &all, is_plan), Instant::now())
+    });
+    findings.extend(items.iter().cloned());
+    let kept = Kept {
+        plan: snapshot.plan.clone(),
+        items,
+        key,
+        made,
     };
-    let mut findings = analysis::diagnostics::diagnose(&ctx);
+    (finish(snapshot, findings), kept)
+}
+
+fn finish(snapshot: &Snapshot, mut findings: Vec<Finding>) -> Vec<Finding> {
+    analysis::diagnostics::sort(&mut findings);
+    analysis::diagnostics::apply_severity(findings, &snapshot.settings)
+}
+
+/// The findings of the last complete analysis of a document that depend on the disk, git and
+/// the code index: those of its placeholders, references and code spans.
+pub struct Kept {
+    plan: Arc<Plan>,
+    /// In order, severities not yet applied.
+    items: Vec<Finding>,
+    key: ReuseKey,
+    /// When the oldest of them was computed.
+    made: Instant,
+}
+
+/// What else than an item's own chunk its findings depend on.
+#[derive(PartialEq)]
+struct ReuseKey {
+    revision: u64,
+    /// Headings, link definitions, unfilled template (see `Plan::cross_chunk_digest`).
+    cross_chunk: u64,
+    /// Whether the document is held to the plan template.
+    is_plan: bool,
+    path: Option<PathBuf>,
+    roots: Vec<PathBuf>,
+    template: ByAddress<Template>,
+    settings: ByAddress<Settings>,
+    syntax: ByAddress<PlaceholderSyntax>,
+}
+
+/// An `Arc` compared by address: the same settings, template or syntax object.
+struct ByAddress<T>(Arc<T>);
+
+impl<T> PartialEq for ByAddress<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl ReuseKey {
+    fn of(snapshot: &Snapshot, is_plan: bool) -> ReuseKey {
+        ReuseKey {
+            revision: revision::current(),
+            cross_chunk: snapshot.plan.cross_chunk_digest,
+            is_plan,
+            path: snapshot.path.clone(),
+            roots: snapshot.effective_roots(),
+            template: ByAddress(snapshot.template.clone()),
+            settings: ByAddress(snapshot.settings.clone()),
+            syntax: ByAddress(snapshot.syntax.clone()),
+        }
+    }
+}
+
+/// The item findings of `snapshot` from `kept`'s, computing only those of the chunks that
+/// changed; `None` when the placeholders were renumbered (their ids are in the findings).
+fn reuse(snapshot: &Snapshot, kept: Kept, is_plan: bool) -> Option<(Vec<Finding>, Instant)> {
+    let (old, new) = (&kept.plan, &snapshot.plan);
+    let (changed_old, changed_new) = changed_chunks(old, new);
+    let count = |plan: &Plan, range: &Range<usize>| {
+        analysis::diagnostics::starting_in(&plan.placeholders, range, |p| p.range.start).len()
+    };
+    if count(old, &changed_old) != count(new, &changed_new) {
+        return None;
+    }
+    let middle = item_findings(snapshot, &changed_new, is_plan);
+    let shift = |at: usize| at + changed_new.end - changed_old.end;
+    let mut items = Vec::with_capacity(kept.items.len() + middle.len());
+    let mut old_items = kept.items.into_iter().peekable();
+    while let Some(f) = old_items.next_if(|f| f.range.start < changed_old.start) {
+        items.push(f);
+    }
+    items.extend(middle);
+    items.extend(
+        old_items
+            .filter(|f| f.range.start >= changed_old.end)
+            .map(|mut f| {
+                f.range = shift(f.range.start)..shift(f.range.end);
+                f
+            }),
+    );
+    Some((items, kept.made))
+}
+
+/// The byte ranges, in the old text and in the new, of the chunks between the unchanged ones
+/// at the start and at the end (empty at the same place when nothing changed).
+fn changed_chunks(old: &Plan, new: &Plan) -> (Range<usize>, Range<usize>) {
+    let (a, b) = (old.text.as_bytes(), new.text.as_bytes());
+    let same_start = common_prefix(a, b);
+    let same_end = common_suffix(a, b).min(a.len().min(b.len()) - same_start);
+    let leading = old
+        .chunks
+        .iter()
+        .zip(&new.chunks)
+        .take_while(|(o, n)| o == n && n.end <= same_start)
+        .count();
+    let start = leading.checked_sub(1).map_or(0, |i| new.chunks[i].end);
+    let trailing = old
+        .chunks
+        .iter()
+        .rev()
+        .zip(new.chunks.iter().rev())
+        .take(old.chunks.len().min(new.chunks.len()) - leading)
+        .take_while(|(o, n)| {
+            n.start >= b.len() - same_end
+                && o.start + b.len() == n.start + a.len()
+                && o.end + b.len() == n.end + a.len()
+        })
+        .count();
+    let new_end = new.chunks.len() - trailing;
+    let end_new = new.chunks.get(new_end).map_or(b.len(), |c| c.start);
+    let end_old = old
+        .chunks
+        .get(old.chunks.len() - trailing)
+        .map_or(a.len(), |c| c.start);
+    (start..end_old.max(start), start..end_new.max(start))
+}
+
+/// The findings of the placeholders, references and code spans that start in `items`, in order.
+fn item_findings(snapshot: &Snapshot, items: &Range<usize>, is_plan: bool) -> Vec<Finding> {
+    let roots = snapshot.effective_roots();
+    let ctx = context(snapshot, &roots);
+    let mut findings = analysis::diagnostics::item_findings(&ctx, items, is_plan);
     findings.retain_mut(|f| {
         if f.code != "broken-link" && f.code != "planned-file" {
             return true;
@@ -65,9 +232,8 @@ pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
         // Until git has said whether the file was there, "broken" may be wrong: say nothing yet.
         !left_out
     });
-    findings.extend(snapshot.issue_drift.clone());
-    findings.extend(super::heading_links::findings(snapshot));
-    let (code_findings, drift_left_out) = no_wait::watch(|| super::code_refs::findings(snapshot));
+    let (code_findings, drift_left_out) =
+        no_wait::watch(|| super::code_refs::findings(snapshot, items));
     // Lines past the end of a file that git shows were there when the plan was committed
     // are drift (`stale-reference`, with its fix), not a wrong line; until git has answered,
     // a line past the end may be either: say nothing yet.
@@ -79,6 +245,29 @@ pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
                     .any(|s| s.code == "stale-reference" && s.range == f.range))
     });
     findings.extend(code_findings);
-    findings.sort_by_key(|f| (f.range.start, f.range.end));
-    analysis::diagnostics::apply_severity(findings, &snapshot.settings)
+    analysis::diagnostics::sort(&mut findings);
+    findings
+}
+
+/// The findings judged afresh for every version: the document's sections, issue drift, and
+/// links to headings (which depend on every heading and anchor of the documents they point
+/// into, and cost little); and whether the document is held to the plan template.
+fn fresh_findings(snapshot: &Snapshot) -> (Vec<Finding>, bool) {
+    let roots = snapshot.effective_roots();
+    let (mut findings, is_plan) =
+        analysis::diagnostics::document_findings(&context(snapshot, &roots));
+    findings.extend(snapshot.issue_drift.clone());
+    findings.extend(super::heading_links::findings(snapshot, &(0..usize::MAX)));
+    (findings, is_plan)
+}
+
+fn context<'a>(snapshot: &'a Snapshot, roots: &'a [PathBuf]) -> AnalysisContext<'a> {
+    AnalysisContext {
+        plan: &snapshot.plan,
+        template: &snapshot.template,
+        document_path: snapshot.path.as_deref(),
+        roots,
+        files: &snapshot.files,
+        code: &snapshot.code,
+    }
 }

@@ -435,13 +435,12 @@ impl<'a> Targets<'a> {
     }
 }
 
-/// `broken-link` on every written fragment that names no heading of a Markdown file that
-/// exists (this document included).
-pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
+/// `broken-link` on every written fragment, of the links that start in `items`, that names no
+/// heading of a Markdown file that exists (this document included).
+pub fn findings(snapshot: &Snapshot, items: &Range<usize>) -> Vec<Finding> {
     let mut targets = Targets::new(snapshot);
-    snapshot
-        .plan
-        .heading_links
+    let links = &snapshot.plan.heading_links;
+    crate::analysis::diagnostics::starting_in(links, items, |l| l.range.start)
         .iter()
         .filter_map(|link| targets.broken(link))
         .map(|broken| {

@@ -116,6 +116,13 @@ pub struct Plan {
     /// The text this plan was built from, and its line starts, for fast position conversion.
     pub text: std::sync::Arc<str>,
     pub lines: std::sync::Arc<crate::document::line_index::LineIndex>,
+    /// The chunks the text was parsed in (see `chunks`): what a chunk holds depends only on its
+    /// text and on [`Plan::cross_chunk_digest`].
+    pub chunks: Vec<Range<usize>>,
+    /// A digest of what chunks see of each other: the headings (the section of everything
+    /// below them), the link definitions (`[text][label]` anywhere), and whether the plan is
+    /// an unfilled template (its bracketed phrases are blanks).
+    pub cross_chunk_digest: u64,
 }
 
 impl Plan {
@@ -141,11 +148,12 @@ impl Plan {
         syntax: &PlaceholderSyntax,
         cache: &mut PlanCache,
     ) -> Plan {
-        cache.start_pass(&syntax.fingerprint);
+        cache.start_pass(&syntax.fingerprint, text);
+        let shared: std::sync::Arc<str> = text.into();
         let mut builder = Builder {
             plan: Plan {
                 line_ending: detect_line_ending(text),
-                text: text.into(),
+                text: shared.clone(),
                 lines: std::sync::Arc::new(crate::document::line_index::LineIndex::new(text)),
                 ..Plan::default()
             },
@@ -154,11 +162,12 @@ impl Plan {
             reference_links: Vec::new(),
             weak_slots: Vec::new(),
         };
-        for chunk in &split.chunks {
-            let facts = cache.facts(&text[chunk.clone()], syntax, chunk.start == 0);
+        let count = split.chunks.len();
+        for (index, chunk) in split.chunks.iter().enumerate() {
+            let facts = cache.facts(text, chunk.clone(), (index, count), syntax);
             builder.add_chunk(&facts, chunk.start);
         }
-        cache.end_pass();
+        cache.end_pass(&shared);
         builder.finish(text, &split)
     }
 
@@ -396,9 +405,23 @@ impl Builder {
         }
     }
 
+    fn cross_chunk_digest(&self, unfilled: bool) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = rustc_hash::FxHasher::default();
+        unfilled.hash(&mut hasher);
+        for s in &self.plan.sections {
+            (s.level, &s.title).hash(&mut hasher);
+        }
+        let mut definitions: Vec<_> = self.link_definitions.iter().collect();
+        definitions.sort_unstable();
+        definitions.hash(&mut hasher);
+        hasher.finish()
+    }
+
     /// A bracketed phrase that names a link definition is a link. Weak slots count only in an
-    /// unfilled template: a document with two bracketed placeholders already.
-    fn settle_slots(&mut self, text: &str) {
+    /// unfilled template: a document with two bracketed placeholders already. Returns whether
+    /// the plan is one.
+    fn settle_slots(&mut self, text: &str) -> bool {
         let defined = |p: &Placeholder| {
             text[p.range.clone()].starts_with('[')
                 && self
@@ -420,7 +443,7 @@ impl Builder {
             .nth(1)
             .is_some();
         if !unfilled {
-            return;
+            return false;
         }
         // An unfilled template: its other bracketed phrases are blanks too, in code as well.
         let mut weak: Vec<Placeholder> = std::mem::take(&mut self.weak_slots)
@@ -445,6 +468,7 @@ impl Builder {
         }
         self.plan.placeholders.extend(weak);
         self.plan.placeholders.sort_by_key(|p| p.range.start);
+        true
     }
 
     fn finish(mut self, text: &str, split: &chunks::Split) -> Plan {
@@ -475,7 +499,9 @@ impl Builder {
         }
         self.plan.references.sort_by_key(|r| r.range.start);
         self.plan.heading_links.sort_by_key(|l| l.range.start);
-        self.settle_slots(text);
+        let unfilled = self.settle_slots(text);
+        self.plan.cross_chunk_digest = self.cross_chunk_digest(unfilled);
+        self.plan.chunks = split.chunks.clone();
         for (i, p) in self.plan.placeholders.iter_mut().enumerate() {
             p.id = format!("P{}", i + 1);
         }

@@ -61,6 +61,8 @@ struct Publication {
     deferred: Option<Snapshot>,
     /// A digest of the document's headings, to tell when links into it need a new look.
     headings: u64,
+    /// What the next analysis of the document may reuse: only from a complete one.
+    kept: Option<features::diagnostics::Kept>,
 }
 
 /// The client's stdout, when the server owns it (serving stdio). Weak, so the writer still ends
@@ -80,6 +82,7 @@ pub fn spawn(client: Client, state: Arc<ServerState>) -> mpsc::UnboundedSender<J
         jobs: tx.downgrade(),
         published: HashMap::new(),
         headings: HashMap::new(),
+        kept: HashMap::new(),
         refreshing: Refreshing::default(),
     };
     tokio::spawn(publisher.run(rx));
@@ -96,6 +99,8 @@ struct Publisher {
     published: HashMap<Url, u64>,
     /// A digest of each document's headings when it was last analysed.
     headings: HashMap<Url, u64>,
+    /// The findings of each document's last complete analysis (see `features::diagnostics`).
+    kept: HashMap<Url, features::diagnostics::Kept>,
     refreshing: Refreshing,
 }
 
@@ -106,7 +111,11 @@ impl Publisher {
                 if let Job::Clear(uri) = &job {
                     self.refreshing.forget(uri);
                 }
-                if let Some(publication) = analyse(job, &self.state).await {
+                let kept = self.kept.remove(job.uri());
+                if let Some(mut publication) = analyse(job, kept, &self.state).await {
+                    if let Some(kept) = publication.kept.take() {
+                        self.kept.insert(publication.uri.clone(), kept);
+                    }
                     self.publish(publication).await;
                 }
             }
@@ -271,7 +280,11 @@ impl Refreshing {
 
 /// What to publish for a job: its diagnostics computed on a blocking thread, or nothing when a
 /// newer version (or a close) superseded it meanwhile.
-async fn analyse(job: Job, state: &Arc<ServerState>) -> Option<Publication> {
+async fn analyse(
+    job: Job,
+    kept: Option<features::diagnostics::Kept>,
+    state: &Arc<ServerState>,
+) -> Option<Publication> {
     let newest = match job {
         Job::Clear(uri) => {
             return Some(Publication {
@@ -280,6 +293,7 @@ async fn analyse(job: Job, state: &Arc<ServerState>) -> Option<Publication> {
                 diagnostics: Vec::new(),
                 deferred: None,
                 headings: 0,
+                kept: None,
             })
         }
         Job::Analyse(snapshot) => Ok(snapshot),
@@ -289,11 +303,13 @@ async fn analyse(job: Job, state: &Arc<ServerState>) -> Option<Publication> {
     let analysed = tokio::task::spawn_blocking(move || {
         // Closed meanwhile: nothing to publish.
         let snapshot = newest.or_else(|uri| shared.snapshot(&uri)).ok()?;
-        let (diagnostics, deferred) = no_wait::run(|| features::diagnostics::compute(&snapshot));
-        Some((diagnostics, snapshot, deferred))
+        let ((diagnostics, kept), deferred) =
+            no_wait::run(|| features::diagnostics::compute_reusing(&snapshot, kept));
+        // Findings that left something out are not worth keeping: they will be redone.
+        Some((diagnostics, snapshot, (!deferred).then_some(kept)))
     })
     .await;
-    let (diagnostics, snapshot, deferred) = match analysed {
+    let (diagnostics, snapshot, kept) = match analysed {
         Ok(analysed) => analysed?,
         Err(error) => {
             tracing::error!(%error, "analysis failed");
@@ -307,8 +323,9 @@ async fn analyse(job: Job, state: &Arc<ServerState>) -> Option<Publication> {
         uri,
         version: Some(version),
         diagnostics,
-        deferred: deferred.then_some(snapshot),
+        deferred: kept.is_none().then_some(snapshot),
         headings,
+        kept,
     })
 }
 

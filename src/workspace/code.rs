@@ -62,6 +62,7 @@ impl std::fmt::Debug for CodeIndex {
 impl CodeIndex {
     /// Starts over with new workspace folders; the caller then runs [`CodeIndex::index_all`].
     pub fn reset(&self, roots: Vec<PathBuf>, options: IndexOptions) {
+        super::revision::bump();
         *self.write() = WorkspaceIndex::new(roots, options);
         self.symbols.clear();
         self.indexed.store(0, Ordering::Relaxed);
@@ -83,6 +84,7 @@ impl CodeIndex {
         scan_into(&roots, &options, cancel, |batch| {
             let n = batch.len();
             self.write().ingest(batch);
+            super::revision::bump();
             let total = self.indexed.fetch_add(n, Ordering::Relaxed) + n;
             progress(total);
         });
@@ -90,6 +92,7 @@ impl CodeIndex {
             return None;
         }
         self.status.store(2, Ordering::Relaxed);
+        super::revision::bump();
         Some(self.read().len())
     }
 
@@ -117,6 +120,7 @@ impl CodeIndex {
             }
         }
         self.symbols.forget(&touched);
+        super::revision::bump();
         touched.len()
     }
 

@@ -135,6 +135,7 @@ impl DriftChecker {
 
     /// Forgets what is known about `file` (the client said it changed).
     pub fn invalidate(&self, file: &Path) {
+        super::revision::bump();
         self.stamps
             .lock()
             .unwrap_or_else(|e| e.into_inner())

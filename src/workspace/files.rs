@@ -187,6 +187,7 @@ impl FileFacts {
 
     /// Forgets what is known about `path` (the client said it changed).
     pub fn invalidate(&self, path: &Path) {
+        super::revision::bump();
         self.facts
             .lock()
             .unwrap_or_else(|e| e.into_inner())

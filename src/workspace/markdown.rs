@@ -60,12 +60,21 @@ impl MarkdownDocs {
         version: i32,
         plan: Arc<Plan>,
     ) -> Option<Arc<MarkdownDoc>> {
+        let digest = plan.cross_chunk_digest;
         let doc = Arc::new(MarkdownDoc {
             path: path.clone(),
             open: Some((uri, version)),
             plan,
         });
-        self.lock_open().insert(path, doc)
+        let replaced = self.lock_open().insert(path, doc);
+        // Links into it from other documents may break or heal with its headings.
+        if replaced
+            .as_ref()
+            .is_none_or(|r| r.plan.cross_chunk_digest != digest)
+        {
+            super::revision::bump();
+        }
+        replaced
     }
 
     /// The editor closed the document at `path`: the disk speaks for it again.
@@ -76,6 +85,7 @@ impl MarkdownDocs {
 
     /// The file at `path` changed on disk.
     pub fn forget(&self, path: &Path) {
+        super::revision::bump();
         self.lock_disk().remove(path);
     }
 

@@ -16,6 +16,7 @@ pub mod privacy;
 pub mod rank;
 pub mod research;
 pub mod resolve;
+pub mod revision;
 pub mod root;
 pub mod symbols;
 pub mod templates;
