@@ -189,7 +189,7 @@ fn placeholder_findings(plan: &Plan, items: &Range<usize>, out: &mut Vec<Finding
             let written: String = plan.text[p.range.clone()].chars().take(40).collect();
             format!("Unresolved placeholder \"{written}\"")
         } else {
-            p.question.clone()
+            p.question.to_string()
         };
         // Only the id: the message holds the question, and this runs for every placeholder on
         // every keystroke.
@@ -294,7 +294,7 @@ fn reference_findings(
         rustc_hash::FxHashMap::default();
     for r in starting_in(&ctx.plan.references, items, |r| r.range.start) {
         let (resolution, line_count) = resolved
-            .entry(r.target.path.as_str())
+            .entry(&*r.target.path)
             .or_insert_with(|| {
                 let resolution = resolve::resolve(
                     &r.target.path,

@@ -272,17 +272,15 @@ fn line_drift_findings(
         let Some(lines) = &reference.target.lines else {
             continue;
         };
-        let resolution = resolved
-            .entry(reference.target.path.as_str())
-            .or_insert_with(|| {
-                resolve::resolve(
-                    &reference.target.path,
-                    Some(plan_path),
-                    &roots,
-                    &snapshot.files,
-                    &snapshot.code,
-                )
-            });
+        let resolution = resolved.entry(&*reference.target.path).or_insert_with(|| {
+            resolve::resolve(
+                &reference.target.path,
+                Some(plan_path),
+                &roots,
+                &snapshot.files,
+                &snapshot.code,
+            )
+        });
         let Resolution::Found {
             path,
             kind: FsKind::File,

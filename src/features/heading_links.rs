@@ -272,7 +272,7 @@ pub fn target(snapshot: &Snapshot, link: &HeadingLink) -> Target {
 /// Resolves many links of one snapshot, each linked document (and its anchors) once.
 struct Targets<'a> {
     snapshot: &'a Snapshot,
-    docs: HashMap<Option<String>, Option<LinkedDoc>>,
+    docs: HashMap<Option<Arc<str>>, Option<LinkedDoc>>,
 }
 
 impl<'a> Targets<'a> {

@@ -18,7 +18,7 @@ pub(super) struct InlineFacts {
     pub weak_slots: Vec<PlaceholderMatch>,
     pub references: Vec<(Range<usize>, FileTarget, ReferenceForm)>,
     /// Each code span, its content, and whether that content is a file reference.
-    pub code_spans: Vec<(Range<usize>, String, bool)>,
+    pub code_spans: Vec<(Range<usize>, std::sync::Arc<str>, bool)>,
     /// `[text][label]`, `[label][]` and `[label]` links, by normalised label.
     pub reference_links: Vec<(Range<usize>, String)>,
     /// Inline links to headings (`[see](#status-quo)`, `[x](other.md#y)`).
@@ -153,7 +153,7 @@ fn add_slots(text: &str, exclusions: &Exclusions, facts: &mut InlineFacts) {
         }
         let placeholder = PlaceholderMatch {
             range: slot.range,
-            question: slot.question,
+            question: slot.question.into(),
         };
         if slot.strong {
             facts.placeholders.push(placeholder);
@@ -181,7 +181,9 @@ fn collect(node: Node, text: &str, facts: &mut InlineFacts, exclusions: &mut Exc
                     .references
                     .push((range.clone(), target, ReferenceForm::CodeSpan));
             }
-            facts.code_spans.push((range.clone(), content, is_file));
+            facts
+                .code_spans
+                .push((range.clone(), content.into(), is_file));
             exclusions.literal.push(range.clone());
             exclusions.structured.push(range);
         }
@@ -203,8 +205,8 @@ fn collect(node: Node, text: &str, facts: &mut InlineFacts, exclusions: &mut Exc
                         let at = destination.start;
                         facts.heading_links.push(HeadingLink {
                             range: range.clone(),
-                            path: target.path,
-                            fragment: target.fragment,
+                            path: target.path.map(Into::into),
+                            fragment: target.fragment.into(),
                             fragment_range: Some(
                                 at + target.fragment_range.start..at + target.fragment_range.end,
                             ),

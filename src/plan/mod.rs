@@ -17,6 +17,7 @@ pub mod template;
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use ropey::Rope;
 
@@ -49,7 +50,8 @@ pub struct Section {
 pub struct Placeholder {
     /// Stable within a version of the document: `P1`, `P2`… in document order.
     pub id: String,
-    pub question: String,
+    /// Shared with the chunk facts: building a plan copies no text.
+    pub question: Arc<str>,
     pub range: Range<usize>,
     pub section: Option<usize>,
 }
@@ -69,9 +71,9 @@ pub struct HeadingLink {
     /// The link as written; for `[text][label]`, the use.
     pub range: Range<usize>,
     /// The file part, percent-decoded; `None` for a heading of this document.
-    pub path: Option<String>,
+    pub path: Option<Arc<str>>,
     /// The fragment, percent-decoded, without `#`.
-    pub fragment: String,
+    pub fragment: Arc<str>,
     /// Where the fragment is written, for rename; `None` on a `[text][label]` use, whose
     /// fragment is written in its definition.
     pub fragment_range: Option<Range<usize>>,
@@ -81,7 +83,7 @@ pub struct HeadingLink {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeSpan {
     pub range: Range<usize>,
-    pub content: String,
+    pub content: Arc<str>,
     /// The content is a file reference (`src/a.rs:3`), already among the references.
     pub is_file_reference: bool,
 }
@@ -341,8 +343,8 @@ impl Builder {
                             fragment_range: Some(
                                 at + target.fragment_range.start..at + target.fragment_range.end,
                             ),
-                            path: target.path,
-                            fragment: target.fragment,
+                            path: target.path.map(Into::into),
+                            fragment: target.fragment.into(),
                         });
                     }
                     self.link_definitions
@@ -460,7 +462,7 @@ impl Builder {
                 let start = block.range.start + slot.range.start;
                 weak.push(Placeholder {
                     id: String::new(),
-                    question: slot.question,
+                    question: slot.question.into(),
                     range: start..block.range.start + slot.range.end,
                     section: self.plan.section_at(start),
                 });
@@ -490,8 +492,8 @@ impl Builder {
                 if let Some(target) = fragments::parse_destination(destination) {
                     self.plan.heading_links.push(HeadingLink {
                         range,
-                        path: target.path,
-                        fragment: target.fragment,
+                        path: target.path.map(Into::into),
+                        fragment: target.fragment.into(),
                         fragment_range: None,
                     });
                 }

@@ -43,7 +43,7 @@ impl Default for PlaceholderSyntax {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlaceholderMatch {
     pub range: std::ops::Range<usize>,
-    pub question: String,
+    pub question: std::sync::Arc<str>,
 }
 
 /// `{{.Name}}`, `{{if eq .X "y"}}`, `{{end}}`, `{{ context.run_id }}`, `{{ }}`: a template
@@ -128,7 +128,7 @@ impl PlaceholderSyntax {
                 }
                 found.push(PlaceholderMatch {
                     range: whole.range(),
-                    question,
+                    question: question.into(),
                 });
             }
         }
@@ -160,7 +160,7 @@ mod tests {
         PlaceholderSyntax::default()
             .scan(text)
             .into_iter()
-            .map(|m| (text[m.range].to_string(), m.question))
+            .map(|m| (text[m.range].to_string(), m.question.to_string()))
             .collect()
     }
 
@@ -224,6 +224,6 @@ mod tests {
         assert_eq!(errors.len(), 1);
         let found = syntax.scan("x ??who owns it?? [TBD]");
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].question, "who owns it");
+        assert_eq!(&*found[0].question, "who owns it");
     }
 }

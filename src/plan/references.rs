@@ -16,7 +16,8 @@ pub struct LineSpan {
 /// A reference's target as written: a path and maybe lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileTarget {
-    pub path: String,
+    /// Shared, so that building a plan from cached chunk facts copies no text.
+    pub path: std::sync::Arc<str>,
     pub lines: Option<LineSpan>,
     /// Further lines written as a list: `a.go:447, 488`, `` `a.go` (lines 3-9, 20-22) ``.
     pub more_lines: Vec<LineSpan>,
@@ -99,7 +100,7 @@ pub fn parse_target(text: &str) -> Option<FileTarget> {
         })
     };
     Some(FileTarget {
-        path,
+        path: path.into(),
         lines,
         more_lines: Vec::new(),
     })
@@ -227,7 +228,7 @@ pub fn link_target(destination: &str) -> Option<FileTarget> {
     }
     let lines = fragment.and_then(|f| parse_target(&format!("x#{f}")).and_then(|t| t.lines));
     Some(FileTarget {
-        path: path.to_string(),
+        path: path.into(),
         lines,
         more_lines: Vec::new(),
     })
@@ -320,7 +321,10 @@ mod tests {
         assert_eq!(link_target("https://example.com/a.rs"), None);
         assert_eq!(link_target("#status-quo"), None);
         assert_eq!(link_target("mailto:a@b.c"), None);
-        assert_eq!(link_target("../README.md").unwrap().path, "../README.md");
+        assert_eq!(
+            link_target("../README.md").unwrap().path.as_ref(),
+            "../README.md"
+        );
     }
 
     #[test]

@@ -40,7 +40,7 @@ fn placeholders_skip_code_and_link_destinations() {
     let found: Vec<_> = plan
         .placeholders
         .iter()
-        .map(|p| (p.id.as_str(), p.question.as_str(), &text[p.range.clone()]))
+        .map(|p| (p.id.as_str(), p.question.as_ref(), &text[p.range.clone()]))
         .collect();
     assert_eq!(
         found,
@@ -56,7 +56,7 @@ fn placeholders_skip_code_and_link_destinations() {
 fn placeholder_containing_code_is_still_found() {
     let plan = plan_of("[NEEDS CLARIFICATION: should `parse` be async?]\n");
     assert_eq!(plan.placeholders.len(), 1);
-    assert_eq!(plan.placeholders[0].question, "should `parse` be async?");
+    assert_eq!(&*plan.placeholders[0].question, "should `parse` be async?");
 }
 
 #[test]
@@ -66,7 +66,7 @@ fn references_in_every_form() {
     let found: Vec<_> = plan
         .references
         .iter()
-        .map(|r| (r.target.path.as_str(), r.form, &text[r.range.clone()]))
+        .map(|r| (r.target.path.as_ref(), r.form, &text[r.range.clone()]))
         .collect();
     assert_eq!(
         found,
@@ -181,7 +181,7 @@ fn heading_links_in_every_form_and_not_in_code() {
             (
                 &text[l.range.clone()],
                 l.path.as_deref(),
-                l.fragment.as_str(),
+                l.fragment.as_ref(),
                 l.fragment_range.clone().map(|r| &text[r]),
             )
         })
@@ -203,7 +203,7 @@ fn heading_links_in_every_form_and_not_in_code() {
     assert_eq!(plan.heading_at(text.find("Status quo").unwrap()), Some(1));
     assert_eq!(
         plan.heading_link_at(text.find("#next").unwrap())
-            .map(|l| l.fragment.as_str()),
+            .map(|l| l.fragment.as_ref()),
         Some("next-steps")
     );
 }

@@ -244,7 +244,7 @@ pub async fn ask_on_issue(ctx: &ServerHandle, args: UriArgs) -> jsonrpc::Result<
         .placeholders
         .iter()
         .filter(|p| plan_text::asks_the_author(&text, p))
-        .map(|p| (p.id.clone(), p.question.clone()))
+        .map(|p| (p.id.clone(), p.question.to_string()))
         .collect();
     if questions.is_empty() {
         return Err(rpc_error::invalid_params(
@@ -327,7 +327,7 @@ pub async fn sync_answers(ctx: &ServerHandle, args: SyncArgs) -> jsonrpc::Result
             .plan
             .placeholders
             .iter()
-            .find(|p| p.question == *question && !used.contains(&p.id))
+            .find(|p| *p.question == **question && !used.contains(&p.id))
         else {
             continue;
         };

@@ -692,7 +692,7 @@ mod tests {
             .iter()
             .find(|p| p.question.contains("retries"))
             .unwrap();
-        assert_eq!(question.question, "How many (max) retries?");
+        assert_eq!(&*question.question, "How many (max) retries?");
         let section = question.section.unwrap();
         assert_eq!(parsed.sections[section].title, "Open questions");
     }
@@ -784,7 +784,7 @@ mod tests {
         let first = p
             .placeholders
             .iter()
-            .find(|p| p.question == "Which store?")
+            .find(|p| &*p.question == "Which store?")
             .unwrap();
         let answered = answer_placeholders(text, &p, &[(first, "Postgres".to_string())]);
         assert_eq!(
@@ -870,7 +870,7 @@ mod tests {
             .placeholders
             .iter()
             .filter(|ph| asks_the_author(text, ph))
-            .map(|ph| ph.question.as_str())
+            .map(|ph| ph.question.as_ref())
             .collect();
         assert_eq!(asked, ["Which?", "Who owns it?"]);
     }
