@@ -379,7 +379,7 @@ fn missing_file(ctx: &AnalysisContext, r: &Reference, anchored: bool, out: &mut 
     let section = ctx
         .plan
         .section_at(r.range.start)
-        .map(|i| ctx.plan.sections[i].title.as_str());
+        .map(|i| ctx.plan.sections[i].title.as_ref());
     match intent::intent(&ctx.plan.text, r.range.clone(), section) {
         Intent::Creates => out.push(Finding::new(
             "planned-file",

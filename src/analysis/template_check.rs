@@ -175,12 +175,12 @@ mod tests {
             report
                 .empty
                 .iter()
-                .map(|&i| plan.sections[i].title.as_str())
+                .map(|&i| plan.sections[i].title.as_ref())
                 .collect::<Vec<_>>(),
             ["Best practices"]
         );
         assert_eq!(report.duplicates.len(), 1);
-        assert_eq!(plan.sections[report.duplicates[0].0].title, "Overview");
+        assert_eq!(&*plan.sections[report.duplicates[0].0].title, "Overview");
     }
 
     #[test]

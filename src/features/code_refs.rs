@@ -41,7 +41,16 @@ struct SymbolSpan {
 }
 
 fn symbol_spans(snapshot: &Snapshot) -> impl Iterator<Item = SymbolSpan> + '_ {
-    snapshot.plan.code_spans.iter().filter_map(|span| {
+    symbol_spans_in(snapshot, &(0..usize::MAX))
+}
+
+/// The code spans that start in `items` and name a symbol.
+fn symbol_spans_in<'a>(
+    snapshot: &'a Snapshot,
+    items: &Range<usize>,
+) -> impl Iterator<Item = SymbolSpan> + 'a {
+    let spans = starting_in(&snapshot.plan.code_spans, items, |s| s.range.start);
+    spans.iter().filter_map(|span| {
         if span.is_file_reference {
             return None; // A file reference: the core handles it.
         }
@@ -201,8 +210,7 @@ pub fn findings(snapshot: &Snapshot, items: &Range<usize>) -> Vec<Finding> {
     let mut out = Vec::new();
     let code = &snapshot.code;
     let text: &str = &snapshot.plan.text;
-    let spans = symbol_spans(snapshot).filter(|s| items.contains(&s.range.start));
-    for span in spans.filter(|s| s.query.is_qualified()) {
+    for span in symbol_spans_in(snapshot, items).filter(|s| s.query.is_qualified()) {
         if !code.find_symbols(&span.query, 1).is_empty() {
             continue;
         }

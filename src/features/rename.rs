@@ -31,7 +31,7 @@ fn title_range(plan: &Plan, section: usize) -> Option<Range<usize>> {
     } else {
         0
     };
-    let at = raw[skip..].find(&s.title)?;
+    let at = raw[skip..].find(&*s.title)?;
     let start = s.heading.start + skip + at;
     Some(start..start + s.title.len())
 }
@@ -57,7 +57,7 @@ pub fn prepare_rename(
     Ok(renamed_at(snapshot, offset).map(|(doc, section, range)| {
         PrepareRenameResponse::RangeWithPlaceholder {
             range: snapshot.range(range),
-            placeholder: doc.plan.sections[section].title.clone(),
+            placeholder: doc.plan.sections[section].title.to_string(),
         }
     }))
 }
@@ -82,7 +82,7 @@ pub fn rename(
         if i == section {
             new_title
         } else {
-            s.title.as_str()
+            s.title.as_ref()
         }
     }));
     let moved: Vec<usize> = (0..old.len()).filter(|&i| old[i] != new[i]).collect();

@@ -93,7 +93,7 @@ fn section_symbol(snapshot: &Snapshot, tree: &Tree, index: usize) -> DocumentSym
     let name = if section.title.is_empty() {
         "(untitled)".to_string()
     } else {
-        section.title.clone()
+        section.title.to_string()
     };
     let range = plan.section_content(index);
     DocumentSymbol {

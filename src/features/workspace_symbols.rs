@@ -44,7 +44,7 @@ fn digest(
         .iter()
         .filter(|s| !s.title.is_empty())
         .map(|s| SymbolInformation {
-            name: s.title.clone(),
+            name: s.title.to_string(),
             kind: SymbolKind::STRING,
             tags: None,
             deprecated: None,
@@ -55,7 +55,7 @@ fn digest(
     entries.extend(plan.placeholders.iter().map(|p| {
         let section = p
             .section
-            .map(|s| plan.sections[s].title.as_str())
+            .map(|s| plan.sections[s].title.as_ref())
             .unwrap_or_default();
         SymbolInformation {
             name: if p.question.is_empty() {

@@ -12,11 +12,11 @@ use super::placeholders::PlaceholderSyntax;
 pub(super) enum ElementKind {
     Heading {
         level: u8,
-        title: String,
+        title: std::sync::Arc<str>,
         /// The title as template matching compares it, and its anchor before duplicates are
         /// numbered: computed once per chunk, not per keystroke for every heading.
-        normalized: String,
-        anchor: String,
+        normalized: std::sync::Arc<str>,
+        anchor: std::sync::Arc<str>,
     },
     /// Paragraphs, lists, tables, quotes: text that counts as section content.
     Content,
@@ -128,9 +128,9 @@ impl Walker<'_> {
                 self.out.push(Element {
                     kind: ElementKind::Heading {
                         level,
-                        normalized: super::headings::normalize_title(&title),
-                        anchor: super::slug::slugify(&super::slug::heading_text(&title)),
-                        title,
+                        normalized: super::headings::normalize_title(&title).into(),
+                        anchor: super::slug::slugify(&super::slug::heading_text(&title)).into(),
+                        title: title.into(),
                     },
                     range: trim_trailing_break(self.text, range),
                     facts,

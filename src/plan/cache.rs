@@ -57,12 +57,30 @@ impl PlanCache {
         let old = std::mem::take(&mut self.last);
         self.last = std::mem::take(&mut self.built);
         self.previous = std::mem::take(&mut self.current);
-        // What the new build no longer has, by text (the facts it reused are the same `Arc`s).
-        let kept: rustc_hash::FxHashSet<*const ChunkFacts> =
-            self.last.iter().map(|(_, f)| Arc::as_ptr(f)).collect();
-        for (range, facts) in old {
-            if !kept.contains(&Arc::as_ptr(&facts)) {
-                self.current.insert(old_text[range].into(), facts);
+        // What the new build no longer has, by text: of the old chunks between those it kept in
+        // place at the start and at the end, the ones it did not find again.
+        let same = |(_, a): &(Range<usize>, Arc<ChunkFacts>), (_, b): &(_, Arc<ChunkFacts>)| {
+            Arc::ptr_eq(a, b)
+        };
+        let leading = old
+            .iter()
+            .zip(&self.last)
+            .take_while(|(a, b)| same(a, b))
+            .count();
+        let room = old.len().min(self.last.len()) - leading;
+        let trailing = (old.iter().rev().zip(self.last.iter().rev()))
+            .take(room)
+            .take_while(|(a, b)| same(a, b))
+            .count();
+        let found_again: rustc_hash::FxHashSet<*const ChunkFacts> = self.last
+            [leading..self.last.len() - trailing]
+            .iter()
+            .map(|(_, f)| Arc::as_ptr(f))
+            .collect();
+        for entry in &old[leading..old.len() - trailing] {
+            if !found_again.contains(&Arc::as_ptr(&entry.1)) {
+                self.current
+                    .insert(old_text[entry.0.clone()].into(), entry.1.clone());
             }
         }
     }

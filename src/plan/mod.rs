@@ -30,10 +30,10 @@ use references::{FileTarget, ReferenceForm};
 /// A heading and everything under it up to the next heading of the same or a higher level.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
-    pub title: String,
-    pub normalized: String,
+    pub title: Arc<str>,
+    pub normalized: Arc<str>,
     /// The heading's anchor before duplicates are numbered (`slug::section_slugs` numbers them).
-    pub anchor: String,
+    pub anchor: Arc<str>,
     pub level: u8,
     /// The heading line(s), without the trailing line break.
     pub heading: Range<usize>,
@@ -178,7 +178,7 @@ impl Plan {
         let mut path = Vec::new();
         let mut current = Some(index);
         while let Some(i) = current {
-            path.push(self.sections[i].title.clone());
+            path.push(self.sections[i].title.to_string());
             current = self.sections[i].parent;
         }
         path.reverse();

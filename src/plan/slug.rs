@@ -179,7 +179,7 @@ pub fn section_slugs(plan: &Plan) -> Vec<String> {
     let mut slugger = Slugger::default();
     plan.sections
         .iter()
-        .map(|s| slugger.unique(s.anchor.clone()))
+        .map(|s| slugger.unique(s.anchor.to_string()))
         .collect()
 }
 

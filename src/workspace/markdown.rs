@@ -201,7 +201,7 @@ mod tests {
     use crate::workspace::disk::memory::MemoryFs;
 
     fn titles(doc: &MarkdownDoc) -> Vec<&str> {
-        doc.plan.sections.iter().map(|s| s.title.as_str()).collect()
+        doc.plan.sections.iter().map(|s| s.title.as_ref()).collect()
     }
 
     #[test]

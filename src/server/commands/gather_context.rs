@@ -93,7 +93,7 @@ pub fn status_quo_change(snapshot: &Snapshot, markdown: &str) -> TextChange {
     }
     let wanted = normalize_title(SECTION);
     let plan = &snapshot.plan;
-    match plan.sections.iter().find(|s| s.normalized == wanted) {
+    match plan.sections.iter().find(|s| *s.normalized == *wanted) {
         Some(section) => {
             let end = section
                 .children

@@ -109,7 +109,7 @@ pub async fn status(ctx: &ServerHandle, args: UriArgs) -> jsonrpc::Result<Option
     let answered = plan
         .sections
         .iter()
-        .position(|s| s.normalized == "clarifications")
+        .position(|s| &*s.normalized == "clarifications")
         .map(|i| {
             let body = snapshot
                 .rope

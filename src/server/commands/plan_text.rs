@@ -232,7 +232,7 @@ fn render_section(
 pub fn find_section(plan: &Plan, template: &Template, name: &str) -> Option<usize> {
     // A title that itself holds a separator ("Input/Output") is a title first.
     let whole = normalize_title(name);
-    if let Some(i) = plan.sections.iter().position(|s| s.normalized == whole) {
+    if let Some(i) = plan.sections.iter().position(|s| *s.normalized == *whole) {
         return Some(i);
     }
     let parts: Vec<String> = name
@@ -246,7 +246,7 @@ pub fn find_section(plan: &Plan, template: &Template, name: &str) -> Option<usiz
         .into_iter()
         .find(|s| s.matches(wanted));
     let mut candidates = plan.sections.iter().enumerate().filter(|(_, s)| {
-        s.normalized == *wanted || template_section.is_some_and(|t| t.matches(&s.normalized))
+        *s.normalized == **wanted || template_section.is_some_and(|t| t.matches(&s.normalized))
     });
     if parts.len() == 1 {
         return candidates.next().map(|(i, _)| i);
@@ -392,7 +392,7 @@ pub fn answer_placeholders(text: &str, plan: &Plan, answers: &[(&Placeholder, St
     let existing = plan
         .sections
         .iter()
-        .position(|s| s.normalized == normalize_title(CLARIFICATIONS));
+        .position(|s| *s.normalized == *normalize_title(CLARIFICATIONS));
     match existing {
         Some(index) => {
             let body = section_body_range(text, plan, index);
@@ -694,7 +694,7 @@ mod tests {
             .unwrap();
         assert_eq!(&*question.question, "How many (max) retries?");
         let section = question.section.unwrap();
-        assert_eq!(parsed.sections[section].title, "Open questions");
+        assert_eq!(&*parsed.sections[section].title, "Open questions");
     }
 
     #[test]
@@ -703,7 +703,7 @@ mod tests {
         let template = TemplateSet::default().get("implementation-plan").unwrap();
         let p = plan(text);
         let overview = find_section(&p, &template, "overview").unwrap();
-        assert_eq!(p.sections[overview].title, "Overview");
+        assert_eq!(&*p.sections[overview].title, "Overview");
         assert_eq!(
             find_section(&p, &template, "High-level overview"),
             Some(overview)
@@ -729,7 +729,7 @@ mod tests {
         let i = p
             .sections
             .iter()
-            .position(|s| s.title == "Approach")
+            .position(|s| &*s.title == "Approach")
             .unwrap();
         assert_eq!(&text[section_body_range(text, &p, i)], "old body\nmore");
         let change = replace_section_body(text, &p, i, "\nnew body\n", "\n");

@@ -84,7 +84,7 @@ pub async fn fill_section(
                 .plan
                 .sections
                 .iter()
-                .map(|s| s.title.as_str())
+                .map(|s| s.title.as_ref())
                 .collect();
             rpc_error::invalid_params(format!(
                 "no section \"{}\" in this plan; its sections are: {}",
