@@ -232,3 +232,42 @@ fn a_first_look_never_calls_drift_a_wrong_line() {
     }
     client.shutdown();
 }
+
+#[test]
+fn a_long_plan_shows_the_placeholders_at_its_start_before_the_whole_is_parsed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(root.join("src/a.rs"), "fn a() {}\n").unwrap();
+    let mut plan = String::from("# Plan\n\n## Status quo\n\n");
+    for i in 0..2000 {
+        plan.push_str(&format!(
+            "- Step {i} in `src/a.rs:{}` and [the next](#risks): [NEEDS CLARIFICATION: who owns step {i}?]\n",
+            i % 3 + 1
+        ));
+    }
+    plan.push_str("\n## Risks\n\nNone yet. TBD\n");
+    let client = LspClient::start(root, json!({}));
+    let uri = client.uri("plan.md");
+    client.open(&uri, &plan);
+    let complete = client.diagnostics(&uri);
+    let published = publications(&client, &uri);
+    let (first, early) = &published[0];
+    assert!(early);
+    let first = first["diagnostics"].as_array().unwrap();
+    assert!(
+        !first.is_empty() && first.len() < 2000,
+        "the start only: {} placeholders",
+        first.len()
+    );
+    assert!(first.iter().all(|d| d["code"] == "placeholder"));
+    // Exactly as the complete analysis says them (ids included), and in the same order.
+    let placeholders: Vec<_> = complete
+        .iter()
+        .filter(|d| d["code"] == "placeholder")
+        .collect();
+    let same = first.iter().zip(&placeholders).all(|(a, b)| a == *b);
+    assert!(same, "the first look differs from the complete list");
+    assert!(complete.len() > 2000, "{}", complete.len());
+    client.shutdown();
+}

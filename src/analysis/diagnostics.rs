@@ -182,7 +182,8 @@ pub fn apply_severity(findings: Vec<Finding>, settings: &Settings) -> Vec<Findin
         .collect()
 }
 
-fn placeholder_findings(plan: &Plan, items: &Range<usize>, out: &mut Vec<Finding>) {
+/// The `placeholder` findings of the placeholders that start in `items`.
+pub fn placeholder_findings(plan: &Plan, items: &Range<usize>, out: &mut Vec<Finding>) {
     for p in starting_in(&plan.placeholders, items, |p| p.range.start) {
         let message = if p.question.is_empty() {
             // Quote the mark, so a bare `TBD` in a long paragraph can be found.

@@ -51,6 +51,15 @@ pub fn compute(snapshot: &Snapshot) -> Vec<Diagnostic> {
     to_diagnostics(snapshot, findings(snapshot))
 }
 
+/// The placeholders of a snapshot whose plan holds only the start of its document (see
+/// `ServerState::first_look`): what a user sees first of a long plan, before every reference
+/// is checked and every section read.
+pub fn first_look(snapshot: &Snapshot) -> Vec<Diagnostic> {
+    let mut findings = Vec::new();
+    analysis::diagnostics::placeholder_findings(&snapshot.plan, &(0..usize::MAX), &mut findings);
+    to_diagnostics(snapshot, finish(snapshot, findings))
+}
+
 /// All diagnostics of a snapshot, reusing what `kept` (from an earlier version) still holds;
 /// also what to keep for the next version.
 pub fn compute_reusing(snapshot: &Snapshot, kept: Option<Kept>) -> (Vec<Diagnostic>, Kept) {

@@ -125,6 +125,8 @@ pub struct Plan {
     /// below them), the link definitions (`[text][label]` anywhere), and whether the plan is
     /// an unfilled template (its bracketed phrases are blanks).
     pub cross_chunk_digest: u64,
+    /// How many bracketed phrases would be placeholders if the plan were an unfilled template.
+    weak_slot_count: usize,
 }
 
 impl Plan {
@@ -171,6 +173,48 @@ impl Plan {
         }
         cache.end_pass(&shared);
         builder.finish(text, &split)
+    }
+
+    /// The model of the start of a long `text`: its first chunks, up to about `budget` bytes;
+    /// for a first look at a document before the whole of it is parsed. `None` when what the
+    /// rest of the text holds could change the placeholders found there: a link definition
+    /// further down naming one of them (it is a link then), or bracketed phrases that are
+    /// placeholders only if the document turns out to be an unfilled template.
+    pub fn parse_start(text: &str, budget: usize, syntax: &PlaceholderSyntax) -> Option<Plan> {
+        let mut cut = text.len().min(budget);
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let mut split = chunks::split(&text[..cut]);
+        // The last chunk may go on past the cut: only whole ones.
+        split.chunks.pop();
+        let end = split.chunks.last()?.end;
+        split.wrappers.retain(|(range, _, _)| range.end <= end);
+        let start = &text[..end];
+        let plan = Self::build_chunks(start, split, syntax, &mut PlanCache::default());
+        let bracketed = |p: &&Placeholder| start[p.range.clone()].starts_with('[');
+        let could_be_template = plan.weak_slot_count > 0
+            || plan
+                .placeholders
+                .iter()
+                .filter(bracketed)
+                .any(|p| slots::is_template_slot(&start[p.range.clone()]))
+            || plan.blocks.iter().any(|b| {
+                b.kind == BlockKind::Code && !slots::scan(&start[b.range.clone()], true).is_empty()
+            });
+        if could_be_template {
+            return None;
+        }
+        let labels: std::collections::HashSet<String> = plan
+            .placeholders
+            .iter()
+            .filter(bracketed)
+            .map(|p| inline::normalize_label(&start[p.range.clone()]))
+            .collect();
+        let defined_later = !labels.is_empty()
+            && link_definition_labels(&text[end..])
+                .any(|l| labels.contains(&inline::normalize_label(l)));
+        (!defined_later).then_some(plan)
     }
 
     /// The titles from the top section down to `index`.
@@ -248,6 +292,17 @@ impl Plan {
             .iter()
             .filter(move |p| range.contains(&p.range.start))
     }
+}
+
+/// The labels of the lines of `text` that look like link definitions (`[label]: …`), loosely:
+/// a superset of what the parser would take for one.
+fn link_definition_labels(text: &str) -> impl Iterator<Item = &str> {
+    memchr::memmem::find_iter(text.as_bytes(), b"]:").filter_map(move |at| {
+        let line_start = memchr::memrchr(b'\n', &text.as_bytes()[..at]).map_or(0, |i| i + 1);
+        let head = &text[line_start..at];
+        let label = head.trim_start_matches([' ', '\t', '>', '-', '*', '+']);
+        label.starts_with('[').then(|| &label[1..])
+    })
 }
 
 fn detect_line_ending(text: &str) -> &'static str {
@@ -501,6 +556,7 @@ impl Builder {
         }
         self.plan.references.sort_by_key(|r| r.range.start);
         self.plan.heading_links.sort_by_key(|l| l.range.start);
+        self.plan.weak_slot_count = self.weak_slots.len();
         let unfilled = self.settle_slots(text);
         self.plan.cross_chunk_digest = self.cross_chunk_digest(unfilled);
         self.plan.chunks = split.chunks.clone();

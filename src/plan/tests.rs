@@ -297,3 +297,32 @@ fn section_at_is_the_innermost_section_at_every_offset() {
         assert_eq!(plan.section_at(offset), expected, "offset {offset}");
     }
 }
+
+#[test]
+fn the_start_of_a_long_plan_holds_the_same_placeholders_as_the_whole() {
+    let syntax = PlaceholderSyntax::default();
+    let mut text = String::from("# Plan\n\n## Status quo\n\n");
+    for i in 0..400 {
+        text.push_str(&format!(
+            "- step {i} `src/a.rs:{i}` [NEEDS CLARIFICATION: q{i}?] TBD\n  more `code`\n"
+        ));
+    }
+    let whole = Plan::parse(&text, &syntax);
+    let start = Plan::parse_start(&text, 4096, &syntax).unwrap();
+    assert!(start.text.len() <= 4096, "{}", start.text.len());
+    assert!(!start.placeholders.is_empty());
+    assert_eq!(
+        start.placeholders[..],
+        whole.placeholders[..start.placeholders.len()]
+    );
+    assert!(whole.placeholders[start.placeholders.len()].range.start >= start.text.len());
+
+    // A definition further down makes a bracketed phrase of the start a link.
+    let defined = format!("{text}\n[NEEDS CLARIFICATION: q3?]: https://example.com\n");
+    assert!(Plan::parse_start(&defined, 4096, &syntax).is_none());
+    // Bracketed phrases that are blanks only if the document is an unfilled template.
+    let template = format!("# [FEATURE NAME]\n\nBy [AUTHOR]. [Describe the change]\n\n{text}");
+    assert!(Plan::parse_start(&template, 4096, &syntax).is_none());
+    let weak = format!("Choose [one option] here.\n\n{text}");
+    assert!(Plan::parse_start(&weak, 4096, &syntax).is_none());
+}

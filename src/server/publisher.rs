@@ -63,6 +63,8 @@ struct Publication {
     headings: u64,
     /// What the next analysis of the document may reuse: only from a complete one.
     kept: Option<features::diagnostics::Kept>,
+    /// Only the start of the document was analysed: its placeholders, a first look.
+    first_look: bool,
 }
 
 /// The client's stdout, when the server owns it (serving stdio). Weak, so the writer still ends
@@ -111,6 +113,11 @@ impl Publisher {
                 if let Job::Clear(uri) = &job {
                     self.refreshing.forget(uri);
                 }
+                if let Job::Newest(uri) = &job {
+                    if let Some(first) = first_look(uri, &self.state).await {
+                        self.publish(first).await;
+                    }
+                }
                 let kept = self.kept.remove(job.uri());
                 if let Some(mut publication) = analyse(job, kept, &self.state).await {
                     if let Some(kept) = publication.kept.take() {
@@ -141,8 +148,11 @@ impl Publisher {
     }
 
     async fn publish(&mut self, p: Publication) {
-        self.relook_links_into(&p);
+        if !p.first_look {
+            self.relook_links_into(&p);
+        }
         let complete = match (p.deferred, self.jobs.upgrade()) {
+            _ if p.first_look => false,
             (Some(snapshot), Some(tx)) => self.refreshing.start(snapshot, tx) == Refresh::Spent,
             _ => true,
         };
@@ -294,6 +304,7 @@ async fn analyse(
                 deferred: None,
                 headings: 0,
                 kept: None,
+                first_look: false,
             })
         }
         Job::Analyse(snapshot) => Ok(snapshot),
@@ -326,7 +337,28 @@ async fn analyse(
         deferred: kept.is_none().then_some(snapshot),
         headings,
         kept,
+        first_look: false,
     })
+}
+
+/// The placeholders at the start of a long document just opened, published before the whole
+/// document is parsed (a 50,000-line plan takes over a second); `None` for any other job.
+async fn first_look(uri: &Url, state: &Arc<ServerState>) -> Option<Publication> {
+    let (state, uri) = (Arc::clone(state), uri.clone());
+    let looked = tokio::task::spawn_blocking(move || {
+        let snapshot = state.first_look(&uri)?;
+        let diagnostics = features::diagnostics::first_look(&snapshot);
+        (state.version(&uri) == Some(snapshot.version)).then_some(Publication {
+            uri,
+            version: Some(snapshot.version),
+            diagnostics,
+            deferred: None,
+            headings: 0,
+            kept: None,
+            first_look: true,
+        })
+    });
+    looked.await.ok().flatten()
 }
 
 fn headings_digest(snapshot: &Snapshot) -> u64 {

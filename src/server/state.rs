@@ -110,6 +110,10 @@ fn drop_later<T: Send + 'static>(value: T) {
     }
 }
 
+/// How much of a document just opened is parsed for a first look at its placeholders, before
+/// the whole of it: about a screenful of lines many times over, parsed in a few milliseconds.
+const FIRST_LOOK_BYTES: usize = 8 * 1024;
+
 /// A document the request named is not open.
 #[derive(Debug, thiserror::Error)]
 #[error("unknown document {0}: open it first (textDocument/didOpen)")]
@@ -275,6 +279,31 @@ impl ServerState {
             }
         }
         Ok(self.snapshot_of(uri, &analysed, &config))
+    }
+
+    /// A snapshot of the start of a long document never analysed yet (just opened), whose plan
+    /// holds only its first chunks (see `Plan::parse_start`); `None` for a short document, one
+    /// analysed already, or one whose start could read differently once the rest is parsed.
+    pub fn first_look(&self, uri: &Url) -> Option<Snapshot> {
+        let (rope, version) = {
+            let docs = self.lock_documents();
+            let doc = docs.get(uri)?;
+            if doc.analysed.generation != 0 || doc.document.rope.len_bytes() <= FIRST_LOOK_BYTES {
+                return None;
+            }
+            (doc.document.rope.clone(), doc.document.version)
+        };
+        let config = self.config();
+        let text: std::borrow::Cow<'_, str> = rope.slice(..).into();
+        let plan = Plan::parse_start(&text, FIRST_LOOK_BYTES, &config.syntax)?;
+        let analysed = Analysed {
+            generation: 0,
+            version,
+            rope,
+            plan: Arc::new(plan),
+            memo: Arc::default(),
+        };
+        Some(self.snapshot_of(uri, &analysed, &config))
     }
 
     /// The version of an open document's latest text.

@@ -536,7 +536,13 @@ pub fn scan(
                 files: Vec::with_capacity(BATCH_SIZE),
                 sink,
             };
+            let mut lowered = false;
             Box::new(move |entry| {
+                if !lowered {
+                    // On the walker thread itself, once.
+                    lower_priority();
+                    lowered = true;
+                }
                 if cancel.load(Ordering::Relaxed) {
                     return WalkState::Quit;
                 }
@@ -565,6 +571,7 @@ pub fn scan_into(
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<ScannedFile>>(MERGE_QUEUE);
     std::thread::scope(|threads| {
         threads.spawn(move || {
+            lower_priority();
             for batch in rx {
                 merge(batch);
             }
@@ -575,6 +582,19 @@ pub fn scan_into(
         });
         drop(tx);
     });
+}
+
+/// Lowers the priority of the calling thread (a thread of its own, not a pooled one): the
+/// walk of a large workspace when the server starts must not slow the first look at the plans
+/// the editor opens at the same moment (on two cores, two walker threads took both).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: `gettid` and `setpriority` only read their arguments; a failure leaves the
+    // priority as it was.
+    unsafe {
+        let thread = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, thread as libc::id_t, 10);
+    }
 }
 
 /// Scans one path (a file, or a directory's subtree) inside root `root`, applying the same
@@ -760,6 +780,17 @@ pub fn join_relative(base_dir: &str, rel: &str) -> Option<String> {
 mod tests {
     use super::*;
     use std::fs;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn walker_threads_step_back_for_the_editor() {
+        let nice = std::thread::spawn(|| {
+            lower_priority();
+            // SAFETY: reads the calling thread's priority.
+            unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) }
+        });
+        assert!(nice.join().unwrap() >= 10);
+    }
 
     fn write(root: &Path, rel: &str, text: &str) {
         let path = root.join(rel);
