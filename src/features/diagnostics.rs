@@ -60,11 +60,46 @@ pub fn first_look(snapshot: &Snapshot) -> Vec<Diagnostic> {
     to_diagnostics(snapshot, finish(snapshot, findings))
 }
 
-/// All diagnostics of a snapshot, reusing what `kept` (from an earlier version) still holds;
-/// also what to keep for the next version.
+/// The most diagnostics published for one document: VS Code shows no more than this many per
+/// file (the first ones, errors first), and a plan with tens of thousands of open placeholders
+/// would otherwise cost every keystroke megabytes of JSON that no editor shows.
+pub const MAX_PUBLISHED: usize = 1000;
+
+/// The diagnostics of a snapshot, reusing what `kept` (from an earlier version) still holds;
+/// also what to keep for the next version. Past [`MAX_PUBLISHED`], those nearest the last edit
+/// (where the user works), in document order; `plan-lsp check` lists every one.
 pub fn compute_reusing(snapshot: &Snapshot, kept: Option<Kept>) -> (Vec<Diagnostic>, Kept) {
-    let (findings, kept) = findings_reusing(snapshot, kept);
-    (to_diagnostics(snapshot, findings), kept)
+    let (fresh, kept) = analyse_reusing(snapshot, kept);
+    let findings = if fresh.len() + kept.items.len() <= MAX_PUBLISHED {
+        fresh
+            .into_iter()
+            .chain(kept.items.iter().cloned())
+            .collect()
+    } else {
+        near(kept.focus, fresh, &kept.items)
+    };
+    (to_diagnostics(snapshot, finish(snapshot, findings)), kept)
+}
+
+/// At most [`MAX_PUBLISHED`] findings around byte `focus`: a window of the item findings (in
+/// order) and the document's own findings that fall in it.
+fn near(focus: usize, fresh: Vec<Finding>, items: &[Finding]) -> Vec<Finding> {
+    let room = MAX_PUBLISHED - fresh.len().min(MAX_PUBLISHED / 2);
+    let at = items.partition_point(|f| f.range.start < focus);
+    let end = (at + room / 2).max(room).min(items.len());
+    let start = end.saturating_sub(room);
+    let window = &items[start..end];
+    let (first, last) = match window {
+        [first, .., last] => (first.range.start, last.range.start),
+        _ => (focus, focus),
+    };
+    let mut out: Vec<Finding> = fresh
+        .into_iter()
+        .filter(|f| (first..=last).contains(&f.range.start))
+        .take(MAX_PUBLISHED - window.len())
+        .collect();
+    out.extend(window.iter().cloned());
+    out
 }
 
 fn to_diagnostics(snapshot: &Snapshot, findings: Vec<Finding>) -> Vec<Diagnostic> {
@@ -80,23 +115,39 @@ pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
 
 /// [`findings`], reusing `kept`; and what to keep for the next version.
 pub fn findings_reusing(snapshot: &Snapshot, kept: Option<Kept>) -> (Vec<Finding>, Kept) {
-    let (mut findings, is_plan) = fresh_findings(snapshot);
+    let (mut findings, kept) = analyse_reusing(snapshot, kept);
+    findings.extend(kept.items.iter().cloned());
+    (finish(snapshot, findings), kept)
+}
+
+/// The findings judged afresh, and what is kept: the item findings, reused where they still
+/// hold.
+fn analyse_reusing(snapshot: &Snapshot, kept: Option<Kept>) -> (Vec<Finding>, Kept) {
+    let (findings, is_plan) = fresh_findings(snapshot);
     let key = ReuseKey::of(snapshot, is_plan);
+    let focus = kept.as_ref().map_or(0, |k| {
+        let (old, new) = (k.plan.text.as_bytes(), snapshot.plan.text.as_bytes());
+        match common_prefix(old, new) {
+            same if same == old.len() && same == new.len() => k.focus,
+            changed => changed,
+        }
+    });
     let reused = kept
-        .filter(|k| k.key == key && k.made.elapsed() < KEEP_FOR)
+        .filter(|k| k.complete && k.key == key && k.made.elapsed() < KEEP_FOR)
         .and_then(|k| reuse(snapshot, k, is_plan));
     let (items, made) = reused.unwrap_or_else(|| {
         let all = 0..usize::MAX;
         (item_findings(snapshot, &all, is_plan), Instant::now())
     });
-    findings.extend(items.iter().cloned());
     let kept = Kept {
         plan: snapshot.plan.clone(),
         items,
         key,
         made,
+        focus,
+        complete: true,
     };
-    (finish(snapshot, findings), kept)
+    (findings, kept)
 }
 
 fn finish(snapshot: &Snapshot, mut findings: Vec<Finding>) -> Vec<Finding> {
@@ -113,6 +164,20 @@ pub struct Kept {
     key: ReuseKey,
     /// When the oldest of them was computed.
     made: Instant,
+    /// Where the last edit was (a byte of the plan's text).
+    focus: usize,
+    /// Whether the analysis had every answer it asked for: only then are its findings reused.
+    complete: bool,
+}
+
+impl Kept {
+    /// What to keep from an analysis that left lookups out: where the user works, not its
+    /// findings.
+    pub fn incomplete(mut self) -> Kept {
+        self.items = Vec::new();
+        self.complete = false;
+        self
+    }
 }
 
 /// What else than an item's own chunk its findings depend on.
@@ -278,5 +343,36 @@ fn context<'a>(snapshot: &'a Snapshot, roots: &'a [PathBuf]) -> AnalysisContext<
         roots,
         files: &snapshot.files,
         code: &snapshot.code,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(start: usize, code: &'static str) -> Finding {
+        Finding::new(code, start..start + 3, String::new(), serde_json::json!({}))
+    }
+
+    #[test]
+    fn past_the_limit_the_findings_nearest_the_edit_are_published() {
+        let items: Vec<Finding> = (0..3000).map(|i| at(i * 10, "placeholder")).collect();
+        let fresh = vec![at(15_001, "missing-section"), at(2, "empty-section")];
+        let shown = near(15_000, fresh, &items);
+        assert!(shown.len() <= MAX_PUBLISHED, "{}", shown.len());
+        let starts: Vec<usize> = shown
+            .iter()
+            .filter(|f| f.code == "placeholder")
+            .map(|f| f.range.start)
+            .collect();
+        assert!(starts.contains(&15_000));
+        assert!(starts.windows(2).all(|w| w[1] == w[0] + 10), "one window");
+        assert!(shown.iter().any(|f| f.code == "missing-section"));
+        assert!(!shown.iter().any(|f| f.code == "empty-section"));
+        // At the ends, the window is as wide as at the middle.
+        assert_eq!(near(0, Vec::new(), &items).len(), MAX_PUBLISHED);
+        let end = near(usize::MAX, Vec::new(), &items);
+        assert_eq!(end.last().unwrap().range.start, 29_990);
+        assert_eq!(end.len(), MAX_PUBLISHED);
     }
 }

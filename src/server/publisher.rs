@@ -317,10 +317,11 @@ async fn analyse(
         let ((diagnostics, kept), deferred) =
             no_wait::run(|| features::diagnostics::compute_reusing(&snapshot, kept));
         // Findings that left something out are not worth keeping: they will be redone.
-        Some((diagnostics, snapshot, (!deferred).then_some(kept)))
+        let kept = if deferred { kept.incomplete() } else { kept };
+        Some((diagnostics, snapshot, kept, deferred))
     })
     .await;
-    let (diagnostics, snapshot, kept) = match analysed {
+    let (diagnostics, snapshot, kept, deferred) = match analysed {
         Ok(analysed) => analysed?,
         Err(error) => {
             tracing::error!(%error, "analysis failed");
@@ -334,9 +335,9 @@ async fn analyse(
         uri,
         version: Some(version),
         diagnostics,
-        deferred: kept.is_none().then_some(snapshot),
+        deferred: deferred.then_some(snapshot),
         headings,
-        kept,
+        kept: Some(kept),
         first_look: false,
     })
 }
