@@ -94,8 +94,9 @@ impl Finding {
     }
 }
 
-/// What the analysis of one plan may look at.
-pub struct AnalysisContext<'a> {
+/// A plan and where it sits: its template, its path, the workspace folders, the file facts and
+/// the code index its references are judged against.
+pub struct PlanInWorkspace<'a> {
     pub plan: &'a Plan,
     pub template: &'a Template,
     pub document_path: Option<&'a Path>,
@@ -107,7 +108,7 @@ pub struct AnalysisContext<'a> {
 }
 
 /// All core findings for a plan, severities not yet adjusted by settings.
-pub fn diagnose(ctx: &AnalysisContext) -> Vec<Finding> {
+pub fn diagnose(ctx: &PlanInWorkspace) -> Vec<Finding> {
     let (mut findings, is_plan) = document_findings(ctx);
     findings.extend(item_findings(ctx, &(0..usize::MAX), is_plan));
     sort(&mut findings);
@@ -116,7 +117,7 @@ pub fn diagnose(ctx: &AnalysisContext) -> Vec<Finding> {
 
 /// The findings about the document as a whole (its sections); and whether it is held to the
 /// plan template, which the findings of its items depend on.
-pub fn document_findings(ctx: &AnalysisContext) -> (Vec<Finding>, bool) {
+pub fn document_findings(ctx: &PlanInWorkspace) -> (Vec<Finding>, bool) {
     let mut findings = Vec::new();
     let report = template_check::check(ctx.plan, ctx.template);
     // A README or notes file is not held to the plan template; placeholders and references are
@@ -129,7 +130,7 @@ pub fn document_findings(ctx: &AnalysisContext) -> (Vec<Finding>, bool) {
 }
 
 /// The findings about the placeholders and references that start in `items`, in order.
-pub fn item_findings(ctx: &AnalysisContext, items: &Range<usize>, is_plan: bool) -> Vec<Finding> {
+pub fn item_findings(ctx: &PlanInWorkspace, items: &Range<usize>, is_plan: bool) -> Vec<Finding> {
     let mut findings = Vec::new();
     placeholder_findings(ctx.plan, items, &mut findings);
     reference_findings(ctx, items, is_plan, &mut findings);
@@ -285,7 +286,7 @@ pub fn missing_anchor(
 /// `is_plan`: paths in code spans and prose are the plan's references; in other Markdown (a
 /// README, a CHANGELOG) they often name files of the reader's project, so only links count there.
 fn reference_findings(
-    ctx: &AnalysisContext,
+    ctx: &PlanInWorkspace,
     items: &Range<usize>,
     is_plan: bool,
     out: &mut Vec<Finding>,
@@ -369,7 +370,7 @@ fn reference_findings(
 
 /// A reference to nothing: a planned file, a deleted one, a statement of absence, something that
 /// is not a path at all, or (only when the author clearly pointed into this workspace) a broken one.
-fn missing_file(ctx: &AnalysisContext, r: &Reference, anchored: bool, out: &mut Vec<Finding>) {
+fn missing_file(ctx: &PlanInWorkspace, r: &Reference, anchored: bool, out: &mut Vec<Finding>) {
     let pointed_here = match r.form {
         ReferenceForm::Link => true,
         ReferenceForm::CodeSpan | ReferenceForm::Prose => anchored && names_a_file(&r.target.path),
@@ -431,7 +432,7 @@ mod tests {
         let code = CodeIndex::default();
         let roots = vec![root.to_path_buf()];
         let doc_path = root.join("plan.md");
-        let ctx = AnalysisContext {
+        let ctx = PlanInWorkspace {
             plan: &plan,
             template: &template,
             document_path: Some(&doc_path),

@@ -3,4 +3,5 @@
 pub mod diagnostics;
 pub mod edits;
 pub mod intent;
+pub mod issue_drift;
 pub mod template_check;

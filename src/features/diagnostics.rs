@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use tower_lsp::lsp_types::{Diagnostic, DiagnosticSeverity, NumberOrString};
 
 use crate::analysis;
-use crate::analysis::diagnostics::{AnalysisContext, Finding, Severity};
+use crate::analysis::diagnostics::{Finding, PlanInWorkspace, Severity};
 use crate::document::common_ends::{common_prefix, common_suffix};
 use crate::plan::template::Template;
 use crate::plan::{PlaceholderSyntax, Plan};
@@ -286,7 +286,7 @@ fn changed_chunks(old: &Plan, new: &Plan) -> (Range<usize>, Range<usize>) {
 /// The findings of the placeholders, references and code spans that start in `items`, in order.
 fn item_findings(snapshot: &Snapshot, items: &Range<usize>, is_plan: bool) -> Vec<Finding> {
     let roots = snapshot.effective_roots();
-    let ctx = context(snapshot, &roots);
+    let ctx = in_workspace(snapshot, &roots);
     let mut findings = analysis::diagnostics::item_findings(&ctx, items, is_plan);
     findings.retain_mut(|f| {
         if f.code != "broken-link" && f.code != "planned-file" {
@@ -329,14 +329,14 @@ fn item_findings(snapshot: &Snapshot, items: &Range<usize>, is_plan: bool) -> Ve
 fn fresh_findings(snapshot: &Snapshot) -> (Vec<Finding>, bool) {
     let roots = snapshot.effective_roots();
     let (mut findings, is_plan) =
-        analysis::diagnostics::document_findings(&context(snapshot, &roots));
+        analysis::diagnostics::document_findings(&in_workspace(snapshot, &roots));
     findings.extend(snapshot.issue_drift.clone());
     findings.extend(super::heading_links::findings(snapshot, &(0..usize::MAX)));
     (findings, is_plan)
 }
 
-fn context<'a>(snapshot: &'a Snapshot, roots: &'a [PathBuf]) -> AnalysisContext<'a> {
-    AnalysisContext {
+fn in_workspace<'a>(snapshot: &'a Snapshot, roots: &'a [PathBuf]) -> PlanInWorkspace<'a> {
+    PlanInWorkspace {
         plan: &snapshot.plan,
         template: &snapshot.template,
         document_path: snapshot.path.as_deref(),

@@ -56,7 +56,7 @@ pub async fn issue_hover(snapshot: &Snapshot, position: Position) -> Option<Hove
                 issue.state,
                 issue.reference,
                 issue.html_url,
-                plan_text::timestamp(issue.updated_at),
+                crate::analysis::issue_drift::timestamp(issue.updated_at),
             )
         }
         Err(error) => format!("{}: {error}", mention.issue),
@@ -147,7 +147,10 @@ fn drift_fix(snapshot: &Snapshot, start: usize, end: usize) -> Option<CodeAction
     let current = finding.data["current"].as_str()?;
     let change = crate::analysis::edits::TextChange {
         range: finding.range.clone(),
-        new_text: format!("{}: {current}", plan_text::UPDATED_AT_KEY),
+        new_text: format!(
+            "{}: {current}",
+            crate::analysis::issue_drift::UPDATED_AT_KEY
+        ),
     };
     let issue = finding.data["issue"].as_str().unwrap_or("the issue");
     Some(CodeActionOrCommand::CodeAction(CodeAction {

@@ -18,6 +18,7 @@ use super::plan_text::{self, COMMENT_KEY, ISSUE_KEY};
 use super::writing::write_answers;
 use crate::analysis::diagnostics::Finding;
 use crate::analysis::edits::minimal_change;
+use crate::analysis::issue_drift;
 use crate::plan::Plan;
 use crate::server::handle::ServerHandle;
 use crate::server::rpc_error;
@@ -360,7 +361,7 @@ pub async fn sync_answers(ctx: &ServerHandle, args: SyncArgs) -> jsonrpc::Result
 /// The issue a plan's drift can be checked against: it names one and records its `updated_at`.
 pub fn drift_subject(plan: &Plan) -> Option<IssueRef> {
     let front = plan.front_matter.as_ref()?;
-    front.get(plan_text::UPDATED_AT_KEY)?;
+    front.get(issue_drift::UPDATED_AT_KEY)?;
     IssueRef::parse(front.get(ISSUE_KEY)?, None).ok()
 }
 
@@ -382,11 +383,11 @@ pub async fn issue_drift(ctx: &ServerHandle, snapshot: &Snapshot) -> Value {
     if let Ok(current) = ctx.snapshot(&snapshot.uri).await {
         ctx.publish(&current);
     }
-    match plan_text::drift(&snapshot.plan, details.updated_at) {
+    match issue_drift::recorded_before(&snapshot.plan, details.updated_at) {
         Some(recorded) => json!({
             "issue": reference.to_string(),
-            "recorded": plan_text::timestamp(recorded),
-            "current": plan_text::timestamp(details.updated_at),
+            "recorded": issue_drift::timestamp(recorded),
+            "current": issue_drift::timestamp(details.updated_at),
             "url": details.html_url,
         }),
         None => Value::Null,
@@ -417,24 +418,13 @@ pub fn refresh_issue(ctx: &ServerHandle, snapshot: &Snapshot) {
 /// The `issue-drift` finding, from issues already fetched (never does I/O: runs per keystroke).
 pub fn drift_finding(plan: &Plan, settings: &Settings) -> Option<Finding> {
     let reference = drift_subject(plan)?;
-    let field = plan
-        .front_matter
-        .as_ref()?
-        .field(plan_text::UPDATED_AT_KEY)?;
     let issue = service_clients::peek_issue(settings, &reference)?;
-    let recorded = plan_text::drift(plan, issue.updated_at)?;
-    let current = plan_text::timestamp(issue.updated_at);
-    Some(Finding::new(
-        "issue-drift",
-        field.line.clone(),
-        format!(
-            "{reference} changed on GitHub at {current}, after this plan was written from it ({}): \
-             re-read the issue, update the plan, then set {}: {current}",
-            plan_text::timestamp(recorded),
-            plan_text::UPDATED_AT_KEY
-        ),
-        json!({"issue": reference.to_string(), "current": current, "url": issue.html_url}),
-    ))
+    issue_drift::finding(
+        plan,
+        &reference.to_string(),
+        issue.updated_at,
+        &issue.html_url,
+    )
 }
 
 #[cfg(test)]

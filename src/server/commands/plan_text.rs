@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use crate::analysis::issue_drift::{timestamp, UPDATED_AT_KEY};
 
 use crate::analysis::edits::TextChange;
 use crate::plan::headings::normalize_title;
@@ -15,8 +15,6 @@ use crate::services::prompts::IssueAnalysis;
 
 /// Front-matter key: the issue the plan answers.
 pub const ISSUE_KEY: &str = "issue";
-/// Front-matter key: the issue's `updated_at` when the plan was written from it.
-pub const UPDATED_AT_KEY: &str = "updated_at";
 /// Front-matter key: the id of the questions comment posted on the issue.
 pub const COMMENT_KEY: &str = "questions_comment";
 /// Title of the section where answers are recorded.
@@ -56,11 +54,6 @@ pub fn placeholder_text(question: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// RFC 3339 in UTC, seconds precision: the form written to front matter.
-pub fn timestamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// A new plan for `issue`, following `template`: front matter, the issue, the analysis when a
@@ -603,15 +596,6 @@ pub fn parse_answers(replies: &[IssueComment]) -> Vec<ReplyAnswer> {
     found
 }
 
-/// When the plan records an issue `updated_at` older than the issue's, the two times.
-pub fn drift(plan: &Plan, issue_updated_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let recorded = plan.front_matter.as_ref()?.get(UPDATED_AT_KEY)?;
-    let recorded = DateTime::parse_from_rfc3339(recorded)
-        .ok()?
-        .with_timezone(&Utc);
-    (recorded < issue_updated_at).then_some(recorded)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -619,7 +603,7 @@ mod tests {
     use crate::plan::template::TemplateSet;
     use crate::plan::PlaceholderSyntax;
     use crate::services::issue_ref::IssueRef;
-    use chrono::TimeZone;
+    use chrono::{TimeZone, Utc};
 
     fn issue() -> IssueDetails {
         IssueDetails {
@@ -873,17 +857,5 @@ mod tests {
             .map(|ph| ph.question.as_ref())
             .collect();
         assert_eq!(asked, ["Which?", "Who owns it?"]);
-    }
-
-    #[test]
-    fn drift_compares_recorded_and_current_times() {
-        let p = plan("---\nupdated_at: 2026-11-20T09:30:00Z\n---\n# T\n");
-        let recorded = Utc.with_ymd_and_hms(2026, 11, 20, 9, 30, 0).unwrap();
-        assert_eq!(drift(&p, recorded), None);
-        assert_eq!(
-            drift(&p, recorded + chrono::Duration::minutes(1)),
-            Some(recorded)
-        );
-        assert_eq!(drift(&plan("# T\n"), recorded), None);
     }
 }
