@@ -615,6 +615,11 @@ impl LanguageServer for Backend {
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
         let snapshot = self.snapshot(&params.text_document.uri).await?;
+        // The JSON kept for this version is written as it is (tower-lsp would rebuild it as a
+        // `Value` tree for every request).
+        if super::prebuilt::answer(features::symbols::document_symbols_json(&snapshot)) {
+            return Ok(None);
+        }
         Ok(Some(DocumentSymbolResponse::Nested(
             features::symbols::document_symbols(&snapshot),
         )))
