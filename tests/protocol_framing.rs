@@ -236,8 +236,8 @@ fn ids_that_are_not_i64_are_answered_with_the_id_sent() {
     assert_eq!(server.exit_code(), Some(0));
 }
 
-/// The outline is written from the JSON kept for its version, outside tower-lsp's serialiser:
-/// it still answers the id the client sent, and tower-lsp's refusals before `initialize` and after
+/// The outline and document links are written as JSON outside tower-lsp's serialiser: they
+/// still answer the id the client sent, and tower-lsp's refusals before `initialize` and after
 /// `shutdown` still stand.
 #[test]
 fn the_outline_answers_the_id_sent_and_only_while_the_session_is_up() {
@@ -275,6 +275,12 @@ fn the_outline_answers_the_id_sent_and_only_while_the_session_is_up() {
     assert_eq!(answers[0][0]["name"], "Plan");
     assert_eq!(answers[0][0]["children"][0]["detail"], "1 open");
     assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+    let links = |id: Value| {
+        json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/documentLink",
+               "params": {"textDocument": {"uri": uri}}})
+    };
+    server.send_json(links(json!(4.5)));
+    assert_eq!(server.response(json!(4.5)), Ok(json!([])));
     server.send_json(json!({"jsonrpc": "2.0", "id": "bye", "method": "shutdown"}));
     server.response(json!("bye")).unwrap();
     server.send(&frame(&outline(json!(3), &uri)));
