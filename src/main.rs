@@ -71,11 +71,24 @@ fn init_logging() {
     }
 }
 
-/// glibc's malloc gives threads arenas of their own (up to eight per core), and what one thread
-/// frees is not reused by another's allocations. The analysis of each version moves between the
-/// blocking pool's threads, so each built its plan in another arena and the server grew with every
-/// keystroke: on lspbench's 50,000-line plan peak RSS was 175–187 MB, with one arena 106 MB (two:
-/// 128 MB), keystroke latency unchanged. Small allocations stay per-thread (glibc's tcache).
+/// jemalloc with one arena. With glibc's malloc, threads had arenas of their own (up to eight per
+/// core) and what one thread freed was not reused by another: each version's plan was built on
+/// another thread of the blocking pool (and the one it replaces freed on a thread of its own), so
+/// the server grew with every keystroke. lspbench, 50,000-line plan: peak RSS 175-187 MB with
+/// glibc, 105-107 MB with one glibc arena (whose lock the freeing thread and the analysis then
+/// share: keystrokes 5-13 ms slower), 113 MB with jemalloc and one arena, whose keystrokes were
+/// the fastest (25 ms against glibc's 36).
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// jemalloc's settings (its `malloc_conf`, under the prefix tikv-jemalloc-sys gives its symbols).
+#[cfg(not(target_env = "msvc"))]
+#[used]
+#[export_name = "_rjem_malloc_conf"]
+static JEMALLOC_CONF: &[u8; 10] = b"narenas:1\0";
+
+/// C code (tree-sitter) still allocates with glibc's malloc: one arena there too.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn limit_malloc_arenas() {
     // SAFETY: sets one malloc parameter, before any other thread exists.
