@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    limit_malloc_arenas();
     // reqwest (under octocrab and async-openai) panics without a process-wide crypto provider.
     let _ = rustls::crypto::ring::default_provider().install_default();
     init_logging();
@@ -87,15 +86,3 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[used]
 #[export_name = "_rjem_malloc_conf"]
 static JEMALLOC_CONF: &[u8; 10] = b"narenas:1\0";
-
-/// C code (tree-sitter) still allocates with glibc's malloc: one arena there too.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn limit_malloc_arenas() {
-    // SAFETY: sets one malloc parameter, before any other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 1);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn limit_malloc_arenas() {}
