@@ -5,7 +5,7 @@
 #[path = "support/lsp_client.rs"]
 mod lsp_client;
 
-#[cfg(not(target_env = "msvc"))]
+#[cfg(target_os = "linux")]
 #[test]
 fn the_binary_allocates_with_jemalloc_in_one_arena() {
     let out = std::process::Command::new(lsp_client::binary())
