@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use ropey::Rope;
-use tower_lsp::lsp_types::{DocumentSymbol, Position, Range, Url};
+use tower_lsp::lsp_types::{Position, Range, Url};
 
 use crate::analysis::diagnostics::Finding;
 use crate::document::position::{self, OutOfRange, PositionEncoding};
@@ -42,8 +42,9 @@ pub struct Snapshot {
 /// that needs them, dropped with the version.
 #[derive(Default)]
 pub struct VersionMemo {
-    /// The outline, with the position encoding it was built in.
-    pub outline: OnceLock<(PositionEncoding, Vec<DocumentSymbol>)>,
+    /// The outline as JSON (what the client receives), with the position encoding it was built
+    /// in.
+    pub outline: OnceLock<(PositionEncoding, Arc<[u8]>)>,
 }
 
 impl Snapshot {

@@ -236,6 +236,58 @@ fn ids_that_are_not_i64_are_answered_with_the_id_sent() {
     assert_eq!(server.exit_code(), Some(0));
 }
 
+/// The outline and document links are written as JSON outside tower-lsp's serialiser: they
+/// still answer the id the client sent, and tower-lsp's refusals before `initialize` and after
+/// `shutdown` still stand.
+#[test]
+fn the_outline_answers_the_id_sent_and_only_while_the_session_is_up() {
+    let (mut child, mut stdin, stdout, root) = spawn();
+    let mut from_server = BufReader::new(stdout);
+    let outline = |id: Value, uri: &str| {
+        json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/documentSymbol",
+               "params": {"textDocument": {"uri": uri}}})
+        .to_string()
+    };
+    let uri = lsp_client::file_uri(&root.path().join("plan.md"));
+    stdin
+        .write_all(frame(&outline(json!(1), &uri)).as_bytes())
+        .unwrap();
+    stdin.flush().unwrap();
+    let early = read_frame(&mut from_server).unwrap();
+    assert_eq!(early["id"], 1);
+    assert_eq!(early["error"]["code"], -32002, "not initialised: {early}");
+    drop((stdin, from_server));
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let mut server = RawServer::start();
+    let uri = lsp_client::file_uri(&server.root.path().join("plan.md"));
+    server.send_json(
+        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+        "textDocument": {"uri": uri, "languageId": "markdown", "version": 1,
+                         "text": "# Plan\n\n## Steps\n\n- one [TBD]\n"}}}),
+    );
+    let mut answers = Vec::new();
+    for id in [json!(2), json!("two"), json!(2.5), json!(2)] {
+        server.send(&frame(&outline(id.clone(), &uri)));
+        answers.push(server.response(id).unwrap());
+    }
+    assert_eq!(answers[0][0]["name"], "Plan");
+    assert_eq!(answers[0][0]["children"][0]["detail"], "1 open");
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+    let links = |id: Value| {
+        json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/documentLink",
+               "params": {"textDocument": {"uri": uri}}})
+    };
+    server.send_json(links(json!(4.5)));
+    assert_eq!(server.response(json!(4.5)), Ok(json!([])));
+    server.send_json(json!({"jsonrpc": "2.0", "id": "bye", "method": "shutdown"}));
+    server.response(json!("bye")).unwrap();
+    server.send(&frame(&outline(json!(3), &uri)));
+    let late = server.response(json!(3)).unwrap_err();
+    assert_eq!(late["code"], -32600, "shut down: {late}");
+}
+
 #[test]
 fn wrong_content_lengths_resynchronise_on_the_next_header() {
     let mut server = RawServer::start();

@@ -92,6 +92,12 @@ pub(super) fn analyze_chunk(
         out: &mut facts.elements,
     };
     walker.children(tree.root_node());
+    // Kept for as long as the chunk is unchanged: without their growth slack (a long plan has
+    // tens of thousands of chunks, most with one element in room for four).
+    facts.elements.shrink_to_fit();
+    for element in &mut facts.elements {
+        element.facts.shrink_to_fit();
+    }
     facts
 }
 

@@ -25,6 +25,17 @@ pub(super) struct InlineFacts {
     pub heading_links: Vec<HeadingLink>,
 }
 
+impl InlineFacts {
+    pub(super) fn shrink_to_fit(&mut self) {
+        self.placeholders.shrink_to_fit();
+        self.weak_slots.shrink_to_fit();
+        self.references.shrink_to_fit();
+        self.code_spans.shrink_to_fit();
+        self.reference_links.shrink_to_fit();
+        self.heading_links.shrink_to_fit();
+    }
+}
+
 /// Ranges in which placeholders and prose paths are not looked for.
 struct Exclusions {
     /// Code spans, link destinations, autolinks, raw HTML: no placeholders start here.

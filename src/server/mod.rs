@@ -5,6 +5,7 @@ pub mod commands;
 pub mod handle;
 pub mod indexing;
 mod json_extent;
+mod prebuilt;
 mod publisher;
 mod request_ids;
 pub mod rpc_error;
@@ -40,14 +41,26 @@ pub fn service() -> (LspService<backend::Backend>, ClientSocket) {
         .finish()
 }
 
-/// Serves LSP over `input` and `output` until the input closes (no framing guard: for a client
-/// that frames correctly, such as the feature tests).
-pub async fn serve(input: impl tokio::io::AsyncRead + Unpin, output: impl tokio::io::AsyncWrite) {
+/// Serves LSP over `input` and `output` until the input closes (no guard on the input: for a
+/// client that frames correctly, such as the feature tests).
+pub async fn serve(
+    input: impl tokio::io::AsyncRead + Unpin,
+    output: impl tokio::io::AsyncWrite + Send + Unpin + 'static,
+) {
     let (service, socket) = service();
-    Server::new(input, output, socket)
+    let ids = Arc::new(request_ids::RequestIds::default());
+    let (server_out, from_server) = tokio::io::duplex(1 << 16);
+    let (frames, writer) = stdout_guard::spawn(
+        from_server,
+        output,
+        ids.clone(),
+        Arc::new(session::Session::default()),
+    );
+    Server::new(input, server_out, socket)
         .concurrency_level(CONCURRENCY)
-        .serve(service)
+        .serve(prebuilt::Answers::new(service, frames, ids))
         .await;
+    let _ = writer.await;
 }
 
 /// Serves LSP on stdin/stdout until the client exits, closes stdin or stops reading stdout.
@@ -65,6 +78,7 @@ pub async fn run_stdio() -> u8 {
         session.clone(),
     );
     publisher::write_to(&replies);
+    let service = prebuilt::Answers::new(service, replies.clone(), ids.clone());
     tokio::spawn(stdin_guard::forward(
         tokio::io::stdin(),
         guarded_in,

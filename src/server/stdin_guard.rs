@@ -24,6 +24,12 @@ const MAX_MESSAGE: usize = 256 << 20;
 /// A header line longer than this is not a header.
 const MAX_HEADER_LINE: usize = 8 << 10;
 
+/// Bytes asked of the input at a time.
+const READ: usize = 64 << 10;
+
+/// Buffer kept between messages; a larger one is given back once its message is read.
+const KEEP: usize = 1 << 20;
+
 const CONTENT_LENGTH: &[u8] = b"content-length";
 
 /// What the guard shares with the rest of the server.
@@ -358,9 +364,14 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         if self.pos > 0 && self.pos * 2 >= self.buf.len() {
             self.buf.drain(..self.pos);
             self.pos = 0;
+            // A whole plan sent with didOpen grew the buffer to megabytes: not kept for the
+            // session once read.
+            if self.buf.capacity() > KEEP {
+                self.buf.shrink_to(self.buf.len() + READ);
+            }
         }
         let old = self.buf.len();
-        self.buf.resize(old + (64 << 10), 0);
+        self.buf.resize(old + READ, 0);
         let read = self.input.read(&mut self.buf[old..]).await.unwrap_or(0);
         self.buf.truncate(old + read);
         read > 0
@@ -548,6 +559,25 @@ mod tests {
             replies.extend(bodies(&reply));
         }
         (bodies(&out), replies)
+    }
+
+    #[tokio::test]
+    async fn the_buffer_of_a_large_message_is_not_kept_after_it() {
+        let text = "x".repeat(3 << 20);
+        let open = json!({"jsonrpc": "2.0", "method": "textDocument/didOpen",
+                          "params": {"textDocument": {"text": text}}});
+        let small = json!({"jsonrpc": "2.0", "method": "initialized", "params": {}});
+        let mut input = frame(open.to_string().as_bytes());
+        input.extend(frame(small.to_string().as_bytes()));
+        let mut reader = FrameReader::new(input.as_slice());
+        let (body, _) = reader.next_message().await.unwrap().unwrap();
+        assert_eq!(body.len(), open.to_string().len());
+        assert!(reader.buf.capacity() > 3 << 20);
+        let (body, _) = reader.next_message().await.unwrap().unwrap();
+        assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), small);
+        // The next read, for whatever comes next, gives the large buffer back.
+        assert!(reader.next_message().await.is_none());
+        assert!(reader.buf.capacity() <= KEEP, "{}", reader.buf.capacity());
     }
 
     fn bodies(framed: &[u8]) -> Vec<Value> {
