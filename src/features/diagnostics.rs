@@ -2,7 +2,7 @@
 //!
 //! A keystroke changes one chunk of a plan, but the findings about its placeholders and
 //! references (which resolve paths, count lines and ask git) were all computed again, at a cost
-//! that followed the document. [`Kept`] holds the findings of the last complete analysis of a
+//! that followed the document. [`Kept`] holds the findings of the last analysis of a
 //! document; the next analysis computes only those of the items in the chunks that changed and
 //! shifts the rest, as long as nothing else they depend on changed (see [`ReuseKey`]).
 
@@ -133,11 +133,14 @@ fn analyse_reusing(snapshot: &Snapshot, kept: Option<Kept>) -> (Vec<Finding>, Ke
         }
     });
     let reused = kept
-        .filter(|k| k.complete && k.key == key && k.made.elapsed() < KEEP_FOR)
-        .and_then(|k| reuse(snapshot, k, is_plan));
-    let (items, made) = reused.unwrap_or_else(|| {
+        .filter(|k| k.key == key && k.made.elapsed() < KEEP_FOR)
+        .and_then(|k| {
+            let complete = k.complete;
+            reuse(snapshot, k, is_plan).map(|(items, made)| (items, made, complete))
+        });
+    let (items, made, complete) = reused.unwrap_or_else(|| {
         let all = 0..usize::MAX;
-        (item_findings(snapshot, &all, is_plan), Instant::now())
+        (item_findings(snapshot, &all, is_plan), Instant::now(), true)
     });
     let kept = Kept {
         plan: snapshot.plan.clone(),
@@ -145,7 +148,7 @@ fn analyse_reusing(snapshot: &Snapshot, kept: Option<Kept>) -> (Vec<Finding>, Ke
         key,
         made,
         focus,
-        complete: true,
+        complete,
     };
     (findings, kept)
 }
@@ -155,8 +158,8 @@ fn finish(snapshot: &Snapshot, mut findings: Vec<Finding>) -> Vec<Finding> {
     analysis::diagnostics::apply_severity(findings, &snapshot.settings)
 }
 
-/// The findings of the last complete analysis of a document that depend on the disk, git and
-/// the code index: those of its placeholders, references and code spans.
+/// The findings of the last analysis of a document that depend on the disk, git and the code
+/// index: those of its placeholders, references and code spans.
 pub struct Kept {
     plan: Arc<Plan>,
     /// In order, severities not yet applied.
@@ -166,17 +169,24 @@ pub struct Kept {
     made: Instant,
     /// Where the last edit was (a byte of the plan's text).
     focus: usize,
-    /// Whether the analysis had every answer it asked for: only then are its findings reused.
+    /// Whether every lookup behind these findings had its answer. Incomplete findings are still
+    /// reused while the caches catch up in the background (an analysis then is as incomplete as
+    /// the findings it reused, see [`Kept::complete`]); the caches' refresh bumps the workspace
+    /// revision, so the analysis after it judges everything again.
     complete: bool,
 }
 
 impl Kept {
-    /// What to keep from an analysis that left lookups out: where the user works, not its
-    /// findings.
+    /// Marks the findings of an analysis that left lookups out or answered from stale entries.
     pub fn incomplete(mut self) -> Kept {
-        self.items = Vec::new();
         self.complete = false;
         self
+    }
+
+    /// Whether every finding kept had all its answers: a pass that reused incomplete findings
+    /// is incomplete even though it asked the caches nothing for them.
+    pub fn complete(&self) -> bool {
+        self.complete
     }
 }
 

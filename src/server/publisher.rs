@@ -273,6 +273,8 @@ impl Refreshing {
                 features::diagnostics::findings(&snapshot);
             })
             .await;
+            // Answers changed: findings kept from before the refresh are judged again.
+            crate::workspace::revision::bump();
             let _ = tx.send(Job::Refreshed(uri));
         });
         Refresh::Started
@@ -316,7 +318,8 @@ async fn analyse(
         let snapshot = newest.or_else(|uri| shared.snapshot(&uri)).ok()?;
         let ((diagnostics, kept), deferred) =
             no_wait::run(|| features::diagnostics::compute_reusing(&snapshot, kept));
-        // Findings that left something out are not worth keeping: they will be redone.
+        // Reused findings that left something out leave this analysis short too.
+        let deferred = deferred || !kept.complete();
         let kept = if deferred { kept.incomplete() } else { kept };
         Some((diagnostics, snapshot, kept, deferred))
     })
