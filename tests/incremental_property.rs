@@ -4,26 +4,14 @@
 
 #[path = "support/lsp_client.rs"]
 mod lsp_client;
+#[path = "support/random_text.rs"]
+mod random_text;
 
 use plan_lsp::plan::{PlaceholderSyntax, Plan};
 use plan_lsp::server::state::ServerState;
+use random_text::{position_of, Rng};
 use serde_json::json;
 use tower_lsp::lsp_types::{Position, Range, TextDocumentContentChangeEvent, Url};
-
-/// xorshift64*: deterministic, so a failure reproduces from its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 const PIECES: &[&str] = &[
     "a",
@@ -48,28 +36,6 @@ const PIECES: &[&str] = &[
     "<implementation_plan>\n",
     "---\n",
 ];
-
-/// The LSP position (UTF-16) of char index `char_index` in `text`.
-fn position_of(text: &str, char_index: usize) -> Position {
-    let before: String = text.chars().take(char_index).collect();
-    let mut line = 0;
-    let mut line_start = 0;
-    let bytes = before.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
-            line += 1;
-            line_start = i + 1;
-        }
-        i += 1;
-    }
-    // A position between `\r` and `\n` is not a valid LSP position: move before the `\r`.
-    let mut column_text = &before[line_start..];
-    if column_text.ends_with('\r') && text[before.len()..].starts_with('\n') {
-        column_text = &column_text[..column_text.len() - 1];
-    }
-    Position::new(line, column_text.encode_utf16().count() as u32)
-}
 
 #[test]
 fn random_edits_keep_text_and_plan_in_step() {

@@ -5,26 +5,14 @@
 
 #[path = "support/lsp_client.rs"]
 mod lsp_client;
+#[path = "support/random_text.rs"]
+mod random_text;
 
 use plan_lsp::features::diagnostics::{findings, findings_reusing, Kept};
 use plan_lsp::server::state::ServerState;
+use random_text::{position_of, Rng};
 use serde_json::json;
-use tower_lsp::lsp_types::{Position, Range, TextDocumentContentChangeEvent, Url};
-
-/// xorshift64*: deterministic, so a failure reproduces from its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+use tower_lsp::lsp_types::{Range, TextDocumentContentChangeEvent, Url};
 
 /// What gets typed: the constructs whose findings are kept, and what changes their meaning
 /// elsewhere in the document (headings, link definitions, fences, template slots).
@@ -118,12 +106,4 @@ fn reused_findings_equal_findings_from_scratch() {
         }
         assert!(reused_some);
     }
-}
-
-/// The LSP position (UTF-16) of the `chars`-th character of `text`.
-fn position_of(text: &str, chars: usize) -> Position {
-    let before: String = text.chars().take(chars).collect();
-    let line = before.matches('\n').count() as u32;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    Position::new(line, before[line_start..].encode_utf16().count() as u32)
 }
