@@ -69,7 +69,42 @@ pub struct Finding {
     pub range: Range<usize>,
     pub message: String,
     /// What the quick fix for this finding needs.
-    pub data: serde_json::Value,
+    pub data: FindingData,
+}
+
+/// A finding's `data`: what its quick fix needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FindingData {
+    /// `{"id": …}`: a placeholder's id, kept as the id alone. A JSON object per placeholder cost
+    /// about 800 bytes each (a `BTreeMap` node), and a plan may hold 100,000 of them.
+    Placeholder(String),
+    Json(serde_json::Value),
+}
+
+impl FindingData {
+    /// The field `key` of a JSON `data` (not of a placeholder's, which has only its id).
+    pub fn get(&self, key: &str) -> Option<&serde_json::Value> {
+        match self {
+            FindingData::Json(value) => value.get(key),
+            FindingData::Placeholder(_) => None,
+        }
+    }
+
+    /// The diagnostic's `data`.
+    pub fn into_json(self) -> serde_json::Value {
+        match self {
+            FindingData::Json(value) => value,
+            FindingData::Placeholder(id) => json!({ "id": id }),
+        }
+    }
+}
+
+impl std::ops::Index<&str> for FindingData {
+    type Output = serde_json::Value;
+
+    fn index(&self, key: &str) -> &serde_json::Value {
+        self.get(key).unwrap_or(&serde_json::Value::Null)
+    }
 }
 
 impl Finding {
@@ -89,7 +124,7 @@ impl Finding {
             severity,
             range,
             message,
-            data,
+            data: FindingData::Json(data),
         }
     }
 }
@@ -195,12 +230,15 @@ pub fn placeholder_findings(plan: &Plan, items: &Range<usize>, out: &mut Vec<Fin
         };
         // Only the id: the message holds the question, and this runs for every placeholder on
         // every keystroke.
-        out.push(Finding::new(
-            "placeholder",
-            p.range.clone(),
-            message,
-            json!({"id": p.id}),
-        ));
+        out.push(Finding {
+            data: FindingData::Placeholder(p.id.clone()),
+            ..Finding::new(
+                "placeholder",
+                p.range.clone(),
+                message,
+                serde_json::Value::Null,
+            )
+        });
     }
 }
 

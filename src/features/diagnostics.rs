@@ -41,7 +41,7 @@ pub fn to_lsp(snapshot: &Snapshot, finding: Finding) -> Diagnostic {
         code: Some(NumberOrString::String(finding.code.to_string())),
         source: Some(SOURCE.to_string()),
         message: finding.message,
-        data: Some(finding.data),
+        data: Some(finding.data.into_json()),
         ..Diagnostic::default()
     }
 }
