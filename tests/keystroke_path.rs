@@ -302,3 +302,33 @@ fn a_plan_with_thousands_of_findings_shows_those_where_the_user_types() {
         .all(|d| d["range"]["start"]["line"].as_u64() > Some(1000)));
     client.shutdown();
 }
+
+#[test]
+fn a_large_edit_being_parsed_holds_up_no_request_on_another_document() {
+    // Issue 10, case 7: a model's long answer applied to a plan is a large didChange. Its parse
+    // happens off the request path: a request on another document is answered while a request
+    // on the edited one still waits for that parse.
+    let dir = tempfile::tempdir().unwrap();
+    let client = LspClient::start(dir.path(), json!({}));
+    let (a, b) = (client.uri("a.md"), client.uri("b.md"));
+    client.open(&a, "# A\n\n## Steps\n\n- one\n");
+    client.open(&b, "# B\n\n## Steps\n\n- two [TBD]\n");
+    client.diagnostics(&a);
+    client.diagnostics(&b);
+    let answer: String = (0..40_000)
+        .map(|i| format!("- Step {i}: update `src/a.rs:{i}` and [see](#steps). TBD\n"))
+        .collect();
+    client.change(&a, range(5, 0, 5, 0), &answer);
+    let symbols = |uri: &str| json!({"textDocument": {"uri": uri}});
+    let on_a = client.send_request("textDocument/documentSymbol", symbols(&a));
+    let on_b = client.send_request("textDocument/documentSymbol", symbols(&b));
+    client.response(on_b, Duration::from_secs(60)).unwrap();
+    assert!(
+        !client.has_response(on_a),
+        "the edited document's outline came no later than another's: the large edit was parsed \
+         on the request path"
+    );
+    let outline = client.response(on_a, Duration::from_secs(120)).unwrap();
+    assert!(outline.as_array().is_some_and(|s| !s.is_empty()));
+    client.shutdown();
+}
