@@ -166,10 +166,9 @@ impl Plan {
             reference_links: Vec::new(),
             weak_slots: Vec::new(),
         };
-        let count = split.chunks.len();
-        for (index, chunk) in split.chunks.iter().enumerate() {
-            let facts = cache.facts(text, chunk.clone(), (index, count), syntax);
-            builder.add_chunk(&facts, chunk.start);
+        let facts = cache.facts_all(text, &split.chunks, syntax);
+        for (chunk, facts) in split.chunks.iter().zip(&facts) {
+            builder.add_chunk(facts, chunk.start);
         }
         cache.end_pass(&shared);
         builder.finish(text, &split)
