@@ -192,16 +192,19 @@ impl Plan {
         let start = &text[..end];
         let plan = Self::build_chunks(start, split, syntax, &mut PlanCache::default());
         let bracketed = |p: &&Placeholder| start[p.range.clone()].starts_with('[');
-        let could_be_template = plan.weak_slot_count > 0
-            || plan
-                .placeholders
-                .iter()
-                .filter(bracketed)
-                .any(|p| slots::is_template_slot(&start[p.range.clone()]))
+        // Two template slots make the start an unfilled template already, read as such; with
+        // fewer, the rest may still make it one, and then its other bracketed phrases are blanks.
+        let template_slots = plan
+            .placeholders
+            .iter()
+            .filter(bracketed)
+            .filter(|p| slots::is_template_slot(&start[p.range.clone()]))
+            .count();
+        let blanks_if_template = plan.weak_slot_count > 0
             || plan.blocks.iter().any(|b| {
                 b.kind == BlockKind::Code && !slots::scan(&start[b.range.clone()], true).is_empty()
             });
-        if could_be_template {
+        if template_slots < 2 && blanks_if_template {
             return None;
         }
         let labels: std::collections::HashSet<String> = plan

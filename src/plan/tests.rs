@@ -320,9 +320,31 @@ fn the_start_of_a_long_plan_holds_the_same_placeholders_as_the_whole() {
     // A definition further down makes a bracketed phrase of the start a link.
     let defined = format!("{text}\n[NEEDS CLARIFICATION: q3?]: https://example.com\n");
     assert!(Plan::parse_start(&defined, 4096, &syntax).is_none());
-    // Bracketed phrases that are blanks only if the document is an unfilled template.
-    let template = format!("# [FEATURE NAME]\n\nBy [AUTHOR]. [Describe the change]\n\n{text}");
-    assert!(Plan::parse_start(&template, 4096, &syntax).is_none());
+    // Bracketed phrases that are blanks only if the document is an unfilled template: unknown
+    // from the start alone while it holds fewer than two template slots.
     let weak = format!("Choose [one option] here.\n\n{text}");
     assert!(Plan::parse_start(&weak, 4096, &syntax).is_none());
+    let one_slot = format!("By [AUTHOR]. Choose [one option].\n\n{text}\n[FEATURE NAME]\n");
+    assert!(Plan::parse_start(&one_slot, 4096, &syntax).is_none());
+    // One slot and no other bracketed phrase: the same placeholders either way.
+    let lone = format!("Owner: [PLACEHOLDER: owner name].\n\n{text}");
+    let (start, whole) = (
+        Plan::parse_start(&lone, 4096, &syntax).unwrap(),
+        Plan::parse(&lone, &syntax),
+    );
+    assert_eq!(
+        start.placeholders[..],
+        whole.placeholders[..start.placeholders.len()]
+    );
+    // Two slots: an unfilled template already, its blanks read as such from the start.
+    let template = format!("# [FEATURE NAME]\n\nBy [AUTHOR]. [Describe the change]\n\n{text}");
+    let (start, whole) = (
+        Plan::parse_start(&template, 4096, &syntax).unwrap(),
+        Plan::parse(&template, &syntax),
+    );
+    assert!(start.placeholders.len() >= 3);
+    assert_eq!(
+        start.placeholders[..],
+        whole.placeholders[..start.placeholders.len()]
+    );
 }
