@@ -118,30 +118,14 @@ fn random_edits(seed: u64, start_text: &str, pieces: &[&str]) {
         assert_eq!(snapshot.rope.to_string(), model, "seed {seed} step {step}");
         if step % 5 == 0 {
             let fresh = Plan::parse(&model, &syntax);
-            assert_eq!(
-                snapshot.plan.placeholders, fresh.placeholders,
-                "seed {seed} step {step}\n{model:?}"
-            );
-            assert_eq!(
-                snapshot.plan.sections, fresh.sections,
-                "seed {seed} step {step}"
-            );
-            assert_eq!(
-                snapshot.plan.references, fresh.references,
-                "seed {seed} step {step}"
-            );
-            assert_eq!(
-                snapshot.plan.code_spans, fresh.code_spans,
-                "seed {seed} step {step}"
-            );
-            assert_eq!(
-                snapshot.plan.heading_links, fresh.heading_links,
-                "seed {seed} step {step}"
-            );
-            assert_eq!(
-                snapshot.plan.blocks, fresh.blocks,
-                "seed {seed} step {step}"
-            );
+            let plan = &snapshot.plan;
+            let at = format!("seed {seed} step {step}\n{model:?}");
+            assert_eq!(plan.placeholders, fresh.placeholders, "{at}");
+            assert_eq!(plan.sections, fresh.sections, "{at}");
+            assert_eq!(plan.references, fresh.references, "{at}");
+            assert_eq!(plan.code_spans, fresh.code_spans, "{at}");
+            assert_eq!(plan.heading_links, fresh.heading_links, "{at}");
+            assert_eq!(plan.blocks, fresh.blocks, "{at}");
         }
     }
 }

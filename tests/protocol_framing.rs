@@ -118,6 +118,15 @@ impl RawServer {
         self.stdin.flush().unwrap();
     }
 
+    /// Opens `uri` as a short plan with one placeholder.
+    fn open_small_plan(&mut self, uri: &str) {
+        self.send_json(
+            json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+            "textDocument": {"uri": uri, "languageId": "markdown", "version": 1,
+                             "text": "# Plan\n\n## Steps\n\n- one [TBD]\n"}}}),
+        );
+    }
+
     fn send_json(&mut self, message: Value) {
         self.send(&frame(&message.to_string()));
     }
@@ -262,11 +271,7 @@ fn the_outline_answers_the_id_sent_and_only_while_the_session_is_up() {
 
     let mut server = RawServer::start();
     let uri = lsp_client::file_uri(&server.root.path().join("plan.md"));
-    server.send_json(
-        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
-        "textDocument": {"uri": uri, "languageId": "markdown", "version": 1,
-                         "text": "# Plan\n\n## Steps\n\n- one [TBD]\n"}}}),
-    );
+    server.open_small_plan(&uri);
     let mut answers = Vec::new();
     for id in [json!(2), json!("two"), json!(2.5), json!(2)] {
         server.send(&frame(&outline(id.clone(), &uri)));
@@ -457,11 +462,7 @@ impl Random {
 fn framing_fuzz_never_kills_or_desyncs_the_server() {
     let mut server = RawServer::start();
     let uri = lsp_client::file_uri(&server.root.path().join("plan.md"));
-    server.send_json(
-        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
-        "textDocument": {"uri": uri, "languageId": "markdown", "version": 1,
-                         "text": "# Plan\n\n## Steps\n\n- one [TBD]\n"}}}),
-    );
+    server.open_small_plan(&uri);
     let mut random = Random(0x9E37_79B9_7F4A_7C15);
     let good = |id: usize| {
         json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/documentSymbol",
