@@ -142,14 +142,6 @@ pub struct PlanInWorkspace<'a> {
     pub code: &'a CodeIndex,
 }
 
-/// All core findings for a plan, severities not yet adjusted by settings.
-pub fn diagnose(ctx: &PlanInWorkspace) -> Vec<Finding> {
-    let (mut findings, is_plan) = document_findings(ctx);
-    findings.extend(item_findings(ctx, &(0..usize::MAX), is_plan));
-    sort(&mut findings);
-    findings
-}
-
 /// The findings about the document as a whole (its sections); and whether it is held to the
 /// plan template, which the findings of its items depend on.
 pub fn document_findings(ctx: &PlanInWorkspace) -> (Vec<Finding>, bool) {
@@ -478,7 +470,10 @@ mod tests {
             files: &files,
             code: &code,
         };
-        diagnose(&ctx)
+        let (mut found, is_plan) = document_findings(&ctx);
+        found.extend(item_findings(&ctx, &(0..usize::MAX), is_plan));
+        sort(&mut found);
+        found
             .into_iter()
             .map(|f| (text[f.range.clone()].to_string(), f.code, f.message))
             .collect()

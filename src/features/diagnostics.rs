@@ -108,8 +108,9 @@ fn to_diagnostics(snapshot: &Snapshot, findings: Vec<Finding>) -> Vec<Diagnostic
 
 /// Every finding for this version, with the configured severities.
 pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
-    let (mut findings, is_plan) = fresh_findings(snapshot);
-    findings.extend(item_findings(snapshot, &(0..usize::MAX), is_plan));
+    let roots = snapshot.effective_roots();
+    let (mut findings, is_plan) = fresh_findings(snapshot, &roots);
+    findings.extend(item_findings(snapshot, &roots, &(0..usize::MAX), is_plan));
     finish(snapshot, findings)
 }
 
@@ -123,24 +124,34 @@ pub fn findings_reusing(snapshot: &Snapshot, kept: Option<Kept>) -> (Vec<Finding
 /// The findings judged afresh, and what is kept: the item findings, reused where they still
 /// hold.
 fn analyse_reusing(snapshot: &Snapshot, kept: Option<Kept>) -> (Vec<Finding>, Kept) {
-    let (findings, is_plan) = fresh_findings(snapshot);
-    let key = ReuseKey::of(snapshot, is_plan);
-    let focus = kept.as_ref().map_or(0, |k| {
-        let (old, new) = (k.plan.text.as_bytes(), snapshot.plan.text.as_bytes());
-        match common_prefix(old, new) {
-            same if same == old.len() && same == new.len() => k.focus,
-            changed => changed,
+    let roots = snapshot.effective_roots();
+    let (findings, is_plan) = fresh_findings(snapshot, &roots);
+    // Where the texts start to differ: the edit's place, and where the changed chunks begin.
+    let same_start = kept
+        .as_ref()
+        .map(|k| common_prefix(k.plan.text.as_bytes(), snapshot.plan.text.as_bytes()));
+    let focus = match (&kept, same_start) {
+        (Some(k), Some(same)) if same == k.plan.text.len() && same == snapshot.plan.text.len() => {
+            k.focus
         }
-    });
+        (_, same) => same.unwrap_or(0),
+    };
+    let key = ReuseKey::of(snapshot, roots.clone(), is_plan);
     let reused = kept
         .filter(|k| k.key == key && k.made.elapsed() < KEEP_FOR)
         .and_then(|k| {
             let complete = k.complete;
-            reuse(snapshot, k, is_plan).map(|(items, made)| (items, made, complete))
+            let same_start = same_start.unwrap_or(0);
+            reuse(snapshot, &roots, k, same_start, is_plan)
+                .map(|(items, made)| (items, made, complete))
         });
     let (items, made, complete) = reused.unwrap_or_else(|| {
         let all = 0..usize::MAX;
-        (item_findings(snapshot, &all, is_plan), Instant::now(), true)
+        (
+            item_findings(snapshot, &roots, &all, is_plan),
+            Instant::now(),
+            true,
+        )
     });
     let kept = Kept {
         plan: snapshot.plan.clone(),
@@ -215,13 +226,13 @@ impl<T> PartialEq for ByAddress<T> {
 }
 
 impl ReuseKey {
-    fn of(snapshot: &Snapshot, is_plan: bool) -> ReuseKey {
+    fn of(snapshot: &Snapshot, roots: Vec<PathBuf>, is_plan: bool) -> ReuseKey {
         ReuseKey {
             revision: revision::current(),
             cross_chunk: snapshot.plan.cross_chunk_digest,
             is_plan,
             path: snapshot.path.clone(),
-            roots: snapshot.effective_roots(),
+            roots,
             template: ByAddress(snapshot.template.clone()),
             settings: ByAddress(snapshot.settings.clone()),
             syntax: ByAddress(snapshot.syntax.clone()),
@@ -231,16 +242,22 @@ impl ReuseKey {
 
 /// The item findings of `snapshot` from `kept`'s, computing only those of the chunks that
 /// changed; `None` when the placeholders were renumbered (their ids are in the findings).
-fn reuse(snapshot: &Snapshot, kept: Kept, is_plan: bool) -> Option<(Vec<Finding>, Instant)> {
+fn reuse(
+    snapshot: &Snapshot,
+    roots: &[PathBuf],
+    kept: Kept,
+    same_start: usize,
+    is_plan: bool,
+) -> Option<(Vec<Finding>, Instant)> {
     let (old, new) = (&kept.plan, &snapshot.plan);
-    let (changed_old, changed_new) = changed_chunks(old, new);
+    let (changed_old, changed_new) = changed_chunks(old, new, same_start);
     let count = |plan: &Plan, range: &Range<usize>| {
         analysis::diagnostics::starting_in(&plan.placeholders, range, |p| p.range.start).len()
     };
     if count(old, &changed_old) != count(new, &changed_new) {
         return None;
     }
-    let middle = item_findings(snapshot, &changed_new, is_plan);
+    let middle = item_findings(snapshot, roots, &changed_new, is_plan);
     let shift = |at: usize| at + changed_new.end - changed_old.end;
     let mut items = Vec::with_capacity(kept.items.len() + middle.len());
     let mut old_items = kept.items.into_iter().peekable();
@@ -261,9 +278,8 @@ fn reuse(snapshot: &Snapshot, kept: Kept, is_plan: bool) -> Option<(Vec<Finding>
 
 /// The byte ranges, in the old text and in the new, of the chunks between the unchanged ones
 /// at the start and at the end (empty at the same place when nothing changed).
-fn changed_chunks(old: &Plan, new: &Plan) -> (Range<usize>, Range<usize>) {
+fn changed_chunks(old: &Plan, new: &Plan, same_start: usize) -> (Range<usize>, Range<usize>) {
     let (a, b) = (old.text.as_bytes(), new.text.as_bytes());
-    let same_start = common_prefix(a, b);
     let same_end = common_suffix(a, b).min(a.len().min(b.len()) - same_start);
     let leading = old
         .chunks
@@ -294,9 +310,13 @@ fn changed_chunks(old: &Plan, new: &Plan) -> (Range<usize>, Range<usize>) {
 }
 
 /// The findings of the placeholders, references and code spans that start in `items`, in order.
-fn item_findings(snapshot: &Snapshot, items: &Range<usize>, is_plan: bool) -> Vec<Finding> {
-    let roots = snapshot.effective_roots();
-    let ctx = in_workspace(snapshot, &roots);
+fn item_findings(
+    snapshot: &Snapshot,
+    roots: &[PathBuf],
+    items: &Range<usize>,
+    is_plan: bool,
+) -> Vec<Finding> {
+    let ctx = in_workspace(snapshot, roots);
     let mut findings = analysis::diagnostics::item_findings(&ctx, items, is_plan);
     findings.retain_mut(|f| {
         if f.code != "broken-link" && f.code != "planned-file" {
@@ -336,12 +356,11 @@ fn item_findings(snapshot: &Snapshot, items: &Range<usize>, is_plan: bool) -> Ve
 /// The findings judged afresh for every version: the document's sections, issue drift, and
 /// links to headings (which depend on every heading and anchor of the documents they point
 /// into, and cost little); and whether the document is held to the plan template.
-fn fresh_findings(snapshot: &Snapshot) -> (Vec<Finding>, bool) {
-    let roots = snapshot.effective_roots();
+fn fresh_findings(snapshot: &Snapshot, roots: &[PathBuf]) -> (Vec<Finding>, bool) {
     let (mut findings, is_plan) =
-        analysis::diagnostics::document_findings(&in_workspace(snapshot, &roots));
+        analysis::diagnostics::document_findings(&in_workspace(snapshot, roots));
     findings.extend(snapshot.issue_drift.clone());
-    findings.extend(super::heading_links::findings(snapshot, &(0..usize::MAX)));
+    findings.extend(super::heading_links::findings(snapshot));
     (findings, is_plan)
 }
 

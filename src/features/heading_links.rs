@@ -435,12 +435,13 @@ impl<'a> Targets<'a> {
     }
 }
 
-/// `broken-link` on every written fragment, of the links that start in `items`, that names no
-/// heading of a Markdown file that exists (this document included).
-pub fn findings(snapshot: &Snapshot, items: &Range<usize>) -> Vec<Finding> {
+/// `broken-link` on every written fragment that names no heading of a Markdown file that
+/// exists (this document included).
+pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
     let mut targets = Targets::new(snapshot);
-    let links = &snapshot.plan.heading_links;
-    crate::analysis::diagnostics::starting_in(links, items, |l| l.range.start)
+    snapshot
+        .plan
+        .heading_links
         .iter()
         .filter_map(|link| targets.broken(link))
         .map(|broken| {
